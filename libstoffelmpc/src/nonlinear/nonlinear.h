@@ -1,0 +1,25 @@
+/*
+ * nonlinear.h - the seam between the MPC engine core and the nonlinear protocols (random bits and
+ * integers, comparisons, equality, bit decomposition, truncation, fixed point, integer division).
+ *
+ * The engine core's stoffel_mpc_engine_execute() hands every request whose kind is one of
+ * RANDOM_BIT, RANDOM_INT, LT, LE, GT, GE, EQ, NE, DIV, REM, DIV_PUBLIC, REM_PUBLIC, TRUNC,
+ * TRUNC_PR, FIXED_DIV to nonlinear_execute(). The nonlinear protocols are written over the
+ * engine's own primitives (local share algebra and batched MUL / OPEN / RANDOM requests through
+ * stoffel_mpc_engine_execute), so they run unchanged on every engine: simulated, networked, host.
+ */
+#ifndef STOFFEL_MPC_NONLINEAR_H
+#define STOFFEL_MPC_NONLINEAR_H
+
+#include <stoffel/mpc.h>
+
+/* 1 if kind is served by the nonlinear protocols (and is implemented), else 0. */
+int nonlinear_supports(stoffel_mpc_op_kind kind);
+
+/* Runs a batch of nonlinear requests on engine (all of them of kinds nonlinear_supports() accepts),
+ * concurrently where possible. Returns 0 or a negative status; on failure writes a message of at
+ * most msg_len bytes (NUL-terminated) into msg. */
+int nonlinear_execute(stoffel_mpc_engine *engine, stoffel_mpc_request *requests, size_t count,
+                      char *msg, size_t msg_len);
+
+#endif
