@@ -41,6 +41,432 @@ STOFFEL_API unsigned stoffel_vm_version_number(void);
  */
 STOFFEL_API const char *stoffel_vm_strerror(int status);
 
+/* ============================================================================================== */
+/* Status codes of libstoffelvm (-300 .. -399).                                                   */
+/* ============================================================================================== */
+enum {
+    STOFFEL_VM_ERR_RUNTIME = -300,     /* the program failed at run time (message names fn, ip, cause) */
+    STOFFEL_VM_ERR_TYPE = -301,        /* an operation got values of the wrong kind */
+    STOFFEL_VM_ERR_OVERFLOW = -302,    /* checked integer arithmetic overflowed */
+    STOFFEL_VM_ERR_DIV_ZERO = -303,    /* division or modulo by zero */
+    STOFFEL_VM_ERR_NO_ENGINE = -304,   /* a secret operation ran without an MPC engine attached */
+    STOFFEL_VM_ERR_DUPLICATE = -305,   /* a name was registered twice (function, label, client) */
+    STOFFEL_VM_ERR_ARITY = -306        /* a function was called with the wrong number of arguments */
+};
+
+/* ============================================================================================== */
+/* Instructions: the one table of truth.                                                          */
+/* ============================================================================================== */
+/*
+ * X(NAME, byte, operand shape). Shapes (operands as stored on disk, §3.1 of the spec):
+ *   NONE   nothing                       NOP
+ *   R      one register                  RET src, PUSHARG src
+ *   RI     register, signed offset i32   LD dst, off
+ *   RK     register, constant index      LDI dst, const
+ *   RR     two u32 operands              MOV dst, src; NOT dst, src; CMP a, b;
+ *                                        LDS dst, slot; STS slot, src
+ *   RRR    three registers               ADD..XOR, SHL, SHR: dst, a, b
+ *   LABEL  a label name                  JMP, JMPEQ, JMPNEQ, JMPLT, JMPGT
+ *   NAME   a function name               CALL
+ * The enum, the disassembler's names, the reader, the writer and the interpreter's dispatch table
+ * are all generated from this list.
+ */
+#define STOFFEL_VM_OPCODES(X)  \
+    X(LD, 0x00, RI)            \
+    X(LDI, 0x01, RK)           \
+    X(MOV, 0x02, RR)           \
+    X(ADD, 0x03, RRR)          \
+    X(SUB, 0x04, RRR)          \
+    X(MUL, 0x05, RRR)          \
+    X(DIV, 0x06, RRR)          \
+    X(MOD, 0x07, RRR)          \
+    X(AND, 0x08, RRR)          \
+    X(OR, 0x09, RRR)           \
+    X(XOR, 0x0A, RRR)          \
+    X(NOT, 0x0B, RR)           \
+    X(SHL, 0x0C, RRR)          \
+    X(SHR, 0x0D, RRR)          \
+    X(JMP, 0x0E, LABEL)        \
+    X(JMPEQ, 0x0F, LABEL)      \
+    X(JMPNEQ, 0x10, LABEL)     \
+    X(CALL, 0x11, NAME)        \
+    X(RET, 0x12, R)            \
+    X(PUSHARG, 0x13, R)        \
+    X(CMP, 0x14, RR)           \
+    X(JMPLT, 0x15, LABEL)      \
+    X(JMPGT, 0x16, LABEL)      \
+    X(NOP, 0x17, NONE)         \
+    X(LDS, 0x18, RR)           \
+    X(STS, 0x19, RR)
+
+/* Opcodes; the value is the on-disk byte. */
+typedef enum {
+#define STOFFEL_VM_OP_ENUM_(name, byte, shape) STOFFEL_VM_OP_##name = byte,
+    STOFFEL_VM_OPCODES(STOFFEL_VM_OP_ENUM_)
+#undef STOFFEL_VM_OP_ENUM_
+    STOFFEL_VM_OP_COUNT
+} stoffel_vm_opcode;
+
+/* The mnemonic of an opcode ("ADD"), or NULL for a byte that is no opcode. Static string. */
+STOFFEL_API const char *stoffel_vm_opcode_name(int opcode);
+
+/* ============================================================================================== */
+/* Values.                                                                                        */
+/* ============================================================================================== */
+
+/* Value variants (spec §4.1). UNIT..STRING equal the constant tags of the bytecode format. */
+typedef enum {
+    STOFFEL_VM_UNIT = 0,
+    STOFFEL_VM_I64 = 1,
+    STOFFEL_VM_I32 = 2,
+    STOFFEL_VM_I16 = 3,
+    STOFFEL_VM_I8 = 4,
+    STOFFEL_VM_U8 = 5,
+    STOFFEL_VM_U16 = 6,
+    STOFFEL_VM_U32 = 7,
+    STOFFEL_VM_U64 = 8,
+    STOFFEL_VM_FLOAT = 9,
+    STOFFEL_VM_BOOL = 10,
+    STOFFEL_VM_STRING = 11,
+    STOFFEL_VM_OBJECT = 12,  /* table handle (as.handle = table id) */
+    STOFFEL_VM_ARRAY = 13,   /* table handle (as.handle = table id) */
+    STOFFEL_VM_FOREIGN = 14, /* host object id (as.handle) */
+    STOFFEL_VM_CLOSURE = 15, /* as.closure: function name; upvalues stay inside the VM */
+    STOFFEL_VM_SHARE = 16    /* as.share: type and the engine's share bytes */
+} stoffel_vm_value_kind;
+
+/* Kinds of secret share (tags as in the bytecode manifest, §6.6). */
+typedef enum {
+    STOFFEL_VM_SECRET_INT = 0,   /* bits = bit length; bool is SecretInt{1} */
+    STOFFEL_VM_SECRET_FIXED = 1, /* bits = k (total), frac = f (fractional), f < k */
+    STOFFEL_VM_SECRET_UINT = 2   /* bits = bit length */
+} stoffel_vm_share_kind;
+
+typedef struct {
+    stoffel_vm_share_kind kind;
+    uint32_t bits;
+    uint32_t frac;
+} stoffel_vm_share_type;
+
+/*
+ * A value crossing the API, keeping its exact variant. Pointers inside (string bytes, closure
+ * names, share bytes) are either the caller's (values passed in: the VM copies what it keeps) or
+ * borrowed from the VM (values handed out: valid until the next call on that VM or program,
+ * unless the function says otherwise). Strings are UTF-8, not NUL-terminated necessarily.
+ */
+typedef struct {
+    stoffel_vm_value_kind kind;
+    union {
+        int64_t i;       /* I64, I32, I16, I8 (sign-extended) */
+        uint64_t u;      /* U8, U16, U32, U64 */
+        double f;        /* FLOAT */
+        uint8_t b;       /* BOOL: 0 or 1 */
+        struct { const char *ptr; size_t len; } str;           /* STRING */
+        uint64_t handle;                                       /* OBJECT, ARRAY, FOREIGN */
+        struct { const char *name; size_t name_len; } closure; /* CLOSURE */
+        struct {
+            stoffel_vm_share_type type;
+            const uint8_t *bytes; /* stoffel_mpc_engine_share_size() bytes of the engine's format */
+            size_t len;
+        } share;
+    } as;
+} stoffel_vm_value;
+
+/* Convenience constructors (no allocation; str borrows s, which must stay valid for the call). */
+STOFFEL_API stoffel_vm_value stoffel_vm_value_unit(void);
+STOFFEL_API stoffel_vm_value stoffel_vm_value_int(stoffel_vm_value_kind kind, int64_t x);
+STOFFEL_API stoffel_vm_value stoffel_vm_value_uint(stoffel_vm_value_kind kind, uint64_t x);
+STOFFEL_API stoffel_vm_value stoffel_vm_value_float(double x);
+STOFFEL_API stoffel_vm_value stoffel_vm_value_bool(int b);
+STOFFEL_API stoffel_vm_value stoffel_vm_value_string(const char *s, size_t len);
+
+/* ============================================================================================== */
+/* Function type metadata (bytecode v5+; the VM ignores it, SDKs validate entry arguments).        */
+/* ============================================================================================== */
+
+/* FunctionType tags (§6.4). */
+typedef enum {
+    STOFFEL_VM_TYPE_INT = 0,      /* is_signed, bits (!= 0) */
+    STOFFEL_VM_TYPE_FLOAT = 1,
+    STOFFEL_VM_TYPE_STRING = 2,
+    STOFFEL_VM_TYPE_BOOL = 3,
+    STOFFEL_VM_TYPE_NIL = 4,
+    STOFFEL_VM_TYPE_VOID = 5,
+    STOFFEL_VM_TYPE_SECRET = 6,   /* inner */
+    STOFFEL_VM_TYPE_LIST = 7,     /* inner */
+    STOFFEL_VM_TYPE_DICT = 8,     /* inner = key, value = value type */
+    STOFFEL_VM_TYPE_OBJECT = 9,   /* name */
+    STOFFEL_VM_TYPE_GENERIC = 10, /* name, args[arg_count] */
+    STOFFEL_VM_TYPE_TYPEVAR = 11, /* name */
+    STOFFEL_VM_TYPE_UNKNOWN = 12,
+    STOFFEL_VM_TYPE_FIXED64 = 13,
+    STOFFEL_VM_TYPE_FIXED = 14    /* bits (!= 0) */
+} stoffel_vm_type_kind;
+
+/* A type tree. Passed in: the caller's memory, deep-copied by the builder. Handed out by a
+ * program: borrowed, valid as long as the program. */
+typedef struct stoffel_vm_type {
+    stoffel_vm_type_kind kind;
+    uint8_t is_signed;
+    uint8_t bits;
+    const char *name; /* NUL-terminated; OBJECT, GENERIC, TYPEVAR */
+    const struct stoffel_vm_type *inner;
+    const struct stoffel_vm_type *value;
+    const struct stoffel_vm_type *const *args;
+    size_t arg_count;
+} stoffel_vm_type;
+
+/* ============================================================================================== */
+/* Programs: loading, introspection, writing.                                                     */
+/* ============================================================================================== */
+
+/* An immutable loaded or built program. Several VMs may run one program; it must outlive them.
+ * A program is safe to read from several threads at once. */
+typedef struct stoffel_vm_program stoffel_vm_program;
+
+/* MPC backend and curve of the manifest (§6.6). */
+typedef enum { STOFFEL_VM_BACKEND_HONEYBADGER = 0, STOFFEL_VM_BACKEND_AVSS = 1 } stoffel_vm_backend;
+typedef enum {
+    STOFFEL_VM_CURVE_BLS12_381 = 0,
+    STOFFEL_VM_CURVE_BN254 = 1,
+    STOFFEL_VM_CURVE_CURVE25519 = 2,
+    STOFFEL_VM_CURVE_ED25519 = 3,
+    STOFFEL_VM_CURVE_SECP256K1 = 4,
+    STOFFEL_VM_CURVE_P256 = 5
+} stoffel_vm_curve;
+
+/* The static preprocessing demand of a program (manifest v8+). */
+typedef struct {
+    uint64_t triples;   /* one per secret x secret multiply */
+    uint64_t randoms;
+    uint64_t prandbits;
+    uint64_t prandints;
+    uint8_t dynamic;    /* 1 = the estimate may undercount (loops, recursion) */
+} stoffel_vm_demand;
+
+/* One client of the manifest: its slot and the share types of its inputs and outputs. */
+typedef struct {
+    uint64_t slot;
+    size_t input_count;
+    const stoffel_vm_share_type *inputs;
+    size_t output_count;
+    const stoffel_vm_share_type *outputs;
+} stoffel_vm_client_schema;
+
+/* Introspection of one function. All pointers borrowed from the program. */
+typedef struct {
+    const char *name;
+    size_t param_count;
+    const char *const *param_names;
+    const stoffel_vm_type *const *param_types; /* NULL when the file has no type metadata (v < 5) */
+    const stoffel_vm_type *return_type;        /* NULL when the file has no type metadata */
+    size_t upvalue_count;
+    const char *const *upvalue_names;
+    const char *parent;            /* NULL when none */
+    uint32_t register_count;       /* the normalised frame size (§6.5) */
+    size_t instruction_count;
+    size_t label_count;
+} stoffel_vm_function_info;
+
+/*
+ * Loads a program from .stflb bytes (versions 0..9, §6). The bytes are not kept. On success *out
+ * is the caller's (free with stoffel_vm_program_free). Errors: STOFFEL_ERR_MALFORMED (bad magic,
+ * truncated data, unknown tag or opcode, invalid UTF-8, bad label, conflicting duplicate function),
+ * STOFFEL_ERR_LIMIT (a count over the spec's limits), STOFFEL_ERR_NOMEM. On failure, when err is
+ * not NULL, a message "byte offset N: <what was expected>" is written there (NUL-terminated,
+ * truncated to err_len).
+ */
+STOFFEL_API int stoffel_vm_program_load(const uint8_t *bytes, size_t len, stoffel_vm_program **out,
+                                        char *err, size_t err_len);
+
+/* As stoffel_vm_program_load, reading the file at path. STOFFEL_ERR_IO when it cannot be read. */
+STOFFEL_API int stoffel_vm_program_load_file(const char *path, stoffel_vm_program **out, char *err,
+                                             size_t err_len);
+
+/* Frees a program; NULL is a no-op. Every VM created from it must be freed first. */
+STOFFEL_API void stoffel_vm_program_free(stoffel_vm_program *program);
+
+/* The format version the program was read from (9 for built programs). */
+STOFFEL_API unsigned stoffel_vm_program_version(const stoffel_vm_program *program);
+STOFFEL_API stoffel_vm_backend stoffel_vm_program_backend(const stoffel_vm_program *program);
+STOFFEL_API stoffel_vm_curve stoffel_vm_program_curve(const stoffel_vm_program *program);
+/* Copies the preprocessing demand (zeros when the file predates v8). */
+STOFFEL_API void stoffel_vm_program_demand(const stoffel_vm_program *program, stoffel_vm_demand *out);
+/* Manifest clients, in file order. STOFFEL_ERR_INVALID_ARG for index >= count. Pointers in *out
+ * are borrowed from the program. */
+STOFFEL_API size_t stoffel_vm_program_client_count(const stoffel_vm_program *program);
+STOFFEL_API int stoffel_vm_program_client(const stoffel_vm_program *program, size_t index,
+                                          stoffel_vm_client_schema *out);
+
+/* Functions, in the order of the file (for built programs: main first, then by name). */
+STOFFEL_API size_t stoffel_vm_program_function_count(const stoffel_vm_program *program);
+/* STOFFEL_ERR_INVALID_ARG for index >= count. */
+STOFFEL_API int stoffel_vm_program_function(const stoffel_vm_program *program, size_t index,
+                                            stoffel_vm_function_info *out);
+/* Index of a function by name; STOFFEL_ERR_NOT_FOUND when absent. */
+STOFFEL_API int stoffel_vm_program_find_function(const stoffel_vm_program *program, const char *name,
+                                                 size_t *index);
+
+/* The constant pool. *out borrows from the program. STOFFEL_ERR_INVALID_ARG for a bad index. */
+STOFFEL_API size_t stoffel_vm_program_constant_count(const stoffel_vm_program *program);
+STOFFEL_API int stoffel_vm_program_constant(const stoffel_vm_program *program, size_t index,
+                                            stoffel_vm_value *out);
+
+/*
+ * Writes the program as a version-9 .stflb (§6.7, deterministic: main first then functions by
+ * byte-wise name, constants deduplicated in first-use order, labels by target then name, full
+ * manifest). On success *bytes (malloc'd, free with stoffel_vm_bytes_free) and *len are set.
+ * Errors: STOFFEL_ERR_NOMEM, STOFFEL_ERR_LIMIT (a count that does not fit the format).
+ */
+STOFFEL_API int stoffel_vm_program_write(const stoffel_vm_program *program, uint8_t **bytes,
+                                         size_t *len);
+
+/* Writes the v9 bytes to a file. STOFFEL_ERR_IO when it cannot be written. */
+STOFFEL_API int stoffel_vm_program_write_file(const stoffel_vm_program *program, const char *path);
+
+/*
+ * Disassembles the program in the format of language.md §9.4 (`; Stoffel Disassembly`, the
+ * constants, then every function sorted by name). *text is malloc'd and NUL-terminated (free
+ * with stoffel_vm_bytes_free); *len excludes the NUL. Errors: STOFFEL_ERR_NOMEM.
+ */
+STOFFEL_API int stoffel_vm_program_disassemble(const stoffel_vm_program *program, char **text,
+                                               size_t *len);
+
+/*
+ * Formats instruction `index` of function `function_index` as the disassembler does
+ * ("ADD(0, 1, 2)", "LDI(1, I64(5))", "JMP(\"loop\")", "CALL(\"print\")") into buf (NUL-terminated,
+ * truncated to buf_len). Returns the untruncated length, or a negative status for bad indices.
+ */
+STOFFEL_API int stoffel_vm_program_format_instruction(const stoffel_vm_program *program,
+                                                      size_t function_index, size_t index,
+                                                      char *buf, size_t buf_len);
+
+/* Frees memory this library returned as bytes or text; NULL is a no-op. */
+STOFFEL_API void stoffel_vm_bytes_free(void *p);
+
+/* ============================================================================================== */
+/* Building programs (the compiler's back end).                                                   */
+/* ============================================================================================== */
+/*
+ * A builder collects constants, functions (with their labels and instructions) and the manifest,
+ * then produces a program (stoffel_vm_builder_build) or v9 bytes (stoffel_vm_builder_write).
+ * Every call returns 0 or a negative status and leaves a message in stoffel_vm_builder_last_error.
+ * A builder is used by one thread at a time. Typical use:
+ *
+ *   stoffel_vm_builder *b; stoffel_vm_builder_new(&b);
+ *   stoffel_vm_fn *f; stoffel_vm_builder_function(b, "main", &f);
+ *   stoffel_vm_fn_ldi_i64(f, 1, 40);              // r1 <- 40
+ *   stoffel_vm_fn_ldi_i64(f, 2, 2);
+ *   stoffel_vm_fn_binop(f, STOFFEL_VM_OP_ADD, 0, 1, 2);
+ *   stoffel_vm_fn_ret(f, 0);
+ *   stoffel_vm_program *p; stoffel_vm_builder_build(b, &p);
+ *   stoffel_vm_builder_free(b);
+ */
+typedef struct stoffel_vm_builder stoffel_vm_builder;
+
+/* A function under construction; owned by its builder (never freed separately). */
+typedef struct stoffel_vm_fn stoffel_vm_fn;
+
+/* Creates an empty builder (no functions, no constants, backend HoneyBadger, curve BLS12-381, no
+ * clients, zero demand). Errors: STOFFEL_ERR_NOMEM, STOFFEL_ERR_INVALID_ARG (out NULL). */
+STOFFEL_API int stoffel_vm_builder_new(stoffel_vm_builder **out);
+/* Frees a builder and every function in it; NULL is a no-op. Programs built from it stay valid. */
+STOFFEL_API void stoffel_vm_builder_free(stoffel_vm_builder *builder);
+/* The message of the last failed call on this builder ("" if none); valid until the next call. */
+STOFFEL_API const char *stoffel_vm_builder_last_error(const stoffel_vm_builder *builder);
+
+/*
+ * Adds a constant (UNIT..STRING only; strings are copied) to the pool and returns its index in
+ * *index. Equal constants (same variant and payload; floats by bit pattern) get the same index.
+ * Errors: STOFFEL_ERR_INVALID_ARG (a non-constant kind, invalid UTF-8), STOFFEL_ERR_LIMIT.
+ */
+STOFFEL_API int stoffel_vm_builder_constant(stoffel_vm_builder *builder, const stoffel_vm_value *value,
+                                            uint32_t *index);
+
+/* Starts a new function `name` (copied) and returns its handle in *fn. Errors:
+ * STOFFEL_VM_ERR_DUPLICATE (a function of that name exists), STOFFEL_ERR_INVALID_ARG (empty or
+ * longer than 65535 bytes or not UTF-8). Functions may be filled in any order. */
+STOFFEL_API int stoffel_vm_builder_function(stoffel_vm_builder *builder, const char *name,
+                                            stoffel_vm_fn **fn);
+
+/* Manifest: backend, curve, preprocessing demand, and clients (slots must be unique:
+ * STOFFEL_VM_ERR_DUPLICATE; share types are validated: bits > 0, frac < bits for fixed). */
+STOFFEL_API int stoffel_vm_builder_set_backend(stoffel_vm_builder *builder, stoffel_vm_backend backend);
+STOFFEL_API int stoffel_vm_builder_set_curve(stoffel_vm_builder *builder, stoffel_vm_curve curve);
+STOFFEL_API int stoffel_vm_builder_set_demand(stoffel_vm_builder *builder, const stoffel_vm_demand *demand);
+STOFFEL_API int stoffel_vm_builder_add_client(stoffel_vm_builder *builder, uint64_t slot,
+                                              const stoffel_vm_share_type *inputs, size_t input_count,
+                                              const stoffel_vm_share_type *outputs, size_t output_count);
+
+/*
+ * Produces the program: resolves every jump's label (an unknown label is
+ * STOFFEL_ERR_INVALID_ARG naming function and label), computes frame sizes, and checks constant
+ * indices. *out is the caller's (stoffel_vm_program_free). The builder stays usable.
+ */
+STOFFEL_API int stoffel_vm_builder_build(stoffel_vm_builder *builder, stoffel_vm_program **out);
+
+/* Builds and writes v9 bytes in one step (see stoffel_vm_program_write for ownership). */
+STOFFEL_API int stoffel_vm_builder_write(stoffel_vm_builder *builder, uint8_t **bytes, size_t *len);
+
+/* ---- Function metadata. Names are copied. --------------------------------------------------- */
+
+/* Appends a parameter; type may be NULL (Unknown). Parameter i arrives in register i. */
+STOFFEL_API int stoffel_vm_fn_add_param(stoffel_vm_fn *fn, const char *name, const stoffel_vm_type *type);
+/* Sets the return type (default Unknown). */
+STOFFEL_API int stoffel_vm_fn_set_return_type(stoffel_vm_fn *fn, const stoffel_vm_type *type);
+/* Appends an upvalue name (captured by name when the function is called or a closure created). */
+STOFFEL_API int stoffel_vm_fn_add_upvalue(stoffel_vm_fn *fn, const char *name);
+/* Sets the parent function name (nested functions `outer::inner`); NULL clears it. */
+STOFFEL_API int stoffel_vm_fn_set_parent(stoffel_vm_fn *fn, const char *name);
+/* Current number of instructions (the index the next emitted instruction gets). */
+STOFFEL_API size_t stoffel_vm_fn_instruction_count(const stoffel_vm_fn *fn);
+/* The function's name (borrowed from the builder). */
+STOFFEL_API const char *stoffel_vm_fn_name(const stoffel_vm_fn *fn);
+
+/* ---- Labels. -------------------------------------------------------------------------------- */
+
+/* Places label `name` at the current position (the next instruction's index; at the end it means
+ * "return"). Labels may be used by jumps before they are placed. Placing one name twice is
+ * STOFFEL_VM_ERR_DUPLICATE. */
+STOFFEL_API int stoffel_vm_fn_label(stoffel_vm_fn *fn, const char *name);
+
+/* ---- Instructions. Registers are absolute frame indices (r0..r15 clear, r16.. secret by default).
+ * Each returns 0 or STOFFEL_ERR_INVALID_ARG (wrong shape for the opcode, bad name) /
+ * STOFFEL_ERR_LIMIT (more than 8,000,000 instructions) / STOFFEL_ERR_NOMEM. ------------------- */
+
+/* LD dst, off: dst <- argument stack[top + off] (off <= 0). */
+STOFFEL_API int stoffel_vm_fn_ld(stoffel_vm_fn *fn, uint32_t dst, int32_t offset);
+/* LDI dst, k: k is an index from stoffel_vm_builder_constant. */
+STOFFEL_API int stoffel_vm_fn_ldi(stoffel_vm_fn *fn, uint32_t dst, uint32_t constant);
+/* LDI with the constant added to the pool first (copied). */
+STOFFEL_API int stoffel_vm_fn_ldi_value(stoffel_vm_fn *fn, uint32_t dst, const stoffel_vm_value *value);
+/* Shorthands for LDI of an I64, a Bool, a String (s NUL-terminated) and Unit. */
+STOFFEL_API int stoffel_vm_fn_ldi_i64(stoffel_vm_fn *fn, uint32_t dst, int64_t x);
+STOFFEL_API int stoffel_vm_fn_ldi_bool(stoffel_vm_fn *fn, uint32_t dst, int b);
+STOFFEL_API int stoffel_vm_fn_ldi_string(stoffel_vm_fn *fn, uint32_t dst, const char *s);
+STOFFEL_API int stoffel_vm_fn_ldi_unit(stoffel_vm_fn *fn, uint32_t dst);
+/* MOV dst, src (copy, share or reveal depending on the banks). */
+STOFFEL_API int stoffel_vm_fn_mov(stoffel_vm_fn *fn, uint32_t dst, uint32_t src);
+/* ADD SUB MUL DIV MOD AND OR XOR SHL SHR: dst <- a op b. */
+STOFFEL_API int stoffel_vm_fn_binop(stoffel_vm_fn *fn, stoffel_vm_opcode op, uint32_t dst, uint32_t a,
+                                    uint32_t b);
+/* NOT dst, src. */
+STOFFEL_API int stoffel_vm_fn_not(stoffel_vm_fn *fn, uint32_t dst, uint32_t src);
+/* CMP a, b: sets the frame's compare flag. */
+STOFFEL_API int stoffel_vm_fn_cmp(stoffel_vm_fn *fn, uint32_t a, uint32_t b);
+/* JMP JMPEQ JMPNEQ JMPLT JMPGT to a label of this function (placed before or after). */
+STOFFEL_API int stoffel_vm_fn_jump(stoffel_vm_fn *fn, stoffel_vm_opcode op, const char *label);
+/* CALL name (a VM function, builtin or host function, resolved at run time). */
+STOFFEL_API int stoffel_vm_fn_call(stoffel_vm_fn *fn, const char *name);
+/* RET src / PUSHARG src. */
+STOFFEL_API int stoffel_vm_fn_ret(stoffel_vm_fn *fn, uint32_t src);
+STOFFEL_API int stoffel_vm_fn_pusharg(stoffel_vm_fn *fn, uint32_t src);
+/* NOP. */
+STOFFEL_API int stoffel_vm_fn_nop(stoffel_vm_fn *fn);
+/* LDS dst, slot (dst <- spill[slot]) and STS slot, src (spill[slot] <- src). */
+STOFFEL_API int stoffel_vm_fn_lds(stoffel_vm_fn *fn, uint32_t dst, uint32_t slot);
+STOFFEL_API int stoffel_vm_fn_sts(stoffel_vm_fn *fn, uint32_t slot, uint32_t src);
+
 #ifdef __cplusplus
 }
 #endif
