@@ -1,0 +1,577 @@
+/*
+ * quic_endpoint.c - the QUIC transport's endpoint: the UDP socket on libevent, routing packets to
+ * connections by connection ID, accepting connections, links to parties and clients (send queues
+ * that survive reconnects), dialling with bounded reconnect and exponential backoff, and the
+ * net_ops the transport-independent core calls.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "quic_internal.h"
+
+#define QUIC_RECV_BATCH 128
+#define QUIC_SOCKET_BUFFER_BYTES (8 * 1024 * 1024)
+
+static quic_endpoint *ep_of(const stoffel_net *net)
+{
+    return net->impl;
+}
+
+static int resolve(const char *host, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+    memset(ss, 0, sizeof *ss);
+    if (strcmp(host, "localhost") == 0)
+        host = "127.0.0.1";
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(port);
+        *len = sizeof *a4;
+        return STOFFEL_OK;
+    }
+    if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(port);
+        *len = sizeof *a6;
+        return STOFFEL_OK;
+    }
+    return STOFFEL_ERR_INVALID_ARG;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, socklen_t alen, const struct sockaddr *b,
+                      socklen_t blen)
+{
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+int quic_ep_send_packet(quic_endpoint *ep, const struct sockaddr *to, socklen_t tolen,
+                        const uint8_t *pkt, size_t len)
+{
+    for (;;) {
+        ssize_t n = sendto(ep->fd, pkt, len, 0, to, tolen);
+        if (n >= 0)
+            return STOFFEL_OK;
+        if (errno == EINTR)
+            continue;
+        /* EAGAIN/ENOBUFS/ECONNREFUSED: the packet counts as lost; QUIC retransmits. */
+        return STOFFEL_ERR_IO;
+    }
+}
+
+/* --- links -------------------------------------------------------------------------------- */
+
+static stoffel_net_peer link_peer(const quic_link *l)
+{
+    stoffel_net_peer p = {.kind = l->kind, .party_id = l->party_id};
+    memcpy(p.key, l->key, sizeof p.key);
+    return p;
+}
+
+static void dial_now(quic_link *l);
+
+static void retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+    dial_now(arg);
+}
+
+static uint32_t backoff_ms(const stoffel_net_options *o, uint32_t failures)
+{
+    uint64_t d = o->reconnect_backoff_ms;
+    for (uint32_t i = 1; i < failures && d < o->reconnect_backoff_max_ms; i++)
+        d *= 2;
+    return (uint32_t)(d < o->reconnect_backoff_max_ms ? d : o->reconnect_backoff_max_ms);
+}
+
+static void link_give_up(quic_link *l, int status, const char *why)
+{
+    stoffel_net *net = l->ep->net;
+    l->gave_up = true;
+    net_fail(net, status, "party %u at %s:%u: %s", l->party_id, l->host, l->port, why);
+    net_set_party_state(net, l->party_id, STOFFEL_NET_STATE_CLOSED, status);
+}
+
+static void schedule_retry(quic_link *l, int status, const char *why)
+{
+    const stoffel_net_options *o = &l->ep->net->opts;
+    if (l->failures > o->reconnect_attempts) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "gave up after %u attempts: %s", l->failures, why);
+        link_give_up(l, status, msg);
+        return;
+    }
+    uint32_t ms = backoff_ms(o, l->failures ? l->failures : 1);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    evtimer_add(l->retry_ev, &tv);
+}
+
+static void dial_now(quic_link *l)
+{
+    quic_endpoint *ep = l->ep;
+    if (ep->net->closing || l->conn || l->gave_up)
+        return;
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (resolve(l->host, l->port, &ss, &len) || l->port == 0) {
+        link_give_up(l, STOFFEL_NET_ERR_CONFIG, "no usable address to dial (port 0 or bad host)");
+        return;
+    }
+    int rc = quic_conn_dial(ep, l, (struct sockaddr *)&ss, len);
+    if (rc) {
+        l->failures++;
+        schedule_retry(l, rc, "cannot create a connection");
+    }
+}
+
+static void link_release(quic_link *l)
+{
+    while (l->q_head) {
+        out_msg *m = l->q_head;
+        l->q_head = m->next;
+        free(m->buf);
+        free(m);
+    }
+    l->q_tail = NULL;
+    if (l->retry_ev)
+        event_free(l->retry_ev);
+    l->retry_ev = NULL;
+}
+
+static int link_enqueue(quic_link *l, const uint8_t *data, size_t len)
+{
+    out_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return STOFFEL_ERR_NOMEM;
+    m->buf = malloc(len + 4);
+    if (!m->buf) {
+        free(m);
+        return STOFFEL_ERR_NOMEM;
+    }
+    stoffel_net_frame_header(len, SIZE_MAX, m->buf);
+    if (len)
+        memcpy(m->buf + 4, data, len);
+    m->len = len + 4;
+    if (l->q_tail)
+        l->q_tail->next = m;
+    else
+        l->q_head = m;
+    l->q_tail = m;
+    l->q_bytes += m->len;
+    if (l->conn && l->conn->attached)
+        quic_conn_kick(l->conn);
+    return STOFFEL_OK;
+}
+
+static quic_link *client_link(quic_endpoint *ep, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
+                              bool create)
+{
+    for (size_t i = 0; i < ep->client_count; i++)
+        if (memcmp(ep->clients[i]->key, key, STOFFEL_NET_FINGERPRINT_LEN) == 0)
+            return ep->clients[i];
+    if (!create)
+        return NULL;
+    quic_link **nc = realloc(ep->clients, (ep->client_count + 1) * sizeof *nc);
+    if (!nc)
+        return NULL;
+    ep->clients = nc;
+    quic_link *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->kind = STOFFEL_NET_PEER_CLIENT;
+    l->ep = ep;
+    memcpy(l->key, key, STOFFEL_NET_FINGERPRINT_LEN);
+    ep->clients[ep->client_count++] = l;
+    return l;
+}
+
+/* --- events from connections ----------------------------------------------------------------- */
+
+void quic_ep_conn_established(quic_endpoint *ep, quic_conn *c)
+{
+    stoffel_net *net = ep->net;
+    quic_link *l = c->link;
+    if (!c->is_dialer) {
+        l = c->link_kind == STOFFEL_NET_PEER_PARTY ? &ep->parties[c->peer_party]
+                                                   : client_link(ep, c->peer_fp, true);
+        if (!l) {
+            c->fail_status = STOFFEL_ERR_NOMEM;
+            return;
+        }
+        if (l->conn && l->conn != c) {
+            /* The peer came back (restarted) while we still held its old connection. */
+            quic_conn *old = l->conn;
+            old->link = NULL;
+            l->conn = NULL;
+            l->q_cursor = 0;
+            quic_conn_retire(old);
+            if (l->kind == STOFFEL_NET_PEER_PARTY)
+                net_set_party_state(net, l->party_id, STOFFEL_NET_STATE_LOST,
+                                    STOFFEL_NET_ERR_CLOSED);
+            else
+                net_client_state(net, l->key, STOFFEL_NET_STATE_LOST, STOFFEL_NET_ERR_CLOSED);
+        }
+        l->conn = c;
+        c->link = l;
+    }
+    c->attached = true;
+    l->failures = 0;
+    if (l->kind == STOFFEL_NET_PEER_PARTY)
+        net_set_party_state(net, l->party_id, STOFFEL_NET_STATE_CONNECTED, 0);
+    else
+        net_client_state(net, l->key, STOFFEL_NET_STATE_CONNECTED, 0);
+    quic_conn_kick(c);
+}
+
+void quic_ep_conn_ended(quic_endpoint *ep, quic_conn *c)
+{
+    stoffel_net *net = ep->net;
+    quic_link *l = c->link;
+    if (!l || l->conn != c) {
+        if (!c->is_dialer && c->why[0] && !net->closing)
+            net_fail(net, c->fail_status ? c->fail_status : STOFFEL_NET_ERR_PEER_REFUSED, "%s",
+                     c->why); /* a refused or failed incoming connection */
+        return;
+    }
+    l->conn = NULL;
+    l->q_cursor = 0; /* a partly written message restarts on the next connection */
+    c->link = NULL;
+    if (net->closing)
+        return;
+    int status = c->fail_status ? c->fail_status : STOFFEL_NET_ERR_CLOSED;
+    const char *why = c->why[0] ? c->why : "connection ended";
+    if (l->kind == STOFFEL_NET_PEER_CLIENT) {
+        net_client_state(net, l->key, STOFFEL_NET_STATE_LOST, status);
+        return;
+    }
+    if (!l->dialer) {
+        net_fail(net, status, "party %u: %s", l->party_id, why);
+        net_set_party_state(net, l->party_id, STOFFEL_NET_STATE_LOST, status);
+        return;
+    }
+    if (status == STOFFEL_NET_ERR_PEER_REFUSED) {
+        link_give_up(l, status, why); /* retrying cannot change the peer's mind */
+        return;
+    }
+    if (c->handshake_done) {
+        l->failures = 0;
+        net_set_party_state(net, l->party_id, STOFFEL_NET_STATE_LOST, status);
+    }
+    l->failures++;
+    schedule_retry(l, status, why);
+}
+
+void quic_ep_deliver(quic_endpoint *ep, quic_conn *c, uint8_t *msg, size_t len)
+{
+    if (!c->link) {
+        free(msg);
+        return;
+    }
+    stoffel_net_peer from = link_peer(c->link);
+    net_deliver_owned(ep->net, &from, msg, len);
+}
+
+/* --- socket --------------------------------------------------------------------------------- */
+
+static void dispatch(quic_endpoint *ep, const uint8_t *pkt, size_t len, const struct sockaddr *from,
+                     socklen_t fromlen)
+{
+    ngtcp2_version_cid vc;
+    if (ngtcp2_pkt_decode_version_cid(&vc, pkt, len, QUIC_CID_LEN) != 0)
+        return; /* not QUIC v1 or garbage: drop */
+    quic_conn *c = NULL;
+    for (quic_conn *it = ep->conns; it; it = it->next) {
+        if (it->dead)
+            continue;
+        if (vc.dcidlen == QUIC_CID_LEN && memcmp(vc.dcid, it->tag, QUIC_CID_TAG_LEN) == 0) {
+            c = it;
+            break;
+        }
+        if (!it->is_dialer && vc.dcidlen == it->odcid_len &&
+            memcmp(vc.dcid, it->odcid, vc.dcidlen) == 0 &&
+            same_addr(&it->remote, it->remote_len, from, fromlen)) {
+            c = it;
+            break;
+        }
+    }
+    if (!c) {
+        if (ep->net->my_id < 0 || !(pkt[0] & 0x80) || ep->net->closing)
+            return; /* clients accept nothing; short packets of unknown connections are dropped */
+        if (quic_conn_accept(ep, pkt, len, from, fromlen, &c))
+            return;
+    }
+    quic_conn_read(c, pkt, len);
+    if (c->dead)
+        quic_conn_free(c);
+}
+
+static void read_cb(evutil_socket_t fd, short what, void *arg)
+{
+    quic_endpoint *ep = arg;
+    static const size_t cap = 65536;
+    uint8_t *buf = ep->pkt_buf + ep->net->opts.max_udp_payload_bytes; /* second half */
+    for (int i = 0; i < QUIC_RECV_BATCH; i++) {
+        struct sockaddr_storage from;
+        socklen_t fromlen = sizeof from;
+        ssize_t n = recvfrom(ep->fd, buf, cap, 0, (struct sockaddr *)&from, &fromlen);
+        if (n < 0)
+            break;
+        dispatch(ep, buf, (size_t)n, (struct sockaddr *)&from, fromlen);
+    }
+}
+
+static int socket_open(quic_endpoint *ep, const char *host, uint16_t port, char *errbuf,
+                       size_t errbuf_len)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (resolve(host, port, &ss, &len)) {
+        net_errbuf(errbuf, errbuf_len, "cannot bind: \"%s\" is not a numeric IP address", host);
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    ep->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (ep->fd < 0) {
+        net_errbuf(errbuf, errbuf_len, "cannot create a UDP socket: %s", strerror(errno));
+        return STOFFEL_ERR_IO;
+    }
+    int size = QUIC_SOCKET_BUFFER_BYTES;
+    setsockopt(ep->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    setsockopt(ep->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    if (bind(ep->fd, (struct sockaddr *)&ss, len) != 0) {
+        net_errbuf(errbuf, errbuf_len, "cannot bind UDP %s:%u: %s%s", host, port, strerror(errno),
+                   errno == EADDRINUSE ? " (another process uses this port; change the address "
+                                         "in the network configuration)" : "");
+        return STOFFEL_ERR_IO;
+    }
+    ep->local_len = sizeof ep->local;
+    if (getsockname(ep->fd, (struct sockaddr *)&ep->local, &ep->local_len) != 0) {
+        net_errbuf(errbuf, errbuf_len, "getsockname: %s", strerror(errno));
+        return STOFFEL_ERR_IO;
+    }
+    ep->read_ev = event_new(ep->net->base, ep->fd, EV_READ | EV_PERSIST, read_cb, ep);
+    if (!ep->read_ev || event_add(ep->read_ev, NULL) != 0)
+        return STOFFEL_ERR_NOMEM;
+    return STOFFEL_OK;
+}
+
+/* --- net_ops ------------------------------------------------------------------------------- */
+
+static int quic_start(stoffel_net *net)
+{
+    quic_endpoint *ep = ep_of(net);
+    for (uint32_t j = 0; j < net->n_parties; j++)
+        if (ep->parties[j].dialer)
+            dial_now(&ep->parties[j]);
+    return STOFFEL_OK;
+}
+
+static int quic_send_party(stoffel_net *net, uint32_t to, const uint8_t *data, size_t len)
+{
+    int rc = link_enqueue(&ep_of(net)->parties[to], data, len);
+    return rc ? net_fail(net, rc, "out of memory queueing a message for party %u", to) : rc;
+}
+
+static int quic_send_client(stoffel_net *net, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
+                            const uint8_t *data, size_t len)
+{
+    quic_link *l = client_link(ep_of(net), key, false);
+    if (!l)
+        return net_fail(net, STOFFEL_ERR_NOT_FOUND, "send_client: this client never connected");
+    int rc = link_enqueue(l, data, len);
+    return rc ? net_fail(net, rc, "out of memory queueing a message for a client") : rc;
+}
+
+static bool link_pending(const quic_link *l, bool *failed)
+{
+    bool p = l->q_head || (l->conn && !quic_conn_all_acked(l->conn));
+    if (p && l->gave_up)
+        *failed = true;
+    return p;
+}
+
+static bool quic_has_pending(stoffel_net *net, bool *failed)
+{
+    quic_endpoint *ep = ep_of(net);
+    bool p = false;
+    for (uint32_t j = 0; j < net->n_parties; j++)
+        p |= link_pending(&ep->parties[j], failed);
+    for (size_t i = 0; i < ep->client_count; i++)
+        p |= link_pending(ep->clients[i], failed);
+    return p;
+}
+
+static int quic_set_party_address(stoffel_net *net, uint32_t id, const char *host, uint16_t port)
+{
+    quic_link *l = &ep_of(net)->parties[id];
+    snprintf(l->host, sizeof l->host, "%s", host);
+    l->port = port;
+    return stoffel_net_config_set_party(ep_of(net)->cfg, id, host, port, NULL);
+}
+
+static uint16_t quic_local_port(const stoffel_net *net)
+{
+    const quic_endpoint *ep = ep_of(net);
+    if (ep->local.ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)&ep->local)->sin_port);
+    if (ep->local.ss_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)&ep->local)->sin6_port);
+    return 0;
+}
+
+static void quic_destroy(stoffel_net *net)
+{
+    quic_endpoint *ep = ep_of(net);
+    if (ep) {
+        while (ep->conns) {
+            quic_conn *c = ep->conns;
+            if (c->link && c->link->conn == c)
+                c->link->conn = NULL;
+            c->link = NULL;
+            if (c->conn)
+                quic_conn_close(c, 0);
+            c->dead = true;
+            quic_conn_free(c);
+        }
+        if (ep->parties)
+            for (uint32_t j = 0; j < net->n_parties; j++)
+                link_release(&ep->parties[j]);
+        free(ep->parties);
+        for (size_t i = 0; i < ep->client_count; i++) {
+            link_release(ep->clients[i]);
+            free(ep->clients[i]);
+        }
+        free(ep->clients);
+        if (ep->read_ev)
+            event_free(ep->read_ev);
+        if (ep->fd >= 0)
+            close(ep->fd);
+        if (ep->cred)
+            gnutls_certificate_free_credentials(ep->cred);
+        stoffel_net_config_free(ep->cfg);
+        free(ep->pkt_buf);
+        sodium_memzero(ep->static_secret, sizeof ep->static_secret);
+        free(ep);
+    }
+    net_core_release(net);
+    free(net);
+}
+
+static const net_ops quic_ops = {
+    .start = quic_start,
+    .send_party = quic_send_party,
+    .send_client = quic_send_client,
+    .has_pending = quic_has_pending,
+    .set_party_address = quic_set_party_address,
+    .local_port = quic_local_port,
+    .destroy = quic_destroy,
+};
+
+static int endpoint_new(struct event_base *base, const stoffel_net_config *cfg, int my_id,
+                        const stoffel_net_identity *id, const stoffel_net_options *opts,
+                        stoffel_net **out, char *errbuf, size_t errbuf_len)
+{
+    if (!base || !cfg || !id || !out)
+        return STOFFEL_ERR_INVALID_ARG;
+    *out = NULL;
+    if (sodium_init() < 0)
+        return STOFFEL_NET_ERR_CRYPTO;
+    uint32_t n = stoffel_net_config_party_count(cfg);
+    if (my_id >= 0 && (uint32_t)my_id >= n) {
+        net_errbuf(errbuf, errbuf_len, "party id %d is out of range: the network has %u parties",
+                   my_id, n);
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    stoffel_net *net = calloc(1, sizeof *net);
+    quic_endpoint *ep = calloc(1, sizeof *ep);
+    if (!net || !ep) {
+        free(net);
+        free(ep);
+        return STOFFEL_ERR_NOMEM;
+    }
+    net->ops = &quic_ops;
+    net->impl = ep;
+    ep->net = net;
+    ep->fd = -1;
+    ep->id = id;
+    int rc = net_core_init(net, base, n, my_id, opts);
+    if (rc) {
+        net_errbuf(errbuf, errbuf_len, "invalid options (or out of memory)");
+        goto fail;
+    }
+    if ((rc = net_config_clone(cfg, &ep->cfg)))
+        goto fail;
+    randombytes_buf(ep->static_secret, sizeof ep->static_secret);
+    ep->pkt_buf = malloc(net->opts.max_udp_payload_bytes + 65536);
+    ep->parties = calloc(n, sizeof *ep->parties);
+    if (!ep->pkt_buf || !ep->parties) {
+        rc = STOFFEL_ERR_NOMEM;
+        goto fail;
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        quic_link *l = &ep->parties[j];
+        const char *host;
+        l->ep = ep;
+        l->kind = STOFFEL_NET_PEER_PARTY;
+        l->party_id = j;
+        stoffel_net_config_party(cfg, j, &host, &l->port, l->key);
+        snprintf(l->host, sizeof l->host, "%s", host[0] ? host : "127.0.0.1");
+        l->dialer = my_id < 0 || j < (uint32_t)my_id; /* the higher id dials */
+        l->retry_ev = evtimer_new(base, retry_cb, l);
+        if (!l->retry_ev) {
+            rc = STOFFEL_ERR_NOMEM;
+            goto fail;
+        }
+    }
+    if (my_id >= 0) {
+        uint8_t fp[STOFFEL_NET_FINGERPRINT_LEN];
+        stoffel_net_identity_fingerprint(id, fp);
+        if (memcmp(fp, ep->parties[my_id].key, sizeof fp) != 0) {
+            char a[STOFFEL_NET_FINGERPRINT_TEXT_LEN + 1], b[STOFFEL_NET_FINGERPRINT_TEXT_LEN + 1];
+            stoffel_net_fingerprint_format(fp, a);
+            stoffel_net_fingerprint_format(ep->parties[my_id].key, b);
+            net_errbuf(errbuf, errbuf_len, "this identity (%s) is not the one pinned for party %d "
+                       "(%s); use that party's key or fix the network configuration", a, my_id, b);
+            rc = STOFFEL_NET_ERR_CONFIG;
+            goto fail;
+        }
+        rc = socket_open(ep, ep->parties[my_id].host, ep->parties[my_id].port, errbuf, errbuf_len);
+    } else {
+        bool v6 = strchr(ep->parties[0].host, ':') != NULL;
+        rc = socket_open(ep, v6 ? "::" : "0.0.0.0", 0, errbuf, errbuf_len);
+    }
+    if (rc)
+        goto fail;
+    if ((rc = quic_tls_cred_new(ep))) {
+        net_errbuf(errbuf, errbuf_len, "cannot set up TLS credentials from the identity");
+        goto fail;
+    }
+    *out = net;
+    return STOFFEL_OK;
+fail:
+    quic_destroy(net);
+    return rc;
+}
+
+int stoffel_net_quic_party_new(struct event_base *base, const stoffel_net_config *cfg,
+                               uint32_t my_id, const stoffel_net_identity *id,
+                               const stoffel_net_options *opts, stoffel_net **out, char *errbuf,
+                               size_t errbuf_len)
+{
+    if (my_id > 0x7fffffffu)
+        return STOFFEL_ERR_INVALID_ARG;
+    return endpoint_new(base, cfg, (int)my_id, id, opts, out, errbuf, errbuf_len);
+}
+
+int stoffel_net_quic_client_new(struct event_base *base, const stoffel_net_config *cfg,
+                                const stoffel_net_identity *id, const stoffel_net_options *opts,
+                                stoffel_net **out, char *errbuf, size_t errbuf_len)
+{
+    return endpoint_new(base, cfg, -1, id, opts, out, errbuf, errbuf_len);
+}
