@@ -41,6 +41,302 @@ STOFFEL_API unsigned stoffel_mpc_version_number(void);
  */
 STOFFEL_API const char *stoffel_mpc_strerror(int status);
 
+
+/* ============================================================================================== */
+/* Status codes of libstoffelmpc (-200 .. -299).                                                   */
+/* ============================================================================================== */
+enum {
+    STOFFEL_MPC_ERR_BOUND = -200,          /* n, t violate the security bound (n >= 2t+1, robust n >= 3t+1) */
+    STOFFEL_MPC_ERR_NOT_IN_FIELD = -201,   /* an encoded field element is >= p */
+    STOFFEL_MPC_ERR_CAPACITY = -202,       /* the field is too small for k + kappa bits */
+    STOFFEL_MPC_ERR_INCONSISTENT = -203,   /* shares do not lie on one polynomial of the expected degree */
+    STOFFEL_MPC_ERR_DECODE = -204,         /* robust reconstruction could not correct the errors */
+    STOFFEL_MPC_ERR_PREPROCESSING = -205,  /* preprocessing material ran out or could not be generated */
+    STOFFEL_MPC_ERR_PEER = -206,           /* a peer misbehaved (wrong message, wrong share, gone) */
+    STOFFEL_MPC_ERR_OVERFLOW = -207        /* a clear value does not fit the requested encoding */
+};
+
+/* ============================================================================================== */
+/* Prime fields.                                                                                  */
+/* ============================================================================================== */
+
+/* The fields a program can compute in. Elements cross the API as canonical little-endian byte
+ * strings of stoffel_mpc_field_elem_size() bytes; decoding rejects values >= p. */
+typedef enum {
+    STOFFEL_MPC_FIELD_BLS12_381 = 0, /* BLS12-381 scalar field (255 bits), the default */
+    STOFFEL_MPC_FIELD_BN254 = 1,     /* BN254 Fr (254 bits) */
+    STOFFEL_MPC_FIELD_ED25519 = 2,   /* ed25519 / ristretto255 scalar field, 2^252 + ... (253 bits) */
+    STOFFEL_MPC_FIELD_P128 = 3,      /* the fast field: a prime of at most 128 bits */
+    STOFFEL_MPC_FIELD_GOLDILOCKS = 4 /* 2^64 - 2^32 + 1 */
+} stoffel_mpc_field_id;
+
+/* An immutable prime field. Safe to share between threads once created. */
+typedef struct stoffel_mpc_field stoffel_mpc_field;
+
+/* Creates a field handle. On success *out is owned by the caller (free with
+ * stoffel_mpc_field_free). Errors: STOFFEL_ERR_INVALID_ARG (unknown id), STOFFEL_ERR_NOMEM. */
+STOFFEL_API int stoffel_mpc_field_new(stoffel_mpc_field_id id, stoffel_mpc_field **out);
+
+/* Finds a field by name: "bls12-381" (also "bls12-381-fr"), "bn254", "ed25519" (also
+ * "curve25519", "ristretto255"), "p128", "goldilocks"; case-insensitive. STOFFEL_ERR_NOT_FOUND
+ * when no field has that name. */
+STOFFEL_API int stoffel_mpc_field_id_from_name(const char *name, stoffel_mpc_field_id *out);
+
+/* Frees a field handle; NULL is a no-op. */
+STOFFEL_API void stoffel_mpc_field_free(stoffel_mpc_field *field);
+
+/* The field's id, canonical name (static string), bit length of p, and element size in bytes. */
+STOFFEL_API stoffel_mpc_field_id stoffel_mpc_field_get_id(const stoffel_mpc_field *field);
+STOFFEL_API const char *stoffel_mpc_field_name(const stoffel_mpc_field *field);
+STOFFEL_API unsigned stoffel_mpc_field_bits(const stoffel_mpc_field *field);
+STOFFEL_API size_t stoffel_mpc_field_elem_size(const stoffel_mpc_field *field);
+
+/* Encodes a signed integer: x >= 0 as x, x < 0 as p - |x|. out has elem_size bytes. */
+STOFFEL_API void stoffel_mpc_field_from_i64(const stoffel_mpc_field *field, int64_t x, uint8_t *out);
+
+/* Encodes an unsigned integer. STOFFEL_MPC_ERR_OVERFLOW if x >= p (only for fields under 64 bits). */
+STOFFEL_API int stoffel_mpc_field_from_u64(const stoffel_mpc_field *field, uint64_t x, uint8_t *out);
+
+/* Decodes an element as the centred residue (values above (p-1)/2 are negative) and returns its
+ * low 64 bits in two's complement in *out; *fits is set to 1 when the centred value lies in
+ * [INT64_MIN, INT64_MAX]. STOFFEL_MPC_ERR_NOT_IN_FIELD if the bytes encode a value >= p. */
+STOFFEL_API int stoffel_mpc_field_to_i64(const stoffel_mpc_field *field, const uint8_t *elem,
+                                         int64_t *out, int *fits);
+
+/* ============================================================================================== */
+/* The MPC engine: what the VM (and any host) computes with.                                      */
+/* ============================================================================================== */
+/*
+ * An engine is one party's view of an MPC session: its id, n, t, the field, and operations on
+ * shares. A share is an opaque byte string of stoffel_mpc_engine_share_size() bytes whose layout
+ * belongs to the engine (a networked party engine holds one field element; the simulated engine
+ * holds all n parties' shares of the value). Callers allocate share buffers of that size and
+ * never look inside.
+ *
+ * Local operations (public sharing, add, sub, negate, public add/multiply) complete at once.
+ * Interactive operations are submitted as a batch of requests to stoffel_mpc_engine_execute(),
+ * which runs them concurrently: independent requests in one batch share communication rounds.
+ * This is how the VM turns straight-line secret code into few rounds (DESIGN.md, cost model).
+ *
+ * Engines: the simulated engine (stoffel_mpc_engine_new_simulated, all parties in this process,
+ * real protocol state machines under a seeded scheduler), the networked engine (with libstoffelnet)
+ * and a host engine built from a table of callbacks (stoffel_mpc_engine_new_from_ops).
+ * An engine handle is used by one thread at a time.
+ */
+typedef struct stoffel_mpc_engine stoffel_mpc_engine;
+
+/* Security mode of a session. */
+typedef enum {
+    STOFFEL_MPC_SEMI_HONEST = 0, /* honest majority, n >= 2t+1; aborts on detected inconsistency */
+    STOFFEL_MPC_ROBUST = 1       /* n >= 3t+1; online phase corrects up to t wrong shares */
+} stoffel_mpc_security;
+
+/* Kinds of interactive request. Operand and result conventions per kind:
+ *   MUL            a, b: shares; out: shares of a*b.
+ *   OPEN           a: shares; out: field elements (the opened values, known to every party).
+ *   RANDOM         out: shares of uniformly random field elements (no inputs).
+ *   RANDOM_BIT     out: shares of uniformly random bits 0/1.
+ *   RANDOM_INT     out: shares of uniformly random integers in [0, 2^bits).
+ *   LT LE GT GE    a, b: shares of integers of `bits` bits (two's complement when is_signed);
+ *   EQ NE          out: shares of 0/1. Fixed-point values compare as their k-bit integers.
+ *   DIV REM        a, b: integer shares of `bits` bits; out: truncating quotient / remainder with
+ *                  the dividend's sign; a zero divisor gives quotient 0 and remainder a.
+ *   DIV_PUBLIC     a: integer shares; b: public field elements (the divisors, non-zero integers);
+ *   REM_PUBLIC     out: exact truncating quotient / remainder.
+ *   TRUNC          a: shares of signed `bits`-bit integers; out: exact floor(a / 2^shift).
+ *   TRUNC_PR       as TRUNC, probabilistic rounding (Catrina-Saxena TruncPr): cheaper.
+ *   FIXED_DIV      a, b: fixed-point shares (bits = k total, shift = f fractional); out: a / b.
+ *   OUTPUT         a: shares; sends them to the client `client_id`, who reconstructs (no out).
+ */
+typedef enum {
+    STOFFEL_MPC_OP_MUL = 0,
+    STOFFEL_MPC_OP_OPEN,
+    STOFFEL_MPC_OP_RANDOM,
+    STOFFEL_MPC_OP_RANDOM_BIT,
+    STOFFEL_MPC_OP_RANDOM_INT,
+    STOFFEL_MPC_OP_LT,
+    STOFFEL_MPC_OP_LE,
+    STOFFEL_MPC_OP_GT,
+    STOFFEL_MPC_OP_GE,
+    STOFFEL_MPC_OP_EQ,
+    STOFFEL_MPC_OP_NE,
+    STOFFEL_MPC_OP_DIV,
+    STOFFEL_MPC_OP_REM,
+    STOFFEL_MPC_OP_DIV_PUBLIC,
+    STOFFEL_MPC_OP_REM_PUBLIC,
+    STOFFEL_MPC_OP_TRUNC,
+    STOFFEL_MPC_OP_TRUNC_PR,
+    STOFFEL_MPC_OP_FIXED_DIV,
+    STOFFEL_MPC_OP_OUTPUT,
+    STOFFEL_MPC_OP_KIND_COUNT
+} stoffel_mpc_op_kind;
+
+/* One interactive request: `count` elements, each operand array holding count shares (or count
+ * field elements where the kind says "public"), packed back to back. Buffers are the caller's. */
+typedef struct {
+    stoffel_mpc_op_kind kind;
+    size_t count;
+    const uint8_t *a;
+    const uint8_t *b;
+    uint8_t *out;
+    uint32_t bits;     /* operand bit width for comparisons, division, truncation; fixed-point k */
+    uint32_t shift;    /* truncation amount; fixed-point f */
+    uint8_t is_signed; /* 1 when integer operands are two's-complement signed */
+    uint64_t client_id; /* OUTPUT: the receiving client */
+} stoffel_mpc_request;
+
+/* Counters of everything an engine did, for `stoffel run --stats` and benchmarks. */
+typedef struct {
+    size_t struct_size;           /* set to sizeof(stoffel_mpc_stats) before the call */
+    uint64_t rounds;              /* online communication rounds */
+    uint64_t preprocessing_rounds;
+    uint64_t messages_sent;       /* by this party (simulated engine: by the busiest party) */
+    uint64_t bytes_sent;          /* by this party (simulated engine: by the busiest party) */
+    uint64_t triples_used;
+    uint64_t random_shares_used;
+    uint64_t random_bits_used;
+    uint64_t multiplications;
+    uint64_t openings;
+    uint64_t comparisons;
+    uint64_t online_ns;           /* time spent in interactive operations */
+    uint64_t preprocessing_ns;    /* time spent generating preprocessing material */
+} stoffel_mpc_stats;
+
+/* Engine topology. */
+STOFFEL_API uint32_t stoffel_mpc_engine_party_id(const stoffel_mpc_engine *engine);
+STOFFEL_API uint32_t stoffel_mpc_engine_n(const stoffel_mpc_engine *engine);
+STOFFEL_API uint32_t stoffel_mpc_engine_t(const stoffel_mpc_engine *engine);
+STOFFEL_API stoffel_mpc_security stoffel_mpc_engine_security(const stoffel_mpc_engine *engine);
+/* Borrowed; valid as long as the engine. */
+STOFFEL_API const stoffel_mpc_field *stoffel_mpc_engine_field(const stoffel_mpc_engine *engine);
+/* Static protocol name, e.g. "honeybadger-mpc". */
+STOFFEL_API const char *stoffel_mpc_engine_protocol_name(const stoffel_mpc_engine *engine);
+/* Bytes of one share. */
+STOFFEL_API size_t stoffel_mpc_engine_share_size(const stoffel_mpc_engine *engine);
+/* 1 if the engine can serve requests of this kind, else 0. */
+STOFFEL_API int stoffel_mpc_engine_supports(const stoffel_mpc_engine *engine, stoffel_mpc_op_kind kind);
+
+/* Local operations on `count` shares (all buffers packed; out may alias an input). */
+/* Public sharing of public field elements (every party knows the value). */
+STOFFEL_API int stoffel_mpc_engine_share_public(stoffel_mpc_engine *engine, const uint8_t *values,
+                                                uint8_t *out, size_t count);
+STOFFEL_API int stoffel_mpc_engine_add(stoffel_mpc_engine *engine, const uint8_t *a,
+                                       const uint8_t *b, uint8_t *out, size_t count);
+STOFFEL_API int stoffel_mpc_engine_sub(stoffel_mpc_engine *engine, const uint8_t *a,
+                                       const uint8_t *b, uint8_t *out, size_t count);
+STOFFEL_API int stoffel_mpc_engine_neg(stoffel_mpc_engine *engine, const uint8_t *a, uint8_t *out,
+                                       size_t count);
+/* a + c and a * c for public field elements c. */
+STOFFEL_API int stoffel_mpc_engine_add_public(stoffel_mpc_engine *engine, const uint8_t *a,
+                                              const uint8_t *c, uint8_t *out, size_t count);
+STOFFEL_API int stoffel_mpc_engine_mul_public(stoffel_mpc_engine *engine, const uint8_t *a,
+                                              const uint8_t *c, uint8_t *out, size_t count);
+
+/* Runs a batch of interactive requests concurrently and blocks until all are done. Independent
+ * requests in one call share rounds. Errors: STOFFEL_ERR_UNSUPPORTED (a kind the engine cannot
+ * serve), STOFFEL_MPC_ERR_PREPROCESSING, STOFFEL_MPC_ERR_PEER, STOFFEL_ERR_TIMEOUT, ...; details
+ * in stoffel_mpc_engine_last_error(). */
+STOFFEL_API int stoffel_mpc_engine_execute(stoffel_mpc_engine *engine, stoffel_mpc_request *requests,
+                                           size_t count);
+
+/* Client inputs held by this engine (ClientStore). Clients are indexed 0..count-1 in ascending
+ * client id order; client_input_get writes one share of input `input_index` of that client. */
+STOFFEL_API size_t stoffel_mpc_engine_client_count(const stoffel_mpc_engine *engine);
+STOFFEL_API int stoffel_mpc_engine_client_id(const stoffel_mpc_engine *engine, size_t client_index,
+                                             uint64_t *client_id);
+STOFFEL_API int stoffel_mpc_engine_client_input_count(const stoffel_mpc_engine *engine,
+                                                      size_t client_index, size_t *count);
+STOFFEL_API int stoffel_mpc_engine_client_input_get(stoffel_mpc_engine *engine, size_t client_index,
+                                                    size_t input_index, uint8_t *share_out);
+
+/* Fills *stats (set stats->struct_size first). */
+STOFFEL_API int stoffel_mpc_engine_get_stats(const stoffel_mpc_engine *engine, stoffel_mpc_stats *stats);
+
+/* The message of the last failed call on this engine ("" if none); valid until the next call. */
+STOFFEL_API const char *stoffel_mpc_engine_last_error(const stoffel_mpc_engine *engine);
+
+/* Frees an engine and zeroes every secret it holds; NULL is a no-op. */
+STOFFEL_API void stoffel_mpc_engine_free(stoffel_mpc_engine *engine);
+
+/* ---- The simulated engine: all n parties in this process. ------------------------------------ */
+
+/* Configuration of a simulated session; initialise with stoffel_mpc_sim_config_defaults(). */
+typedef struct {
+    size_t struct_size;             /* sizeof(stoffel_mpc_sim_config) */
+    uint32_t n;                     /* parties (default 3) */
+    uint32_t t;                     /* threshold (default 1) */
+    stoffel_mpc_field_id field;     /* default STOFFEL_MPC_FIELD_BLS12_381 */
+    stoffel_mpc_security security;  /* default semi-honest; robust needs n >= 3t+1 */
+    uint64_t seed;                  /* scheduler and randomness seed: same seed, same run */
+    uint32_t kappa;                 /* statistical security parameter (default 40) */
+    /* Added in 0.1: scheduler faults and tuning (struct_size tells the library which fields the
+     * caller knows; older callers get the defaults). */
+    uint32_t reorder;               /* 1: deliver ready messages in a seeded random order (default 0) */
+    uint32_t delay_permille;        /* chance per message of a random delay, 0..1000 (default 0) */
+    uint32_t drop_permille;         /* chance per message of loss followed by a retransmission (default 0) */
+    uint32_t record_transcript;     /* 1: hash every delivered message (default 1; benchmarks turn it off) */
+    size_t prep_batch;              /* triples / random shares generated per preprocessing run when a
+                                     * pool runs short (default 4096) */
+} stoffel_mpc_sim_config;
+
+/* Fills *config with the defaults above (struct_size included). */
+STOFFEL_API void stoffel_mpc_sim_config_defaults(stoffel_mpc_sim_config *config);
+
+/* Creates a simulated engine. Errors: STOFFEL_MPC_ERR_BOUND (message names the bound),
+ * STOFFEL_ERR_INVALID_ARG, STOFFEL_ERR_NOMEM. *out is owned by the caller. On failure, when
+ * error_buf is not NULL, a message is written there (NUL-terminated, truncated to error_len). */
+STOFFEL_API int stoffel_mpc_engine_new_simulated(const stoffel_mpc_sim_config *config,
+                                                 stoffel_mpc_engine **out, char *error_buf,
+                                                 size_t error_len);
+
+/* Simulated clients: client `client_id` secret-shares `count` field elements with the mask
+ * protocol (the parties learn nothing). They then appear in the engine's ClientStore. */
+STOFFEL_API int stoffel_mpc_engine_sim_client_input(stoffel_mpc_engine *engine, uint64_t client_id,
+                                                    const uint8_t *values, size_t count);
+
+/* What client `client_id` reconstructed from OUTPUT requests so far: up to *count field elements
+ * copied to values; *count is set to the number available. */
+STOFFEL_API int stoffel_mpc_engine_sim_client_output(const stoffel_mpc_engine *engine,
+                                                     uint64_t client_id, uint8_t *values,
+                                                     size_t *count);
+
+/* Runs the parties' preprocessing now: at least `triples` Beaver triples and `randoms` random
+ * sharings (rounded up to the extraction width n - t). Execute() also does this lazily when a pool
+ * runs short. Errors: STOFFEL_MPC_ERR_PREPROCESSING (details in last_error), STOFFEL_ERR_UNSUPPORTED
+ * for a non-simulated engine. */
+STOFFEL_API int stoffel_mpc_engine_sim_preprocess(stoffel_mpc_engine *engine, size_t triples,
+                                                  size_t randoms);
+
+/* Crashes party `party`: it stops sending and receiving after `after_steps` more message
+ * deliveries (0 = now). Its shares in results read as zero from then on. Robust mode tolerates up
+ * to t crashed parties in the online phase; preprocessing waits for every dealer and fails. */
+STOFFEL_API int stoffel_mpc_engine_sim_crash_party(stoffel_mpc_engine *engine, uint32_t party,
+                                                   uint64_t after_steps);
+
+/* How a simulated party behaves in the online phase (openings and outputs). */
+typedef enum {
+    STOFFEL_MPC_SIM_HONEST = 0,
+    STOFFEL_MPC_SIM_WRONG_SHARES = 1, /* sends a wrong (random offset) value for every share */
+    STOFFEL_MPC_SIM_GARBAGE = 2       /* sends payloads that are not share vectors at all */
+} stoffel_mpc_sim_behaviour;
+
+/* Makes `party` misbehave from now on. In robust mode up to t such parties are corrected (and
+ * blamed, see stoffel_mpc_engine_sim_blame); in semi-honest mode a wrong share aborts the
+ * operation with STOFFEL_MPC_ERR_INCONSISTENT or STOFFEL_MPC_ERR_PEER. */
+STOFFEL_API int stoffel_mpc_engine_sim_set_liar(stoffel_mpc_engine *engine, uint32_t party,
+                                                stoffel_mpc_sim_behaviour behaviour);
+
+/* BLAKE2b-256 of every message delivered so far (sender, recipient, bytes) in delivery order:
+ * the same seed and the same calls give the same hash. STOFFEL_ERR_STATE when the config turned
+ * record_transcript off. */
+STOFFEL_API int stoffel_mpc_engine_sim_transcript_hash(const stoffel_mpc_engine *engine,
+                                                       uint8_t out[32]);
+
+/* How many times the live honest parties caught `party` sending a wrong or malformed share
+ * (the robust decoder names the liars). */
+STOFFEL_API int stoffel_mpc_engine_sim_blame(const stoffel_mpc_engine *engine, uint32_t party,
+                                             uint64_t *count);
+
 #ifdef __cplusplus
 }
 #endif

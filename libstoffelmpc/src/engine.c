@@ -1,0 +1,248 @@
+/*
+ * engine.c - the public engine API: argument checks, error messages, and the split of a request
+ * batch between the engine's own protocols (MUL, OPEN, RANDOM, OUTPUT) and the nonlinear protocols
+ * (src/nonlinear), which are written over this same API and may call execute() re-entrantly.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+#include "nonlinear/nonlinear.h"
+
+int engine_fail(stoffel_mpc_engine *e, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->last_error, sizeof e->last_error, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int engine_check_bound(uint32_t n, uint32_t t, stoffel_mpc_security security, char *msg, size_t msg_len)
+{
+    if (security == STOFFEL_MPC_ROBUST) {
+        if ((uint64_t)n < 3 * (uint64_t)t + 1) {
+            snprintf(msg, msg_len,
+                     "robust mode needs n >= 3t+1 parties (got n = %u, t = %u; with t = %u use n >= %u, or semi-honest mode with n >= 2t+1)",
+                     n, t, t, 3 * t + 1);
+            return STOFFEL_MPC_ERR_BOUND;
+        }
+    } else if ((uint64_t)n < 2 * (uint64_t)t + 1) {
+        snprintf(msg, msg_len,
+                 "semi-honest mode needs an honest majority, n >= 2t+1 parties (got n = %u, t = %u; with t = %u use n >= %u)",
+                 n, t, t, 2 * t + 1);
+        return STOFFEL_MPC_ERR_BOUND;
+    }
+    return 0;
+}
+
+static int is_core_kind(stoffel_mpc_op_kind k)
+{
+    return k == STOFFEL_MPC_OP_MUL || k == STOFFEL_MPC_OP_OPEN || k == STOFFEL_MPC_OP_RANDOM ||
+           k == STOFFEL_MPC_OP_OUTPUT;
+}
+
+static int is_comparison(stoffel_mpc_op_kind k)
+{
+    return k >= STOFFEL_MPC_OP_LT && k <= STOFFEL_MPC_OP_NE;
+}
+
+uint32_t stoffel_mpc_engine_party_id(const stoffel_mpc_engine *e) { return e->party_id; }
+uint32_t stoffel_mpc_engine_n(const stoffel_mpc_engine *e) { return e->n; }
+uint32_t stoffel_mpc_engine_t(const stoffel_mpc_engine *e) { return e->t; }
+stoffel_mpc_security stoffel_mpc_engine_security(const stoffel_mpc_engine *e) { return e->security; }
+const stoffel_mpc_field *stoffel_mpc_engine_field(const stoffel_mpc_engine *e) { return e->field; }
+const char *stoffel_mpc_engine_protocol_name(const stoffel_mpc_engine *e) { return e->vt->protocol_name; }
+size_t stoffel_mpc_engine_share_size(const stoffel_mpc_engine *e) { return e->share_size; }
+
+int stoffel_mpc_engine_supports(const stoffel_mpc_engine *e, stoffel_mpc_op_kind kind)
+{
+    if (!e || (int)kind < 0 || kind >= STOFFEL_MPC_OP_KIND_COUNT)
+        return 0;
+    if (is_core_kind(kind))
+        return e->vt->supports(e, kind);
+    return nonlinear_supports(kind);
+}
+
+#define CHECK_BUFS(e, cond)                                                                        \
+    do {                                                                                           \
+        if (!(e))                                                                                  \
+            return STOFFEL_ERR_INVALID_ARG;                                                        \
+        (e)->last_error[0] = 0;                                                                    \
+        if (!(cond))                                                                               \
+            return engine_fail((e), STOFFEL_ERR_INVALID_ARG, "%s: NULL buffer with a non-zero count", __func__); \
+    } while (0)
+
+int stoffel_mpc_engine_share_public(stoffel_mpc_engine *e, const uint8_t *values, uint8_t *out, size_t count)
+{
+    CHECK_BUFS(e, count == 0 || (values && out));
+    return e->vt->share_public(e, values, out, count);
+}
+
+int stoffel_mpc_engine_add(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count)
+{
+    CHECK_BUFS(e, count == 0 || (a && b && out));
+    return e->vt->add(e, a, b, out, count);
+}
+
+int stoffel_mpc_engine_sub(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count)
+{
+    CHECK_BUFS(e, count == 0 || (a && b && out));
+    return e->vt->sub(e, a, b, out, count);
+}
+
+int stoffel_mpc_engine_neg(stoffel_mpc_engine *e, const uint8_t *a, uint8_t *out, size_t count)
+{
+    CHECK_BUFS(e, count == 0 || (a && out));
+    return e->vt->neg(e, a, out, count);
+}
+
+int stoffel_mpc_engine_add_public(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *c, uint8_t *out,
+                                  size_t count)
+{
+    CHECK_BUFS(e, count == 0 || (a && c && out));
+    return e->vt->add_public(e, a, c, out, count);
+}
+
+int stoffel_mpc_engine_mul_public(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *c, uint8_t *out,
+                                  size_t count)
+{
+    CHECK_BUFS(e, count == 0 || (a && c && out));
+    return e->vt->mul_public(e, a, c, out, count);
+}
+
+static int check_request(stoffel_mpc_engine *e, const stoffel_mpc_request *r, size_t i)
+{
+    if ((int)r->kind < 0 || r->kind >= STOFFEL_MPC_OP_KIND_COUNT)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "request %zu: unknown kind %d", i, (int)r->kind);
+    if (r->count == 0)
+        return 0;
+    int needs_a = r->kind != STOFFEL_MPC_OP_RANDOM && r->kind != STOFFEL_MPC_OP_RANDOM_BIT &&
+                  r->kind != STOFFEL_MPC_OP_RANDOM_INT;
+    int needs_b = r->kind == STOFFEL_MPC_OP_MUL || (r->kind >= STOFFEL_MPC_OP_LT && r->kind <= STOFFEL_MPC_OP_REM_PUBLIC) ||
+                  r->kind == STOFFEL_MPC_OP_FIXED_DIV;
+    int needs_out = r->kind != STOFFEL_MPC_OP_OUTPUT;
+    if ((needs_a && !r->a) || (needs_b && !r->b) || (needs_out && !r->out))
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "request %zu (kind %d): missing operand or output buffer",
+                           i, (int)r->kind);
+    return 0;
+}
+
+int stoffel_mpc_engine_execute(stoffel_mpc_engine *e, stoffel_mpc_request *requests, size_t count)
+{
+    if (!e)
+        return STOFFEL_ERR_INVALID_ARG;
+    e->last_error[0] = 0;
+    if (count == 0)
+        return 0;
+    if (!requests)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "execute: NULL request array");
+    size_t ncore = 0, nnon = 0;
+    for (size_t i = 0; i < count; i++) {
+        int rc = check_request(e, &requests[i], i);
+        if (rc)
+            return rc;
+        if (is_core_kind(requests[i].kind)) {
+            if (!e->vt->supports(e, requests[i].kind))
+                return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "request %zu: this engine cannot serve kind %d",
+                                   i, (int)requests[i].kind);
+            ncore++;
+        } else {
+            if (!nonlinear_supports(requests[i].kind))
+                return engine_fail(e, STOFFEL_ERR_UNSUPPORTED,
+                                   "request %zu: MPC operation kind %d is not supported by this build yet", i,
+                                   (int)requests[i].kind);
+            nnon++;
+        }
+    }
+    if (nnon == 0)
+        return e->vt->execute(e, requests, count);
+    stoffel_mpc_request *core = ncore ? malloc(ncore * sizeof *core) : NULL;
+    stoffel_mpc_request *non = malloc(nnon * sizeof *non);
+    if ((ncore && !core) || !non) {
+        free(core);
+        free(non);
+        return engine_fail(e, STOFFEL_ERR_NOMEM, "execute: out of memory");
+    }
+    size_t ic = 0, in = 0;
+    uint64_t cmps = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (is_core_kind(requests[i].kind))
+            core[ic++] = requests[i];
+        else {
+            non[in++] = requests[i];
+            if (is_comparison(requests[i].kind))
+                cmps += requests[i].count;
+        }
+    }
+    int rc = ncore ? e->vt->execute(e, core, ncore) : 0;
+    if (rc == 0) {
+        char msg[sizeof e->last_error];
+        msg[0] = 0;
+        rc = nonlinear_execute(e, non, nnon, msg, sizeof msg);
+        if (rc)
+            engine_fail(e, rc, "%s", msg[0] ? msg : e->last_error);
+        else
+            e->comparisons += cmps;
+    }
+    free(core);
+    free(non);
+    return rc;
+}
+
+size_t stoffel_mpc_engine_client_count(const stoffel_mpc_engine *e)
+{
+    return e ? e->vt->client_count(e) : 0;
+}
+
+int stoffel_mpc_engine_client_id(const stoffel_mpc_engine *e, size_t client_index, uint64_t *client_id)
+{
+    if (!e || !client_id)
+        return STOFFEL_ERR_INVALID_ARG;
+    return e->vt->client_id(e, client_index, client_id);
+}
+
+int stoffel_mpc_engine_client_input_count(const stoffel_mpc_engine *e, size_t client_index, size_t *count)
+{
+    if (!e || !count)
+        return STOFFEL_ERR_INVALID_ARG;
+    return e->vt->client_input_count(e, client_index, count);
+}
+
+int stoffel_mpc_engine_client_input_get(stoffel_mpc_engine *e, size_t client_index, size_t input_index,
+                                        uint8_t *share_out)
+{
+    if (!e || !share_out)
+        return STOFFEL_ERR_INVALID_ARG;
+    e->last_error[0] = 0;
+    return e->vt->client_input_get(e, client_index, input_index, share_out);
+}
+
+int stoffel_mpc_engine_get_stats(const stoffel_mpc_engine *e, stoffel_mpc_stats *stats)
+{
+    if (!e || !stats || stats->struct_size < sizeof(size_t))
+        return STOFFEL_ERR_INVALID_ARG;
+    stoffel_mpc_stats full;
+    memset(&full, 0, sizeof full);
+    e->vt->fill_stats(e, &full);
+    full.comparisons += e->comparisons;
+    size_t n = stats->struct_size < sizeof full ? stats->struct_size : sizeof full;
+    full.struct_size = stats->struct_size;
+    memcpy(stats, &full, n);
+    return 0;
+}
+
+const char *stoffel_mpc_engine_last_error(const stoffel_mpc_engine *e)
+{
+    return e ? e->last_error : "";
+}
+
+void stoffel_mpc_engine_free(stoffel_mpc_engine *e)
+{
+    if (!e)
+        return;
+    stoffel_mpc_field *owned = e->owned_field;
+    e->vt->destroy(e);
+    stoffel_mpc_field_free(owned);
+}

@@ -1,0 +1,52 @@
+/*
+ * engine_internal.h - what every engine implementation (simulated, networked, host callbacks)
+ * provides behind the public stoffel_mpc_engine_* functions. engine.c validates arguments, keeps
+ * the error message, routes nonlinear requests to src/nonlinear and calls these for the rest.
+ */
+#ifndef STOFFEL_MPC_ENGINE_INTERNAL_H
+#define STOFFEL_MPC_ENGINE_INTERNAL_H
+
+#include <stdarg.h>
+
+#include <stoffel/mpc.h>
+
+typedef struct {
+    const char *protocol_name;
+    /* 1 if the engine itself serves this core kind (MUL, OPEN, RANDOM, OUTPUT) */
+    int (*supports)(const stoffel_mpc_engine *e, stoffel_mpc_op_kind kind);
+    int (*share_public)(stoffel_mpc_engine *e, const uint8_t *values, uint8_t *out, size_t count);
+    int (*add)(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count);
+    int (*sub)(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count);
+    int (*neg)(stoffel_mpc_engine *e, const uint8_t *a, uint8_t *out, size_t count);
+    int (*add_public)(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *c, uint8_t *out, size_t count);
+    int (*mul_public)(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *c, uint8_t *out, size_t count);
+    /* core kinds only, all requests run concurrently */
+    int (*execute)(stoffel_mpc_engine *e, stoffel_mpc_request *requests, size_t count);
+    size_t (*client_count)(const stoffel_mpc_engine *e);
+    int (*client_id)(const stoffel_mpc_engine *e, size_t client_index, uint64_t *client_id);
+    int (*client_input_count)(const stoffel_mpc_engine *e, size_t client_index, size_t *count);
+    int (*client_input_get)(stoffel_mpc_engine *e, size_t client_index, size_t input_index, uint8_t *share_out);
+    /* fills the counters the implementation keeps (rounds, traffic, pools) */
+    void (*fill_stats)(const stoffel_mpc_engine *e, stoffel_mpc_stats *stats);
+    void (*destroy)(stoffel_mpc_engine *e);
+} engine_vtable;
+
+struct stoffel_mpc_engine {
+    const engine_vtable *vt;
+    uint32_t party_id, n, t;
+    stoffel_mpc_security security;
+    const stoffel_mpc_field *field;
+    stoffel_mpc_field *owned_field; /* freed with the engine when set */
+    size_t share_size;
+    uint64_t comparisons;           /* counted here: nonlinear kinds LT..NE */
+    char last_error[512];
+};
+
+/* Sets e->last_error (printf-style) and returns status. */
+int engine_fail(stoffel_mpc_engine *e, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Checks (n, t) against the bound of the security mode; on violation writes a message naming the
+ * bound and returns STOFFEL_MPC_ERR_BOUND. */
+int engine_check_bound(uint32_t n, uint32_t t, stoffel_mpc_security security, char *msg, size_t msg_len);
+
+#endif

@@ -1,0 +1,1014 @@
+/*
+ * engine_sim.c - the simulated engine: all n parties in this process, each running the real
+ * protocol state machines (proto_*.c) under the seeded simulator (sim.c). A share handed to the
+ * caller holds every party's share of the value (n field elements in Montgomery form, party i at
+ * offset i * elem_size), so local operations act on all parties at once and interactive ones run
+ * one protocol instance per party.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "engine_internal.h"
+#include "field.h"
+#include "proto.h"
+#include "sim.h"
+
+typedef struct {
+    uint64_t *a, *b, *c; /* triples [pos, len) are unused */
+    size_t pos, len, cap;
+    uint64_t *r;         /* random sharings */
+    size_t rpos, rlen, rcap;
+} party_pools;
+
+typedef struct {
+    uint64_t client_id;
+    uint64_t *shares;    /* this party's shares of the client's inputs */
+    size_t count, cap;
+} store_entry;
+
+typedef struct {
+    store_entry *entries; /* ascending client id */
+    size_t count, cap;
+} client_store;
+
+typedef struct {
+    mpc_client C;
+    uint8_t *outputs;    /* reconstructed outputs, canonical bytes */
+    size_t nout, cap;
+} sim_client;
+
+typedef struct {
+    stoffel_mpc_engine base;
+    stoffel_mpc_sim_config cfg;
+    const field *F;
+    mpc_sim *sim;
+    mpc_party *parties;
+    party_pools *pools;
+    client_store *stores;
+    sim_client *clients;
+    size_t nclients, ccap;
+    uint64_t session, next_instance;
+    /* counters */
+    uint64_t rounds, prep_rounds, triples_used, randoms_used, mults, openings;
+    uint64_t online_ns, prep_ns;
+} sim_engine;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static sim_engine *SE(stoffel_mpc_engine *e) { return (sim_engine *)e; }
+static const sim_engine *CSE(const stoffel_mpc_engine *e) { return (const sim_engine *)e; }
+
+static void wipe_free(void *p, size_t bytes)
+{
+    if (!p)
+        return;
+    sodium_memzero(p, bytes);
+    free(p);
+}
+
+/* ---- share buffer layout helpers ---- */
+
+/* Copies party i's element of each of `count` shares into dst (packed limbs). */
+static void gather(const sim_engine *s, const uint8_t *shares, size_t count, uint32_t i, uint64_t *dst)
+{
+    const size_t L = s->F->limbs, eb = L * 8, sb = s->base.share_size;
+    for (size_t k = 0; k < count; k++)
+        memcpy(dst + k * L, shares + k * sb + i * eb, eb);
+}
+
+static void scatter(const sim_engine *s, uint8_t *shares, size_t count, uint32_t i, const uint64_t *src)
+{
+    const size_t L = s->F->limbs, eb = L * 8, sb = s->base.share_size;
+    for (size_t k = 0; k < count; k++)
+        memcpy(shares + k * sb + i * eb, src + k * L, eb);
+}
+
+/* Reads `count` canonical public elements into Montgomery limbs; reports the first bad one. */
+static int read_public(sim_engine *s, const uint8_t *bytes, size_t count, uint64_t *dst, const char *what)
+{
+    const size_t L = s->F->limbs;
+    for (size_t k = 0; k < count; k++)
+        if (fe_from_bytes(s->F, dst + k * L, bytes + k * s->F->elem_size))
+            return engine_fail(&s->base, STOFFEL_MPC_ERR_NOT_IN_FIELD,
+                               "%s: element %zu is not a canonical %s field element (value >= p)", what, k,
+                               s->F->name);
+    return 0;
+}
+
+/* Local ops treat a share array as count*n packed elements; copies when buffers are unaligned. */
+typedef void (*vec_binop)(const field *, uint64_t *, const uint64_t *, const uint64_t *, size_t);
+
+static int local_binop(sim_engine *s, vec_binop op, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count)
+{
+    size_t elems = count * s->base.n, bytes = count * s->base.share_size;
+    if (((uintptr_t)a | (uintptr_t)b | (uintptr_t)out) % 8 == 0) {
+        op(s->F, (uint64_t *)out, (const uint64_t *)a, (const uint64_t *)b, elems);
+        return 0;
+    }
+    uint64_t *ta = malloc(bytes ? bytes : 1), *tb = malloc(bytes ? bytes : 1);
+    if (!ta || !tb) {
+        free(ta);
+        free(tb);
+        return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
+    }
+    memcpy(ta, a, bytes);
+    memcpy(tb, b, bytes);
+    op(s->F, ta, ta, tb, elems);
+    memcpy(out, ta, bytes);
+    wipe_free(ta, bytes);
+    wipe_free(tb, bytes);
+    return 0;
+}
+
+static int sim_add(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count)
+{
+    return local_binop(SE(e), fe_vec_add, a, b, out, count);
+}
+
+static int sim_sub(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count)
+{
+    return local_binop(SE(e), fe_vec_sub, a, b, out, count);
+}
+
+static void vec_neg_binop(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *unused, size_t count)
+{
+    (void)unused;
+    fe_vec_neg(F, r, a, count);
+}
+
+static int sim_neg(stoffel_mpc_engine *e, const uint8_t *a, uint8_t *out, size_t count)
+{
+    return local_binop(SE(e), vec_neg_binop, a, a, out, count);
+}
+
+/* public-operand ops: per share, every party's element combined with the same constant */
+static int public_op(sim_engine *s, const uint8_t *a, const uint8_t *c, uint8_t *out, size_t count, int mul)
+{
+    const size_t L = s->F->limbs;
+    uint64_t *cv = malloc((count ? count : 1) * L * 8);
+    uint64_t *row = malloc((size_t)s->base.n * L * 8);
+    if (!cv || !row) {
+        free(cv);
+        free(row);
+        return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
+    }
+    int rc = c ? read_public(s, c, count, cv, mul ? "mul_public constant" : "add_public constant") : 0;
+    for (size_t k = 0; k < count && rc == 0; k++) {
+        memcpy(row, a + k * s->base.share_size, s->base.share_size);
+        if (mul)
+            fe_vec_scale(s->F, row, row, cv + k * L, s->base.n);
+        else
+            fe_vec_add_scalar(s->F, row, row, cv + k * L, s->base.n);
+        memcpy(out + k * s->base.share_size, row, s->base.share_size);
+    }
+    free(cv);
+    wipe_free(row, (size_t)s->base.n * L * 8);
+    return rc;
+}
+
+static int sim_add_public(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *c, uint8_t *out, size_t count)
+{
+    return public_op(SE(e), a, c, out, count, 0);
+}
+
+static int sim_mul_public(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *c, uint8_t *out, size_t count)
+{
+    return public_op(SE(e), a, c, out, count, 1);
+}
+
+static int sim_share_public(stoffel_mpc_engine *e, const uint8_t *values, uint8_t *out, size_t count)
+{
+    sim_engine *s = SE(e);
+    const size_t L = s->F->limbs;
+    uint64_t v[FIELD_MAX_LIMBS];
+    for (size_t k = 0; k < count; k++) {
+        if (fe_from_bytes(s->F, v, values + k * s->F->elem_size))
+            return engine_fail(e, STOFFEL_MPC_ERR_NOT_IN_FIELD,
+                               "share_public: element %zu is not a canonical %s field element", k, s->F->name);
+        /* the constant polynomial: every party's share equals the value (spec mpc.md 3.1) */
+        for (uint32_t i = 0; i < e->n; i++)
+            memcpy(out + k * e->share_size + i * L * 8, v, L * 8);
+    }
+    return 0;
+}
+
+/* ---- protocol runs ---- */
+
+static int live(const sim_engine *s, uint32_t i) { return !sim_is_crashed(s->sim, i); }
+
+/* Registers p and sends what it produced at creation. */
+static int start_instance(sim_engine *s, mpc_proto *p, mpc_outbox *out)
+{
+    int rc = sim_register(s->sim, p);
+    if (rc == 0)
+        rc = sim_send(s->sim, p->self, p->kind, p->session, p->instance, out);
+    outbox_clear(out);
+    return rc;
+}
+
+static void drop_instances(sim_engine *s, mpc_proto **v, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (v[i]) {
+            sim_unregister(s->sim, v[i]);
+            v[i]->ops->destroy(v[i]);
+            v[i] = NULL;
+        }
+}
+
+static int grow(uint64_t **v, size_t *cap, size_t need, size_t L)
+{
+    if (need <= *cap)
+        return 0;
+    size_t cap2 = *cap ? *cap : 1024;
+    while (cap2 < need)
+        cap2 *= 2;
+    uint64_t *nv = malloc(cap2 * L * 8);
+    if (!nv)
+        return STOFFEL_ERR_NOMEM;
+    if (*v) {
+        memcpy(nv, *v, *cap * L * 8);
+        wipe_free(*v, *cap * L * 8);
+    }
+    *v = nv;
+    *cap = cap2;
+    return 0;
+}
+
+/* Appends a preprocessing run's outputs to party i's pools (after compacting consumed items). */
+static int pools_append(sim_engine *s, uint32_t i, const mpc_proto *p)
+{
+    const size_t L = s->F->limbs;
+    party_pools *pl = &s->pools[i];
+    size_t nt, nr;
+    const uint64_t *a, *b, *c, *r;
+    prep_result(p, &nt, &a, &b, &c, &nr, &r);
+    size_t keep = pl->len - pl->pos;
+    if (pl->pos) {
+        memmove(pl->a, pl->a + pl->pos * L, keep * L * 8);
+        memmove(pl->b, pl->b + pl->pos * L, keep * L * 8);
+        memmove(pl->c, pl->c + pl->pos * L, keep * L * 8);
+        pl->pos = 0;
+        pl->len = keep;
+    }
+    size_t cap = pl->cap, cap_b = pl->cap, cap_c = pl->cap;
+    if (grow(&pl->a, &cap, keep + nt, L) || grow(&pl->b, &cap_b, keep + nt, L) || grow(&pl->c, &cap_c, keep + nt, L))
+        return STOFFEL_ERR_NOMEM;
+    pl->cap = cap;
+    memcpy(pl->a + keep * L, a, nt * L * 8);
+    memcpy(pl->b + keep * L, b, nt * L * 8);
+    memcpy(pl->c + keep * L, c, nt * L * 8);
+    pl->len = keep + nt;
+    size_t rkeep = pl->rlen - pl->rpos;
+    if (pl->rpos) {
+        memmove(pl->r, pl->r + pl->rpos * L, rkeep * L * 8);
+        pl->rpos = 0;
+        pl->rlen = rkeep;
+    }
+    if (grow(&pl->r, &pl->rcap, rkeep + nr, L))
+        return STOFFEL_ERR_NOMEM;
+    memcpy(pl->r + rkeep * L, r, nr * L * 8);
+    pl->rlen = rkeep + nr;
+    return 0;
+}
+
+/* Runs the preprocessing protocol for at least `triples` triples and `randoms` random sharings. */
+static int run_prep(sim_engine *s, size_t triples, size_t randoms)
+{
+    uint64_t t0 = now_ns();
+    const uint32_t n = s->base.n;
+    mpc_proto **inst = calloc(n, sizeof *inst);
+    if (!inst)
+        return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
+    uint64_t instance = s->next_instance++;
+    mpc_outbox out = {0};
+    int rc = 0;
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        if (!live(s, i))
+            continue;
+        inst[i] = prep_new(&s->parties[i], instance, triples, randoms, &out);
+        rc = inst[i] ? start_instance(s, inst[i], &out) : STOFFEL_ERR_NOMEM;
+    }
+    if (rc == 0) {
+        rc = sim_run(s->sim, inst, n);
+        if (rc)
+            engine_fail(&s->base, STOFFEL_MPC_ERR_PREPROCESSING, "preprocessing failed: %s", sim_error(s->sim));
+    }
+    for (uint32_t i = 0; i < n && rc == 0; i++)
+        if (inst[i] && live(s, i) && inst[i]->done)
+            rc = pools_append(s, i, inst[i]);
+    if (rc && !s->base.last_error[0])
+        engine_fail(&s->base, rc, "preprocessing failed: out of memory");
+    drop_instances(s, inst, n);
+    outbox_free(&out);
+    free(inst);
+    s->prep_rounds += 2;
+    s->prep_ns += now_ns() - t0;
+    return rc ? STOFFEL_MPC_ERR_PREPROCESSING : 0;
+}
+
+static int ensure_pools(sim_engine *s, size_t triples, size_t randoms)
+{
+    /* every live party holds the same number of items */
+    uint32_t i0 = 0;
+    while (i0 < s->base.n && !live(s, i0))
+        i0++;
+    if (i0 == s->base.n)
+        return engine_fail(&s->base, STOFFEL_MPC_ERR_PEER, "every party has crashed");
+    const party_pools *pl = &s->pools[i0];
+    size_t have_t = pl->len - pl->pos, have_r = pl->rlen - pl->rpos;
+    if (have_t >= triples && have_r >= randoms)
+        return 0;
+    size_t need_t = have_t >= triples ? 0 : triples - have_t;
+    size_t need_r = have_r >= randoms ? 0 : randoms - have_r;
+    size_t batch = s->cfg.prep_batch ? s->cfg.prep_batch : 4096;
+    if (need_t && need_t < batch)
+        need_t = batch;
+    if (need_r && need_r < batch)
+        need_r = batch;
+    return run_prep(s, need_t, need_r);
+}
+
+static sim_client *find_client(sim_engine *s, uint64_t id, int create)
+{
+    for (size_t i = 0; i < s->nclients; i++)
+        if (s->clients[i].C.id == id)
+            return &s->clients[i];
+    if (!create)
+        return NULL;
+    if (s->nclients == s->ccap) {
+        size_t cap = s->ccap ? s->ccap * 2 : 8;
+        sim_client *c = realloc(s->clients, cap * sizeof *c);
+        if (!c)
+            return NULL;
+        s->clients = c;
+        s->ccap = cap;
+    }
+    sim_client *c = &s->clients[s->nclients];
+    memset(c, 0, sizeof *c);
+    if (client_init(&c->C, s->F, s->base.n, s->base.t, s->cfg.security == STOFFEL_MPC_ROBUST, id, s->session))
+        return NULL;
+    s->nclients++;
+    return c;
+}
+
+static int sim_supports(const stoffel_mpc_engine *e, stoffel_mpc_op_kind kind)
+{
+    (void)e;
+    return kind == STOFFEL_MPC_OP_MUL || kind == STOFFEL_MPC_OP_OPEN || kind == STOFFEL_MPC_OP_RANDOM ||
+           kind == STOFFEL_MPC_OP_OUTPUT;
+}
+
+/* One batch: all MULs and OPENs share one opening round (Beaver: open x - a and y - b); OUTPUTs go
+ * to their clients in the same round; RANDOMs consume pool items locally. */
+static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t count)
+{
+    sim_engine *s = SE(e);
+    const field *F = s->F;
+    const size_t L = F->limbs;
+    const uint32_t n = e->n;
+    size_t M = 0, O = 0, R = 0, nout = 0;
+    for (size_t q = 0; q < count; q++) {
+        switch (req[q].kind) {
+        case STOFFEL_MPC_OP_MUL: M += req[q].count; break;
+        case STOFFEL_MPC_OP_OPEN: O += req[q].count; break;
+        case STOFFEL_MPC_OP_RANDOM: R += req[q].count; break;
+        case STOFFEL_MPC_OP_OUTPUT: nout++; break;
+        default: return engine_fail(e, STOFFEL_ERR_INTERNAL, "core execute got kind %d", (int)req[q].kind);
+        }
+    }
+    int rc = ensure_pools(s, M, R);
+    if (rc)
+        return rc;
+    uint64_t t0 = now_ns();
+    /* RANDOM: local */
+    for (size_t q = 0; q < count; q++) {
+        if (req[q].kind != STOFFEL_MPC_OP_RANDOM)
+            continue;
+        for (uint32_t i = 0; i < n; i++) {
+            party_pools *pl = &s->pools[i];
+            if (live(s, i) && pl->rlen - pl->rpos >= req[q].count) {
+                scatter(s, req[q].out, req[q].count, i, pl->r + pl->rpos * L);
+                pl->rpos += req[q].count;
+            } else {
+                for (size_t k = 0; k < req[q].count; k++)
+                    memset(req[q].out + k * e->share_size + i * L * 8, 0, L * 8);
+            }
+        }
+        s->randoms_used += req[q].count;
+    }
+    size_t V = 2 * M + O;
+    if (V == 0 && nout == 0) {
+        s->online_ns += now_ns() - t0;
+        return 0;
+    }
+    mpc_proto **inst = calloc((size_t)n + nout, sizeof *inst);
+    uint64_t **vec = calloc(n, sizeof *vec);
+    uint64_t *tmp = malloc((V ? V : 1) * L * 8);
+    mpc_outbox out = {0};
+    if (!inst || !vec || !tmp) {
+        rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    uint64_t open_instance = s->next_instance++;
+    if (V > 0) {
+        for (uint32_t i = 0; i < n && rc == 0; i++) {
+            if (!live(s, i))
+                continue;
+            party_pools *pl = &s->pools[i];
+            uint64_t *v = vec[i] = malloc(V * L * 8);
+            if (!v) {
+                rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+                break;
+            }
+            /* [d] = [x] - [a], [e] = [y] - [b] for every multiplication; then the plain opens */
+            size_t m = 0, o = 2 * M;
+            for (size_t q = 0; q < count; q++) {
+                if (req[q].kind == STOFFEL_MPC_OP_MUL) {
+                    gather(s, req[q].a, req[q].count, i, v + m * L);
+                    gather(s, req[q].b, req[q].count, i, v + (M + m) * L);
+                    m += req[q].count;
+                } else if (req[q].kind == STOFFEL_MPC_OP_OPEN) {
+                    gather(s, req[q].a, req[q].count, i, v + o * L);
+                    o += req[q].count;
+                }
+            }
+            fe_vec_sub(F, v, v, pl->a + pl->pos * L, M);
+            fe_vec_sub(F, v + M * L, v + M * L, pl->b + pl->pos * L, M);
+            inst[i] = open_new(&s->parties[i], open_instance, v, V, e->t, &out);
+            rc = inst[i] ? start_instance(s, inst[i], &out) : engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+        }
+    }
+    /* OUTPUT: each party sends its shares to the client; the client reconstructs */
+    size_t w = n;
+    for (size_t q = 0; q < count && rc == 0; q++) {
+        if (req[q].kind != STOFFEL_MPC_OP_OUTPUT)
+            continue;
+        uint64_t instance = s->next_instance++;
+        sim_client *c = find_client(s, req[q].client_id, 1);
+        if (!c) {
+            rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        mpc_proto *cp = output_client_new(&c->C, instance, req[q].count);
+        inst[w++] = cp;
+        if (!cp || (rc = sim_register(s->sim, cp)) != 0) {
+            rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        uint64_t *buf = malloc((req[q].count ? req[q].count : 1) * L * 8);
+        if (!buf) {
+            rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        for (uint32_t i = 0; i < n && rc == 0; i++) {
+            if (!live(s, i))
+                continue;
+            gather(s, req[q].a, req[q].count, i, buf);
+            rc = output_send(&s->parties[i], instance, req[q].client_id, buf, req[q].count, &out);
+            if (rc == 0)
+                rc = sim_send(s->sim, party_node(i), MPC_PROTO_OUTPUT, s->session, instance, &out);
+        }
+        wipe_free(buf, (req[q].count ? req[q].count : 1) * L * 8);
+    }
+    if (rc)
+        goto done;
+    rc = sim_run(s->sim, inst, w);
+    if (rc) {
+        engine_fail(e, rc, "%s", sim_error(s->sim));
+        goto done;
+    }
+    s->rounds++;
+    /* results */
+    const uint64_t *ref = NULL;
+    for (uint32_t i = 0; i < n && V > 0; i++) {
+        if (!live(s, i) || !inst[i])
+            continue;
+        const uint64_t *res = open_result(inst[i]);
+        if (!ref)
+            ref = res;
+        else if (!fe_vec_equal(F, ref, res, V)) {
+            rc = engine_fail(e, STOFFEL_ERR_INTERNAL, "parties disagree on an opened value (a protocol bug)");
+            goto done;
+        }
+    }
+    if (M > 0) {
+        /* d*e once (public); then [xy]_i = [c]_i + d [b]_i + e [a]_i + d e per party */
+        uint64_t *de = malloc(M * L * 8), *t2 = malloc(M * L * 8);
+        if (!de || !t2) {
+            free(de);
+            free(t2);
+            rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        const uint64_t *d = ref, *ev = ref + M * L;
+        fe_vec_mul(F, de, d, ev, M);
+        for (uint32_t i = 0; i < n; i++) {
+            party_pools *pl = &s->pools[i];
+            if (live(s, i)) {
+                fe_vec_mul(F, tmp, d, pl->b + pl->pos * L, M);
+                fe_vec_add(F, tmp, tmp, pl->c + pl->pos * L, M);
+                fe_vec_mul(F, t2, ev, pl->a + pl->pos * L, M);
+                fe_vec_add(F, tmp, tmp, t2, M);
+                fe_vec_add(F, tmp, tmp, de, M);
+                pl->pos += M;
+            } else {
+                memset(tmp, 0, M * L * 8);
+            }
+            size_t m = 0;
+            for (size_t q = 0; q < count; q++)
+                if (req[q].kind == STOFFEL_MPC_OP_MUL) {
+                    scatter(s, req[q].out, req[q].count, i, tmp + m * L);
+                    m += req[q].count;
+                }
+        }
+        wipe_free(t2, M * L * 8);
+        free(de);
+        s->triples_used += M;
+        s->mults += M;
+    }
+    if (O > 0) {
+        size_t o = 2 * M;
+        for (size_t q = 0; q < count; q++)
+            if (req[q].kind == STOFFEL_MPC_OP_OPEN) {
+                for (size_t k = 0; k < req[q].count; k++)
+                    fe_to_bytes(F, req[q].out + k * F->elem_size, ref + (o + k) * L);
+                o += req[q].count;
+            }
+        s->openings += O;
+    }
+    /* clients keep what they reconstructed */
+    w = n;
+    for (size_t q = 0; q < count; q++) {
+        if (req[q].kind != STOFFEL_MPC_OP_OUTPUT)
+            continue;
+        mpc_proto *cp = inst[w++];
+        sim_client *c = find_client(s, req[q].client_id, 0);
+        const uint64_t *res = output_client_result(cp);
+        size_t need = (c->nout + req[q].count) * F->elem_size;
+        if (need > c->cap) {
+            size_t cap = c->cap ? c->cap : 256;
+            while (cap < need)
+                cap *= 2;
+            uint8_t *nb = realloc(c->outputs, cap);
+            if (!nb) {
+                rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            c->outputs = nb;
+            c->cap = cap;
+        }
+        for (size_t k = 0; k < req[q].count; k++)
+            fe_to_bytes(F, c->outputs + (c->nout + k) * F->elem_size, res + k * L);
+        c->nout += req[q].count;
+    }
+done:
+    if (inst)
+        drop_instances(s, inst, (size_t)n + nout);
+    if (vec)
+        for (uint32_t i = 0; i < n; i++)
+            wipe_free(vec[i], V * L * 8);
+    free(vec);
+    free(inst);
+    wipe_free(tmp, (V ? V : 1) * L * 8);
+    outbox_free(&out);
+    s->online_ns += now_ns() - t0;
+    return rc;
+}
+
+/* ---- client store ---- */
+
+static store_entry *store_find(client_store *cs, uint64_t id, int create)
+{
+    size_t i = 0;
+    while (i < cs->count && cs->entries[i].client_id < id)
+        i++;
+    if (i < cs->count && cs->entries[i].client_id == id)
+        return &cs->entries[i];
+    if (!create)
+        return NULL;
+    if (cs->count == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 8;
+        store_entry *ne = realloc(cs->entries, cap * sizeof *ne);
+        if (!ne)
+            return NULL;
+        cs->entries = ne;
+        cs->cap = cap;
+    }
+    memmove(&cs->entries[i + 1], &cs->entries[i], (cs->count - i) * sizeof *cs->entries);
+    memset(&cs->entries[i], 0, sizeof *cs->entries);
+    cs->entries[i].client_id = id;
+    cs->count++;
+    return &cs->entries[i];
+}
+
+static int store_append(sim_engine *s, uint32_t party, uint64_t client, const uint64_t *shares, size_t count)
+{
+    const size_t L = s->F->limbs;
+    store_entry *en = store_find(&s->stores[party], client, 1);
+    if (!en || grow(&en->shares, &en->cap, en->count + count, L))
+        return STOFFEL_ERR_NOMEM;
+    memcpy(en->shares + en->count * L, shares, count * L * 8);
+    en->count += count;
+    return 0;
+}
+
+static const client_store *reference_store(const sim_engine *s)
+{
+    for (uint32_t i = 0; i < s->base.n; i++)
+        if (!sim_is_crashed(s->sim, i))
+            return &s->stores[i];
+    return &s->stores[0];
+}
+
+static size_t sim_client_count(const stoffel_mpc_engine *e)
+{
+    return reference_store(CSE(e))->count;
+}
+
+static int sim_client_id(const stoffel_mpc_engine *e, size_t idx, uint64_t *id)
+{
+    const client_store *cs = reference_store(CSE(e));
+    if (idx >= cs->count)
+        return STOFFEL_ERR_NOT_FOUND;
+    *id = cs->entries[idx].client_id;
+    return 0;
+}
+
+static int sim_client_input_count(const stoffel_mpc_engine *e, size_t idx, size_t *count)
+{
+    const client_store *cs = reference_store(CSE(e));
+    if (idx >= cs->count)
+        return STOFFEL_ERR_NOT_FOUND;
+    *count = cs->entries[idx].count;
+    return 0;
+}
+
+static int sim_client_input_get(stoffel_mpc_engine *e, size_t idx, size_t input, uint8_t *share_out)
+{
+    sim_engine *s = SE(e);
+    const size_t L = s->F->limbs;
+    const client_store *ref = reference_store(s);
+    if (idx >= ref->count)
+        return engine_fail(e, STOFFEL_ERR_NOT_FOUND, "client index %zu: only %zu clients have input", idx, ref->count);
+    uint64_t id = ref->entries[idx].client_id;
+    if (input >= ref->entries[idx].count)
+        return engine_fail(e, STOFFEL_ERR_NOT_FOUND, "client %llu has %zu inputs; index %zu does not exist",
+                           (unsigned long long)id, ref->entries[idx].count, input);
+    for (uint32_t i = 0; i < e->n; i++) {
+        store_entry *en = store_find(&s->stores[i], id, 0);
+        if (en && input < en->count)
+            memcpy(share_out + i * L * 8, en->shares + input * L, L * 8);
+        else
+            memset(share_out + i * L * 8, 0, L * 8);
+    }
+    return 0;
+}
+
+/* ---- stats, lifetime ---- */
+
+static void sim_fill_stats(const stoffel_mpc_engine *e, stoffel_mpc_stats *st)
+{
+    const sim_engine *s = CSE(e);
+    st->rounds = s->rounds;
+    st->preprocessing_rounds = s->prep_rounds;
+    for (uint32_t i = 0; i < e->n; i++) {
+        uint64_t m, b;
+        sim_party_traffic(s->sim, i, &m, &b);
+        if (m > st->messages_sent)
+            st->messages_sent = m;
+        if (b > st->bytes_sent)
+            st->bytes_sent = b;
+    }
+    st->triples_used = s->triples_used;
+    st->random_shares_used = s->randoms_used;
+    st->multiplications = s->mults;
+    st->openings = s->openings;
+    st->online_ns = s->online_ns;
+    st->preprocessing_ns = s->prep_ns;
+}
+
+static void sim_destroy(stoffel_mpc_engine *e)
+{
+    sim_engine *s = SE(e);
+    const size_t L = s->F ? s->F->limbs : 1;
+    if (s->pools)
+        for (uint32_t i = 0; i < e->n; i++) {
+            party_pools *pl = &s->pools[i];
+            wipe_free(pl->a, pl->cap * L * 8);
+            wipe_free(pl->b, pl->cap * L * 8);
+            wipe_free(pl->c, pl->cap * L * 8);
+            wipe_free(pl->r, pl->rcap * L * 8);
+        }
+    if (s->stores)
+        for (uint32_t i = 0; i < e->n; i++) {
+            for (size_t k = 0; k < s->stores[i].count; k++)
+                wipe_free(s->stores[i].entries[k].shares, s->stores[i].entries[k].cap * L * 8);
+            free(s->stores[i].entries);
+        }
+    for (size_t c = 0; c < s->nclients; c++) {
+        wipe_free(s->clients[c].outputs, s->clients[c].cap);
+        client_free(&s->clients[c].C);
+    }
+    free(s->clients);
+    if (s->parties)
+        for (uint32_t i = 0; i < e->n; i++)
+            party_free(&s->parties[i]);
+    free(s->parties);
+    free(s->pools);
+    free(s->stores);
+    sim_free(s->sim);
+    sodium_memzero(s, sizeof *s);
+    free(s);
+}
+
+static const engine_vtable sim_vtable = {
+    "honeybadger-mpc (simulated)",
+    sim_supports,
+    sim_share_public,
+    sim_add,
+    sim_sub,
+    sim_neg,
+    sim_add_public,
+    sim_mul_public,
+    sim_execute,
+    sim_client_count,
+    sim_client_id,
+    sim_client_input_count,
+    sim_client_input_get,
+    sim_fill_stats,
+    sim_destroy,
+};
+
+void stoffel_mpc_sim_config_defaults(stoffel_mpc_sim_config *c)
+{
+    if (!c)
+        return;
+    memset(c, 0, sizeof *c);
+    c->struct_size = sizeof *c;
+    c->n = 3;
+    c->t = 1;
+    c->field = STOFFEL_MPC_FIELD_BLS12_381;
+    c->security = STOFFEL_MPC_SEMI_HONEST;
+    c->seed = 0;
+    c->kappa = 40;
+    c->reorder = 0;
+    c->delay_permille = 0;
+    c->drop_permille = 0;
+    c->record_transcript = 1;
+    c->prep_batch = 4096;
+}
+
+static void set_err(char *buf, size_t len, const char *msg)
+{
+    if (buf && len)
+        snprintf(buf, len, "%s", msg);
+}
+
+int stoffel_mpc_engine_new_simulated(const stoffel_mpc_sim_config *config, stoffel_mpc_engine **out,
+                                     char *error_buf, size_t error_len)
+{
+    if (!config || !out) {
+        set_err(error_buf, error_len, "stoffel_mpc_engine_new_simulated: config and out must not be NULL");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    stoffel_mpc_sim_config cfg;
+    stoffel_mpc_sim_config_defaults(&cfg);
+    if (config->struct_size < offsetof(stoffel_mpc_sim_config, kappa) + sizeof cfg.kappa ||
+        config->struct_size > sizeof cfg) {
+        set_err(error_buf, error_len, "stoffel_mpc_sim_config: struct_size is wrong (initialise the config with stoffel_mpc_sim_config_defaults)");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    memcpy(&cfg, config, config->struct_size);
+    cfg.struct_size = sizeof cfg;
+    char msg[256];
+    if (cfg.n == 0 || cfg.n > SHAMIR_MAX_PARTIES) {
+        snprintf(msg, sizeof msg, "n = %u parties is outside 1..%d", cfg.n, SHAMIR_MAX_PARTIES);
+        set_err(error_buf, error_len, msg);
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    if (cfg.security != STOFFEL_MPC_SEMI_HONEST && cfg.security != STOFFEL_MPC_ROBUST) {
+        set_err(error_buf, error_len, "unknown security mode (use STOFFEL_MPC_SEMI_HONEST or STOFFEL_MPC_ROBUST)");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    int rc = engine_check_bound(cfg.n, cfg.t, cfg.security, msg, sizeof msg);
+    if (rc) {
+        set_err(error_buf, error_len, msg);
+        return rc;
+    }
+    if (cfg.kappa < 40) {
+        snprintf(msg, sizeof msg, "kappa = %u is below the minimum statistical security of 40 bits", cfg.kappa);
+        set_err(error_buf, error_len, msg);
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    stoffel_mpc_field *F = NULL;
+    rc = stoffel_mpc_field_new(cfg.field, &F);
+    if (rc) {
+        set_err(error_buf, error_len, rc == STOFFEL_ERR_INVALID_ARG ? "unknown field id" : "out of memory");
+        return rc;
+    }
+    sim_engine *s = calloc(1, sizeof *s);
+    if (!s) {
+        stoffel_mpc_field_free(F);
+        set_err(error_buf, error_len, "out of memory");
+        return STOFFEL_ERR_NOMEM;
+    }
+    s->base.vt = &sim_vtable;
+    s->base.party_id = 0;
+    s->base.n = cfg.n;
+    s->base.t = cfg.t;
+    s->base.security = cfg.security;
+    s->base.field = F;
+    s->base.owned_field = F;
+    s->base.share_size = (size_t)cfg.n * F->elem_size;
+    s->cfg = cfg;
+    s->F = F;
+    /* session id: a hash of the seed, identical for every party */
+    uint8_t h[8];
+    crypto_generichash(h, sizeof h, (const uint8_t *)&cfg.seed, sizeof cfg.seed,
+                       (const uint8_t *)"stoffel-sim-session", 19);
+    memcpy(&s->session, h, 8);
+    s->next_instance = 1;
+    sim_faults faults = {cfg.reorder != 0, cfg.delay_permille, cfg.drop_permille, cfg.record_transcript != 0};
+    s->parties = calloc(cfg.n, sizeof *s->parties);
+    s->pools = calloc(cfg.n, sizeof *s->pools);
+    s->stores = calloc(cfg.n, sizeof *s->stores);
+    rc = (!s->parties || !s->pools || !s->stores) ? STOFFEL_ERR_NOMEM : sim_new(F, cfg.n, cfg.seed, &faults, &s->sim);
+    for (uint32_t i = 0; i < cfg.n && rc == 0; i++) {
+        uint8_t key[32], in[12];
+        memcpy(in, &cfg.seed, 8);
+        memcpy(in + 8, &i, 4);
+        crypto_generichash(key, sizeof key, in, sizeof in, (const uint8_t *)"stoffel-sim-party", 17);
+        rc = party_init(&s->parties[i], F, cfg.n, cfg.t, i, cfg.security == STOFFEL_MPC_ROBUST, s->session, key);
+        sodium_memzero(key, sizeof key);
+    }
+    if (rc) {
+        /* party_free on zeroed entries is harmless */
+        s->base.owned_field = NULL;
+        sim_destroy(&s->base);
+        stoffel_mpc_field_free(F);
+        set_err(error_buf, error_len, "out of memory");
+        return rc;
+    }
+    *out = &s->base;
+    return 0;
+}
+
+static int is_sim(const stoffel_mpc_engine *e) { return e && e->vt == &sim_vtable; }
+
+int stoffel_mpc_engine_sim_client_input(stoffel_mpc_engine *e, uint64_t client_id, const uint8_t *values,
+                                        size_t count)
+{
+    if (!e || (count && !values))
+        return STOFFEL_ERR_INVALID_ARG;
+    if (!is_sim(e))
+        return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "sim_client_input needs a simulated engine");
+    e->last_error[0] = 0;
+    sim_engine *s = SE(e);
+    const size_t L = s->F->limbs;
+    const uint32_t n = e->n;
+    if (count > 65536)
+        return engine_fail(e, STOFFEL_ERR_LIMIT, "a client input message carries at most 65536 values (got %zu)", count);
+    if (count == 0)
+        return 0;
+    uint64_t *x = malloc(count * L * 8);
+    if (!x)
+        return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+    int rc = read_public(s, values, count, x, "client input");
+    if (rc == 0)
+        rc = ensure_pools(s, 0, count);
+    if (rc) {
+        wipe_free(x, count * L * 8);
+        return rc;
+    }
+    uint64_t t0 = now_ns();
+    sim_client *c = find_client(s, client_id, 1);
+    mpc_proto **inst = calloc((size_t)n + 1, sizeof *inst);
+    mpc_outbox out = {0};
+    if (!c || !inst) {
+        wipe_free(x, count * L * 8);
+        free(inst);
+        return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+    }
+    uint64_t instance = s->next_instance++;
+    inst[n] = input_client_new(&c->C, instance, x, count, &out);
+    rc = inst[n] ? start_instance(s, inst[n], &out) : engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        if (!live(s, i))
+            continue;
+        party_pools *pl = &s->pools[i];
+        inst[i] = input_party_new(&s->parties[i], instance, client_id, pl->r + pl->rpos * L, count, &out);
+        rc = inst[i] ? start_instance(s, inst[i], &out) : engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+    }
+    if (rc == 0) {
+        rc = sim_run(s->sim, inst, (size_t)n + 1);
+        if (rc)
+            engine_fail(e, rc, "client %llu input: %s", (unsigned long long)client_id, sim_error(s->sim));
+    }
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        if (!live(s, i) || !inst[i])
+            continue;
+        s->pools[i].rpos += count;
+        rc = store_append(s, i, client_id, input_party_result(inst[i]), count);
+        if (rc)
+            engine_fail(e, rc, "out of memory");
+    }
+    if (rc == 0) {
+        s->randoms_used += count;
+        s->rounds += 2;
+    }
+    drop_instances(s, inst, (size_t)n + 1);
+    free(inst);
+    outbox_free(&out);
+    wipe_free(x, count * L * 8);
+    s->online_ns += now_ns() - t0;
+    return rc;
+}
+
+int stoffel_mpc_engine_sim_client_output(const stoffel_mpc_engine *e, uint64_t client_id, uint8_t *values,
+                                         size_t *count)
+{
+    if (!e || !count || (*count && !values))
+        return STOFFEL_ERR_INVALID_ARG;
+    if (!is_sim(e))
+        return STOFFEL_ERR_UNSUPPORTED;
+    sim_engine *s = SE((stoffel_mpc_engine *)e);
+    sim_client *c = find_client(s, client_id, 0);
+    size_t have = c ? c->nout : 0;
+    size_t copy = *count < have ? *count : have;
+    if (copy)
+        memcpy(values, c->outputs, copy * s->F->elem_size);
+    *count = have;
+    return 0;
+}
+
+int stoffel_mpc_engine_sim_preprocess(stoffel_mpc_engine *e, size_t triples, size_t randoms)
+{
+    if (!e)
+        return STOFFEL_ERR_INVALID_ARG;
+    if (!is_sim(e))
+        return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "sim_preprocess needs a simulated engine");
+    e->last_error[0] = 0;
+    if (triples == 0 && randoms == 0)
+        return 0;
+    return run_prep(SE(e), triples, randoms);
+}
+
+int stoffel_mpc_engine_sim_crash_party(stoffel_mpc_engine *e, uint32_t party, uint64_t after_steps)
+{
+    if (!e || !is_sim(e))
+        return STOFFEL_ERR_INVALID_ARG;
+    if (party >= e->n)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "party %u does not exist (n = %u)", party, e->n);
+    sim_engine *s = SE(e);
+    sim_crash(s->sim, party, after_steps ? sim_step(s->sim) + after_steps : 0);
+    return 0;
+}
+
+int stoffel_mpc_engine_sim_set_liar(stoffel_mpc_engine *e, uint32_t party, stoffel_mpc_sim_behaviour behaviour)
+{
+    if (!e || !is_sim(e))
+        return STOFFEL_ERR_INVALID_ARG;
+    if (party >= e->n)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "party %u does not exist (n = %u)", party, e->n);
+    if ((int)behaviour < 0 || behaviour > STOFFEL_MPC_SIM_GARBAGE)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "unknown behaviour %d", (int)behaviour);
+    sim_engine *s = SE(e);
+    sim_set_liar(s->sim, party, (int)behaviour);
+    sim_set_liars_active(s->sim, 1);
+    return 0;
+}
+
+int stoffel_mpc_engine_sim_transcript_hash(const stoffel_mpc_engine *e, uint8_t out[32])
+{
+    if (!e || !out || !is_sim(e))
+        return STOFFEL_ERR_INVALID_ARG;
+    const sim_engine *s = CSE(e);
+    if (!s->cfg.record_transcript)
+        return STOFFEL_ERR_STATE;
+    sim_transcript_hash(s->sim, out);
+    return 0;
+}
+
+int stoffel_mpc_engine_sim_blame(const stoffel_mpc_engine *e, uint32_t party, uint64_t *count)
+{
+    if (!e || !count || !is_sim(e) || party >= e->n)
+        return STOFFEL_ERR_INVALID_ARG;
+    const sim_engine *s = CSE(e);
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < e->n; i++)
+        if (i != party && !sim_is_crashed(s->sim, i))
+            total += s->parties[i].blame[party];
+    *count = total;
+    return 0;
+}

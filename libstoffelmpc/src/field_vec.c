@@ -1,0 +1,286 @@
+/*
+ * field_vec.c - scalar and vector arithmetic on Montgomery limb vectors, instantiated once per limb
+ * count (1, 2, 4) so the inner loops are fully unrolled fixed-width code. Dispatch on F->limbs
+ * happens once per call, never per element.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "field.h"
+#include "field_arith.h"
+
+/* Instantiates the loops of one limb count N; H is the headroom flag (compile-time constant). */
+#define DEFINE_LOOPS(N, H, SUFFIX)                                                                 \
+    static void vec_add_##SUFFIX(const field *F, uint64_t *r, const uint64_t *a,                 \
+                                 const uint64_t *b, size_t count)                                 \
+    {                                                                                              \
+        for (size_t k = 0; k < count; k++)                                                         \
+            fa_add(r + k * N, a + k * N, b + k * N, F->p, N);                                      \
+    }                                                                                              \
+    static void vec_sub_##SUFFIX(const field *F, uint64_t *r, const uint64_t *a,                 \
+                                 const uint64_t *b, size_t count)                                 \
+    {                                                                                              \
+        for (size_t k = 0; k < count; k++)                                                         \
+            fa_sub(r + k * N, a + k * N, b + k * N, F->p, N);                                      \
+    }                                                                                              \
+    static void vec_mul_##SUFFIX(const field *F, uint64_t *r, const uint64_t *a,                 \
+                                 const uint64_t *b, size_t count)                                 \
+    {                                                                                              \
+        for (size_t k = 0; k < count; k++)                                                         \
+            fa_mont_mul(r + k * N, a + k * N, b + k * N, F->p, F->pinv, N, H);                     \
+    }                                                                                              \
+    static void vec_scale_##SUFFIX(const field *F, uint64_t *r, const uint64_t *a,               \
+                                   const uint64_t *c, size_t count)                               \
+    {                                                                                              \
+        uint64_t cc[N];                                                                            \
+        memcpy(cc, c, sizeof cc);                                                                  \
+        for (size_t k = 0; k < count; k++)                                                         \
+            fa_mont_mul(r + k * N, a + k * N, cc, F->p, F->pinv, N, H);                            \
+    }                                                                                              \
+    static void vec_axpy_##SUFFIX(const field *F, uint64_t *r, const uint64_t *a,                \
+                                  const uint64_t *c, size_t count)                                \
+    {                                                                                              \
+        uint64_t cc[N], t[N];                                                                      \
+        memcpy(cc, c, sizeof cc);                                                                  \
+        for (size_t k = 0; k < count; k++) {                                                       \
+            fa_mont_mul(t, a + k * N, cc, F->p, F->pinv, N, H);                                    \
+            fa_add(r + k * N, r + k * N, t, F->p, N);                                              \
+        }                                                                                          \
+    }                                                                                              \
+    static void vec_add_scalar_##SUFFIX(const field *F, uint64_t *r, const uint64_t *a,          \
+                                        const uint64_t *c, size_t count)                          \
+    {                                                                                              \
+        uint64_t cc[N];                                                                            \
+        memcpy(cc, c, sizeof cc);                                                                  \
+        for (size_t k = 0; k < count; k++)                                                         \
+            fa_add(r + k * N, a + k * N, cc, F->p, N);                                             \
+    }                                                                                              \
+    static void vec_lincomb_##SUFFIX(const field *F, uint64_t *r, const uint64_t *const *vecs,   \
+                                     const uint64_t *coef, size_t m, size_t count)                \
+    {                                                                                              \
+        for (size_t k = 0; k < count; k++) {                                                       \
+            uint64_t acc[N], t[N];                                                                 \
+            fa_mont_mul(acc, vecs[0] + k * N, coef, F->p, F->pinv, N, H);                          \
+            for (size_t i = 1; i < m; i++) {                                                       \
+                fa_mont_mul(t, vecs[i] + k * N, coef + i * N, F->p, F->pinv, N, H);                \
+                fa_add(acc, acc, t, F->p, N);                                                      \
+            }                                                                                      \
+            memcpy(r + k * N, acc, sizeof acc);                                                    \
+        }                                                                                          \
+    }                                                                                              \
+    static void vec_inner_##SUFFIX(const field *F, uint64_t *r, const uint64_t *a,               \
+                                   const uint64_t *b, size_t count)                               \
+    {                                                                                              \
+        uint64_t acc[N] = {0}, t[N];                                                               \
+        for (size_t k = 0; k < count; k++) {                                                       \
+            fa_mont_mul(t, a + k * N, b + k * N, F->p, F->pinv, N, H);                             \
+            fa_add(acc, acc, t, F->p, N);                                                          \
+        }                                                                                          \
+        memcpy(r, acc, sizeof acc);                                                                \
+    }
+
+DEFINE_LOOPS(1, 0, 1)
+DEFINE_LOOPS(2, 0, 2)
+DEFINE_LOOPS(4, 0, 4)
+DEFINE_LOOPS(4, 1, 4h)
+
+#define DISPATCH(fn, ...)                                                                          \
+    do {                                                                                           \
+        switch (F->limbs) {                                                                        \
+        case 1: fn##_1(F, __VA_ARGS__); break;                                                     \
+        case 2: fn##_2(F, __VA_ARGS__); break;                                                     \
+        default:                                                                                   \
+            if (F->headroom)                                                                       \
+                fn##_4h(F, __VA_ARGS__);                                                           \
+            else                                                                                   \
+                fn##_4(F, __VA_ARGS__);                                                            \
+        }                                                                                          \
+    } while (0)
+
+void fe_vec_add(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *b, size_t count)
+{
+    DISPATCH(vec_add, r, a, b, count);
+}
+
+void fe_vec_sub(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *b, size_t count)
+{
+    DISPATCH(vec_sub, r, a, b, count);
+}
+
+void fe_vec_mul(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *b, size_t count)
+{
+    DISPATCH(vec_mul, r, a, b, count);
+}
+
+void fe_vec_scale(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count)
+{
+    DISPATCH(vec_scale, r, a, c, count);
+}
+
+void fe_vec_axpy(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count)
+{
+    DISPATCH(vec_axpy, r, a, c, count);
+}
+
+void fe_vec_add_scalar(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count)
+{
+    DISPATCH(vec_add_scalar, r, a, c, count);
+}
+
+void fe_vec_lincomb(const field *F, uint64_t *r, const uint64_t *const *vecs, const uint64_t *coef,
+                    size_t m, size_t count)
+{
+    if (m == 0) {
+        memset(r, 0, count * F->limbs * sizeof(uint64_t));
+        return;
+    }
+    DISPATCH(vec_lincomb, r, vecs, coef, m, count);
+}
+
+void fe_vec_inner(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *b, size_t count)
+{
+    DISPATCH(vec_inner, r, a, b, count);
+}
+
+void fe_vec_neg(const field *F, uint64_t *r, const uint64_t *a, size_t count)
+{
+    uint64_t zero[FIELD_MAX_LIMBS] = {0};
+    for (size_t k = 0; k < count; k++)
+        fe_sub(F, r + k * F->limbs, zero, a + k * F->limbs);
+}
+
+/* Montgomery's trick: prefix products, one inversion, then unwind. */
+void fe_vec_batch_inv(const field *F, uint64_t *r, const uint64_t *a, uint64_t *scratch, size_t count)
+{
+    const unsigned L = F->limbs;
+    uint64_t acc[FIELD_MAX_LIMBS], t[FIELD_MAX_LIMBS];
+    fe_set_one(F, acc);
+    for (size_t k = 0; k < count; k++) {
+        fe_copy(F, scratch + k * L, acc);
+        if (!fe_is_zero(F, a + k * L))
+            fe_mul(F, acc, acc, a + k * L);
+    }
+    fe_inv(F, acc, acc);
+    for (size_t k = count; k-- > 0;) {
+        if (fe_is_zero(F, a + k * L)) {
+            fe_zero(F, r + k * L);
+            continue;
+        }
+        fe_mul(F, t, acc, scratch + k * L);
+        fe_mul(F, acc, acc, a + k * L);
+        fe_copy(F, r + k * L, t);
+    }
+}
+
+int fe_vec_equal(const field *F, const uint64_t *a, const uint64_t *b, size_t count)
+{
+    return sodium_memcmp(a, b, count * F->limbs * sizeof(uint64_t)) == 0;
+}
+
+/* ---- scalars ---- */
+
+void fe_add(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *b)
+{
+    switch (F->limbs) {
+    case 1: fa_add(r, a, b, F->p, 1); break;
+    case 2: fa_add(r, a, b, F->p, 2); break;
+    default: fa_add(r, a, b, F->p, 4);
+    }
+}
+
+void fe_sub(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *b)
+{
+    switch (F->limbs) {
+    case 1: fa_sub(r, a, b, F->p, 1); break;
+    case 2: fa_sub(r, a, b, F->p, 2); break;
+    default: fa_sub(r, a, b, F->p, 4);
+    }
+}
+
+void fe_neg(const field *F, uint64_t *r, const uint64_t *a)
+{
+    uint64_t zero[FIELD_MAX_LIMBS] = {0};
+    fe_sub(F, r, zero, a);
+}
+
+void fe_mul(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *b)
+{
+    switch (F->limbs) {
+    case 1: fa_mont_mul(r, a, b, F->p, F->pinv, 1, 0); break;
+    case 2: fa_mont_mul(r, a, b, F->p, F->pinv, 2, 0); break;
+    default:
+        if (F->headroom)
+            fa_mont_mul(r, a, b, F->p, F->pinv, 4, 1);
+        else
+            fa_mont_mul(r, a, b, F->p, F->pinv, 4, 0);
+    }
+}
+
+int fe_is_zero(const field *F, const uint64_t *a)
+{
+    uint64_t acc = 0;
+    for (unsigned j = 0; j < F->limbs; j++)
+        acc |= a[j];
+    return acc == 0;
+}
+
+int fe_equal(const field *F, const uint64_t *a, const uint64_t *b)
+{
+    uint64_t acc = 0;
+    for (unsigned j = 0; j < F->limbs; j++)
+        acc |= a[j] ^ b[j];
+    return acc == 0;
+}
+
+void fe_copy(const field *F, uint64_t *r, const uint64_t *a)
+{
+    memmove(r, a, F->limbs * sizeof(uint64_t));
+}
+
+void fe_zero(const field *F, uint64_t *r)
+{
+    memset(r, 0, F->limbs * sizeof(uint64_t));
+}
+
+void fe_set_one(const field *F, uint64_t *r)
+{
+    memcpy(r, F->one, F->limbs * sizeof(uint64_t));
+}
+
+void fe_set_u64(const field *F, uint64_t *r, uint64_t x)
+{
+    uint64_t c[FIELD_MAX_LIMBS] = {0};
+    c[0] = x;
+    if (F->limbs == 1 && x >= F->p[0])
+        c[0] = x - F->p[0];
+    fe_to_mont(F, r, c);
+}
+
+void fe_to_mont(const field *F, uint64_t *r, const uint64_t *canonical)
+{
+    fe_mul(F, r, canonical, F->r2);
+}
+
+void fe_from_mont(const field *F, uint64_t *canonical, const uint64_t *a)
+{
+    uint64_t one[FIELD_MAX_LIMBS] = {1, 0, 0, 0};
+    fe_mul(F, canonical, a, one);
+}
+
+int fe_is_canonical(const field *F, const uint64_t *a)
+{
+    switch (F->limbs) {
+    case 1: return fa_is_canonical(a, F->p, 1);
+    case 2: return fa_is_canonical(a, F->p, 2);
+    default: return fa_is_canonical(a, F->p, 4);
+    }
+}
+
+size_t fe_vec_first_noncanonical(const field *F, const uint64_t *v, size_t count)
+{
+    for (size_t k = 0; k < count; k++)
+        if (!fe_is_canonical(F, v + k * F->limbs))
+            return k;
+    return count;
+}

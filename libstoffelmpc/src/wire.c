@@ -1,0 +1,143 @@
+/* wire.c - msgpack envelope encoding and strict decoding (see wire.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "wire.h"
+
+size_t wire_encoded_size(const mpc_envelope *env)
+{
+    /* fixarray(1) + 7 uints (<= 9 bytes each) + bin header (<= 5) + payload: an upper bound is
+     * enough for buffer sizing, and stats use the exact encoded length. */
+    return 1 + 7 * 9 + 5 + env->payload_len;
+}
+
+int wire_encode(const mpc_envelope *env, uint8_t **out, size_t *out_len)
+{
+    if (env->payload_len > MPC_WIRE_MAX_PAYLOAD)
+        return STOFFEL_ERR_LIMIT;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    size_t cap = wire_encoded_size(env);
+    sb.data = malloc(cap);
+    if (!sb.data)
+        return STOFFEL_ERR_NOMEM;
+    sb.alloc = cap;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    int rc = msgpack_pack_array(&pk, 8);
+    rc |= msgpack_pack_uint8(&pk, MPC_WIRE_VERSION);
+    rc |= msgpack_pack_uint8(&pk, env->protocol);
+    rc |= msgpack_pack_uint64(&pk, env->session);
+    rc |= msgpack_pack_uint64(&pk, env->instance);
+    rc |= msgpack_pack_uint32(&pk, env->round);
+    rc |= msgpack_pack_uint8(&pk, env->sender.role);
+    rc |= msgpack_pack_uint64(&pk, env->sender.id);
+    rc |= msgpack_pack_bin(&pk, env->payload_len);
+    rc |= msgpack_pack_bin_body(&pk, env->payload, env->payload_len);
+    if (rc != 0) {
+        free(sb.data);
+        return STOFFEL_ERR_NOMEM;
+    }
+    *out = (uint8_t *)sb.data;
+    *out_len = sb.size;
+    return 0;
+}
+
+static int get_uint(const msgpack_object *o, uint64_t max, uint64_t *v, const char *what, char *err,
+                    size_t err_len)
+{
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        snprintf(err, err_len, "message envelope: field '%s' must be an unsigned integer", what);
+        return STOFFEL_ERR_MALFORMED;
+    }
+    if (o->via.u64 > max) {
+        snprintf(err, err_len, "message envelope: field '%s' = %llu exceeds its maximum %llu", what,
+                 (unsigned long long)o->via.u64, (unsigned long long)max);
+        return STOFFEL_ERR_MALFORMED;
+    }
+    *v = o->via.u64;
+    return 0;
+}
+
+int wire_decode(const uint8_t *buf, size_t len, mpc_envelope *env, char *err, size_t err_len)
+{
+    if (!buf || len == 0) {
+        snprintf(err, err_len, "message envelope: empty frame");
+        return STOFFEL_ERR_MALFORMED;
+    }
+    if (len > MPC_WIRE_MAX_PAYLOAD + 128) {
+        snprintf(err, err_len, "message envelope: frame of %zu bytes exceeds the limit", len);
+        return STOFFEL_ERR_LIMIT;
+    }
+    /* The envelope holds only scalars and one bin, so the zone stays tiny; bin bodies reference
+     * buf (msgpack_unpack_next does not copy raw data). */
+    msgpack_unpacked res;
+    msgpack_unpacked_init(&res);
+    size_t off = 0;
+    msgpack_unpack_return ur = msgpack_unpack_next(&res, (const char *)buf, len, &off);
+    int rc = STOFFEL_ERR_MALFORMED;
+    if (ur != MSGPACK_UNPACK_SUCCESS) {
+        snprintf(err, err_len, "message envelope: not a complete msgpack object (%s)",
+                 ur == MSGPACK_UNPACK_CONTINUE ? "truncated" : "invalid bytes");
+        goto done;
+    }
+    if (off != len) {
+        snprintf(err, err_len, "message envelope: %zu trailing bytes after the envelope", len - off);
+        goto done;
+    }
+    const msgpack_object *o = &res.data;
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 8) {
+        snprintf(err, err_len, "message envelope: expected an array of 8 fields");
+        goto done;
+    }
+    const msgpack_object *f = o->via.array.ptr;
+    uint64_t v;
+    if ((rc = get_uint(&f[0], 255, &v, "version", err, err_len)) != 0)
+        goto done;
+    if (v != MPC_WIRE_VERSION) {
+        snprintf(err, err_len, "message envelope: unsupported version %llu (this build speaks %d)",
+                 (unsigned long long)v, MPC_WIRE_VERSION);
+        rc = STOFFEL_ERR_MALFORMED;
+        goto done;
+    }
+    if ((rc = get_uint(&f[1], MPC_PROTO_MAX, &v, "protocol", err, err_len)) != 0)
+        goto done;
+    if (v == 0) {
+        snprintf(err, err_len, "message envelope: protocol code 0 is not assigned");
+        rc = STOFFEL_ERR_MALFORMED;
+        goto done;
+    }
+    env->protocol = (uint8_t)v;
+    if ((rc = get_uint(&f[2], UINT64_MAX, &env->session, "session", err, err_len)) != 0)
+        goto done;
+    if ((rc = get_uint(&f[3], UINT64_MAX, &env->instance, "instance", err, err_len)) != 0)
+        goto done;
+    if ((rc = get_uint(&f[4], UINT32_MAX, &v, "round", err, err_len)) != 0)
+        goto done;
+    env->round = (uint32_t)v;
+    if ((rc = get_uint(&f[5], MPC_ROLE_CLIENT, &v, "sender_role", err, err_len)) != 0)
+        goto done;
+    env->sender.role = (uint8_t)v;
+    if ((rc = get_uint(&f[6], UINT64_MAX, &env->sender.id, "sender_id", err, err_len)) != 0)
+        goto done;
+    if (f[7].type != MSGPACK_OBJECT_BIN) {
+        snprintf(err, err_len, "message envelope: field 'payload' must be bin");
+        rc = STOFFEL_ERR_MALFORMED;
+        goto done;
+    }
+    if (f[7].via.bin.size > MPC_WIRE_MAX_PAYLOAD) {
+        snprintf(err, err_len, "message envelope: payload of %u bytes exceeds the limit",
+                 (unsigned)f[7].via.bin.size);
+        rc = STOFFEL_ERR_LIMIT;
+        goto done;
+    }
+    env->payload = (const uint8_t *)f[7].via.bin.ptr;
+    env->payload_len = f[7].via.bin.size;
+    rc = 0;
+done:
+    msgpack_unpacked_destroy(&res);
+    return rc;
+}
