@@ -331,9 +331,10 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
     *(bool *)arg = true;
 }
 
-static int run_until(stoffel_net *net, int timeout_ms, net_done_fn done)
+static int run_until(stoffel_net *net, int timeout_ms, net_done_fn done, bool *timed_out)
 {
     int status = STOFFEL_OK;
+    *timed_out = false;
     if (done(net, &status))
         return status;
     bool expired = false;
@@ -351,6 +352,7 @@ static int run_until(stoffel_net *net, int timeout_ms, net_done_fn done)
             break;
         if (expired) {
             status = STOFFEL_ERR_TIMEOUT;
+            *timed_out = true;
             break;
         }
         if (r != 0) { /* nothing left that could make progress */
@@ -376,8 +378,9 @@ int stoffel_net_recv(stoffel_net *net, int timeout_ms, stoffel_net_peer *from, u
     if (net->on_message)
         return net_fail(net, STOFFEL_ERR_STATE,
                         "recv: a message callback is set, so messages go there, not to recv");
-    int rc = run_until(net, timeout_ms, inbox_ready);
-    if (rc == STOFFEL_ERR_TIMEOUT)
+    bool timed_out;
+    int rc = run_until(net, timeout_ms, inbox_ready, &timed_out);
+    if (timed_out)
         return net_fail(net, rc, "recv: no message within %d ms", timeout_ms);
     if (rc)
         return net_fail(net, rc, "recv: nothing can arrive (no events left on the event base)");
@@ -414,8 +417,9 @@ int stoffel_net_wait_connected(stoffel_net *net, int timeout_ms)
         return STOFFEL_ERR_INVALID_ARG;
     if (!net->started)
         return net_fail(net, STOFFEL_ERR_STATE, "wait_connected: call stoffel_net_start first");
-    int rc = run_until(net, timeout_ms, all_connected);
-    if (rc == STOFFEL_ERR_TIMEOUT) {
+    bool timed_out;
+    int rc = run_until(net, timeout_ms, all_connected, &timed_out);
+    if (timed_out) {
         uint32_t i = 0;
         while (i < net->n_parties && net->party_state[i] == STOFFEL_NET_STATE_CONNECTED)
             i++;
@@ -440,8 +444,9 @@ int stoffel_net_flush(stoffel_net *net, int timeout_ms)
 {
     if (!net)
         return STOFFEL_ERR_INVALID_ARG;
-    int rc = run_until(net, timeout_ms, nothing_pending);
-    if (rc == STOFFEL_ERR_TIMEOUT)
+    bool timed_out;
+    int rc = run_until(net, timeout_ms, nothing_pending, &timed_out);
+    if (timed_out)
         return net_fail(net, rc, "flush: messages still unacknowledged after %d ms", timeout_ms);
     if (rc == STOFFEL_NET_ERR_CLOSED)
         return net_fail(net, rc, "flush: a link with undelivered messages closed for good");

@@ -52,8 +52,22 @@ static int handshake_completed_cb(ngtcp2_conn *conn, void *user)
         if (ngtcp2_conn_open_bidi_stream(conn, &sid, NULL) != 0)
             return NGTCP2_ERR_CALLBACK_FAILURE;
         c->stream_id = sid;
+        return 0; /* established once the acceptor confirms, see below */
     }
+    c->confirmed = true;
     quic_ep_conn_established(c->ep, c);
+    return 0;
+}
+
+/* The dialler's handshake completes before the acceptor has checked the dialler's certificate
+ * (TLS 1.3 client authentication); HANDSHAKE_DONE from the acceptor confirms it was accepted. */
+static int handshake_confirmed_cb(ngtcp2_conn *conn, void *user)
+{
+    quic_conn *c = user;
+    if (c->is_dialer && !c->confirmed) {
+        c->confirmed = true;
+        quic_ep_conn_established(c->ep, c);
+    }
     return 0;
 }
 
@@ -145,6 +159,7 @@ static void fill_callbacks(ngtcp2_callbacks *cb, bool dialer)
     cb->rand = rand_cb;
     cb->get_new_connection_id = get_new_cid_cb;
     cb->handshake_completed = handshake_completed_cb;
+    cb->handshake_confirmed = handshake_confirmed_cb;
     cb->recv_stream_data = recv_stream_data_cb;
     cb->acked_stream_data_offset = acked_cb;
     cb->extend_max_stream_data = extend_stream_cb;
@@ -309,7 +324,7 @@ static void conn_fatal(quic_conn *c, int rv)
                 ngtcp2_conn_get_connection_close_error(c->conn, &ccerr);
                 bool tls = ccerr.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_TRANSPORT &&
                            (ccerr.error_code & ~0xffull) == NGTCP2_CRYPTO_ERROR;
-                if (tls && !c->handshake_done) {
+                if (tls && !c->confirmed) {
                     c->fail_status = STOFFEL_NET_ERR_PEER_REFUSED;
                     snprintf(c->why, sizeof c->why, "the peer refused the handshake (TLS alert "
                              "%u): is our certificate pinned/allowed in its configuration?",

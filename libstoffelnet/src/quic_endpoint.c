@@ -260,7 +260,7 @@ void quic_ep_conn_ended(quic_endpoint *ep, quic_conn *c)
         link_give_up(l, status, why); /* retrying cannot change the peer's mind */
         return;
     }
-    if (c->handshake_done) {
+    if (c->confirmed) {
         l->failures = 0;
         net_set_party_state(net, l->party_id, STOFFEL_NET_STATE_LOST, status);
     }

@@ -62,6 +62,7 @@ struct quic_conn {
     socklen_t remote_len;
     bool is_dialer;
     bool handshake_done;
+    bool confirmed; /* both sides accepted each other: the link is established */
     bool attached;
     bool dead; /* to be freed once the current dispatch returns */
     int link_kind;  /* from ALPN (acceptor) or by construction (dialler) */
