@@ -118,9 +118,10 @@ const uint64_t *input_party_result(const mpc_proto *p)
 static int input_client_progress(input_client *ic, int final, mpc_outbox *out)
 {
     const field *F = ic->C->F;
-    int r = collector_try(&ic->col, final, ic->base.error, sizeof ic->base.error);
+    char msg[sizeof ic->base.error] = "";
+    int r = collector_try(&ic->col, final, msg, sizeof msg);
     if (r < 0)
-        return proto_fail(&ic->base, r, "reconstructing the input masks: %s", ic->base.error);
+        return proto_fail(&ic->base, r, "reconstructing the input masks: %s", msg);
     if (r == 0)
         return 0;
     /* m = x + r, sent to every party (the same vector to all) */

@@ -19,9 +19,10 @@ typedef struct {
 
 static int open_progress(open_proto *o, int final)
 {
-    int r = collector_try(&o->col, final, o->base.error, sizeof o->base.error);
+    char msg[sizeof o->base.error] = "";
+    int r = collector_try(&o->col, final, msg, sizeof msg);
     if (r < 0)
-        return proto_fail(&o->base, r, "%s", o->base.error);
+        return proto_fail(&o->base, r, "%s", msg);
     if (r == 1)
         o->base.done = 1;
     return 0;

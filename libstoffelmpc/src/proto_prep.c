@@ -98,9 +98,10 @@ static int prep_extract_and_open(prep_proto *pp, mpc_outbox *out)
 
 static int prep_finish_if_ready(prep_proto *pp, int final)
 {
-    int r = collector_try(&pp->zcol, final, pp->base.error, sizeof pp->base.error);
+    char msg[sizeof pp->base.error] = "";
+    int r = collector_try(&pp->zcol, final, msg, sizeof msg);
     if (r < 0)
-        return proto_fail(&pp->base, r, "triple generation: %s", pp->base.error);
+        return proto_fail(&pp->base, r, "triple generation: %s", msg);
     if (r == 1) {
         /* [c]_t = [r]_t + (ab - r) */
         fe_vec_add(pp->P->F, pp->c, pp->rt, pp->zcol.out, pp->triples);

@@ -1,0 +1,183 @@
+/*
+ * test_field.c - the fixed-width Montgomery fast paths against FLINT's fmpz_mod (the reference):
+ * 10^5 random multiplications, additions and subtractions per field plus every pair of the edge
+ * values 0, 1, 2, p-1, p-2; vector ops (lincomb, inner product, batch inversion); the canonical
+ * byte encoding (values >= p rejected) and the integer encodings of the public API.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "field.h"
+#include "rng.h"
+#include "test_util.h"
+
+static const stoffel_mpc_field_id ids[] = {STOFFEL_MPC_FIELD_BLS12_381, STOFFEL_MPC_FIELD_BN254,
+                                           STOFFEL_MPC_FIELD_ED25519, STOFFEL_MPC_FIELD_P128,
+                                           STOFFEL_MPC_FIELD_GOLDILOCKS};
+
+/* Checks op(a, b) on the fast path equals FLINT for canonical a, b. */
+static int check_pair(const field *F, const uint64_t *ac, const uint64_t *bc, fmpz_t A, fmpz_t B, fmpz_t R)
+{
+    uint64_t am[4], bm[4], rm[4], rc[4], want[4];
+    fe_to_mont(F, am, ac);
+    fe_to_mont(F, bm, bc);
+    fe_canonical_to_fmpz(F, A, ac);
+    fe_canonical_to_fmpz(F, B, bc);
+    int bad = 0;
+    fe_mul(F, rm, am, bm);
+    fe_from_mont(F, rc, rm);
+    fmpz_mod_mul(R, A, B, F->ctx);
+    fe_canonical_from_fmpz(F, want, R);
+    bad |= memcmp(rc, want, F->limbs * 8) != 0;
+    fe_add(F, rm, am, bm);
+    fe_from_mont(F, rc, rm);
+    fmpz_mod_add(R, A, B, F->ctx);
+    fe_canonical_from_fmpz(F, want, R);
+    bad |= memcmp(rc, want, F->limbs * 8) != 0;
+    fe_sub(F, rm, am, bm);
+    fe_from_mont(F, rc, rm);
+    fmpz_mod_sub(R, A, B, F->ctx);
+    fe_canonical_from_fmpz(F, want, R);
+    bad |= memcmp(rc, want, F->limbs * 8) != 0;
+    return bad;
+}
+
+static void test_field(stoffel_mpc_field_id id)
+{
+    field *F;
+    CHECK_EQ_INT(stoffel_mpc_field_new(id, &F), 0);
+    const unsigned L = F->limbs;
+    fmpz_t A, B, R;
+    fmpz_init(A);
+    fmpz_init(B);
+    fmpz_init(R);
+    /* edge values 0, 1, 2, p-1, p-2 */
+    uint64_t edge[5][4] = {{0}};
+    edge[1][0] = 1;
+    edge[2][0] = 2;
+    fmpz_sub_ui(R, F->p_fmpz, 1);
+    fe_canonical_from_fmpz(F, edge[3], R);
+    fmpz_sub_ui(R, F->p_fmpz, 2);
+    fe_canonical_from_fmpz(F, edge[4], R);
+    int bad = 0;
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++)
+            bad += check_pair(F, edge[i], edge[j], A, B, R);
+    CHECK_MSG(bad == 0, "%s: %d edge pairs differ from FLINT", F->name, bad);
+    /* 10^5 random pairs */
+    mpc_rng rng;
+    rng_init(&rng, 42, id, "test-field");
+    bad = 0;
+    for (int i = 0; i < 100000; i++) {
+        uint64_t a[4], b[4];
+        rng_field_vec(&rng, F, a, 1);
+        rng_field_vec(&rng, F, b, 1);
+        bad += check_pair(F, a, b, A, B, R);
+    }
+    CHECK_MSG(bad == 0, "%s: %d of 10^5 random pairs differ from FLINT", F->name, bad);
+
+    /* vectors: lincomb and inner product against FLINT, batch inversion */
+    enum { N = 257 };
+    uint64_t *x = malloc(N * L * 8), *y = malloc(N * L * 8), *z = malloc(N * L * 8), *s = malloc(N * L * 8);
+    rng_field_vec(&rng, F, x, N);
+    rng_field_vec(&rng, F, y, N);
+    uint64_t ip[4];
+    fe_vec_inner(F, ip, x, y, N);
+    fmpz_zero(R);
+    for (int k = 0; k < N; k++) {
+        fe_to_fmpz(F, A, x + k * L);
+        fe_to_fmpz(F, B, y + k * L);
+        fmpz_mod_mul(A, A, B, F->ctx);
+        fmpz_mod_add(R, R, A, F->ctx);
+    }
+    fe_to_fmpz(F, A, ip);
+    CHECK_MSG(fmpz_equal(A, R), "%s: inner product differs from FLINT", F->name);
+    memset(y + 5 * L, 0, L * 8); /* a zero maps to zero */
+    fe_vec_batch_inv(F, z, y, s, N);
+    int inv_bad = 0;
+    for (int k = 0; k < N; k++) {
+        uint64_t one[4], prod[4];
+        fe_mul(F, prod, z + k * L, y + k * L);
+        fe_set_one(F, one);
+        inv_bad += k == 5 ? !fe_is_zero(F, z + k * L) : !fe_equal(F, prod, one);
+    }
+    CHECK_MSG(inv_bad == 0, "%s: batch inversion wrong at %d places", F->name, inv_bad);
+    const uint64_t *vecs[2] = {x, y};
+    uint64_t coef[8];
+    rng_field_vec(&rng, F, coef, 2);
+    fe_vec_lincomb(F, z, vecs, coef, 2, N);
+    uint64_t t1[4], t2[4];
+    int lc_bad = 0;
+    for (int k = 0; k < N; k++) {
+        fe_mul(F, t1, x + k * L, coef);
+        fe_mul(F, t2, y + k * L, coef + L);
+        fe_add(F, t1, t1, t2);
+        lc_bad += !fe_equal(F, t1, z + k * L);
+    }
+    CHECK_EQ_INT(lc_bad, 0);
+    free(x);
+    free(y);
+    free(z);
+    free(s);
+
+    /* canonical bytes: p and 2^(8*size)-1 are rejected, p-1 accepted and round-trips */
+    uint8_t bytes[32], back[32];
+    uint64_t m[4];
+    memset(bytes, 0xff, sizeof bytes);
+    CHECK_EQ_INT(fe_from_bytes(F, m, bytes), STOFFEL_MPC_ERR_NOT_IN_FIELD);
+    memcpy(bytes, F->p, L * 8);
+    CHECK_EQ_INT(fe_from_bytes(F, m, bytes), STOFFEL_MPC_ERR_NOT_IN_FIELD);
+    memcpy(bytes, edge[3], L * 8);
+    CHECK_EQ_INT(fe_from_bytes(F, m, bytes), 0);
+    fe_to_bytes(F, back, m);
+    CHECK(memcmp(back, bytes, L * 8) == 0);
+
+    /* integer encodings: centred residues */
+    int64_t vals[] = {0, 1, -1, 42, -42, INT32_MAX, INT32_MIN};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        int64_t got = 0;
+        int fits = 0;
+        stoffel_mpc_field_from_i64(F, vals[i], bytes);
+        CHECK_EQ_INT(stoffel_mpc_field_to_i64(F, bytes, &got, &fits), 0);
+        CHECK_EQ_INT(got, vals[i]);
+        CHECK_EQ_INT(fits, 1);
+    }
+    if (F->bits > 64) {
+        int64_t got;
+        int fits;
+        stoffel_mpc_field_from_i64(F, INT64_MIN, bytes);
+        CHECK_EQ_INT(stoffel_mpc_field_to_i64(F, bytes, &got, &fits), 0);
+        CHECK_EQ_INT(got, INT64_MIN);
+        CHECK_EQ_INT(fits, 1);
+        CHECK_EQ_INT(stoffel_mpc_field_from_u64(F, UINT64_MAX, bytes), 0);
+        CHECK_EQ_INT(stoffel_mpc_field_to_i64(F, bytes, &got, &fits), 0);
+        CHECK_EQ_INT(fits, 0); /* 2^64 - 1 does not fit an int64 */
+    } else {
+        CHECK_EQ_INT(stoffel_mpc_field_from_u64(F, UINT64_MAX, bytes), STOFFEL_MPC_ERR_OVERFLOW);
+    }
+    fmpz_clear(A);
+    fmpz_clear(B);
+    fmpz_clear(R);
+    stoffel_mpc_field_free(F);
+}
+
+int main(void)
+{
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        test_field(ids[i]);
+    /* names */
+    stoffel_mpc_field_id id;
+    CHECK_EQ_INT(stoffel_mpc_field_id_from_name("BLS12-381", &id), 0);
+    CHECK_EQ_INT(id, STOFFEL_MPC_FIELD_BLS12_381);
+    CHECK_EQ_INT(stoffel_mpc_field_id_from_name("ristretto255", &id), 0);
+    CHECK_EQ_INT(id, STOFFEL_MPC_FIELD_ED25519);
+    CHECK_EQ_INT(stoffel_mpc_field_id_from_name("secp256k1", &id), STOFFEL_ERR_NOT_FOUND);
+    field *F;
+    CHECK_EQ_INT(stoffel_mpc_field_new((stoffel_mpc_field_id)99, &F), STOFFEL_ERR_INVALID_ARG);
+    CHECK_EQ_INT(stoffel_mpc_field_new(STOFFEL_MPC_FIELD_BLS12_381, &F), 0);
+    CHECK_EQ_INT(stoffel_mpc_field_bits(F), 255);
+    CHECK_EQ_INT(stoffel_mpc_field_elem_size(F), 32);
+    CHECK_EQ_STR(stoffel_mpc_field_name(F), "bls12-381");
+    stoffel_mpc_field_free(F);
+    return test_finish();
+}
