@@ -139,10 +139,8 @@ static int read_bin(reader *r, stoffel_net_bytes *b)
     return STOFFEL_OK;
 }
 
-int stoffel_net_envelope_decode(const uint8_t *buf, size_t len, stoffel_net_envelope *env)
+static int envelope_decode(const uint8_t *buf, size_t len, stoffel_net_envelope *env)
 {
-    if ((!buf && len) || !env)
-        return STOFFEL_ERR_INVALID_ARG;
     memset(env, 0, sizeof *env);
     reader r = {buf, len, 0};
     uint64_t count, v;
@@ -171,4 +169,14 @@ int stoffel_net_envelope_decode(const uint8_t *buf, size_t len, stoffel_net_enve
     if (r.pos != r.len)
         return STOFFEL_ERR_MALFORMED; /* trailing bytes */
     return STOFFEL_OK;
+}
+
+int stoffel_net_envelope_decode(const uint8_t *buf, size_t len, stoffel_net_envelope *env)
+{
+    if ((!buf && len) || !env)
+        return STOFFEL_ERR_INVALID_ARG;
+    int rc = envelope_decode(buf, len, env);
+    if (rc)
+        memset(env, 0, sizeof *env); /* no half-decoded envelope escapes */
+    return rc;
 }

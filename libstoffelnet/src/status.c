@@ -16,6 +16,11 @@ const char *stoffel_net_strerror(int status)
     case STOFFEL_ERR_NOT_FOUND: return "not found";
     case STOFFEL_ERR_CANCELLED: return "cancelled";
     case STOFFEL_ERR_INTERNAL: return "internal error (a bug in Stoffel-C)";
+    case STOFFEL_NET_ERR_PEER_REFUSED: return "peer refused (certificate not pinned, not allowed or not valid)";
+    case STOFFEL_NET_ERR_HANDSHAKE: return "TLS/QUIC handshake failed";
+    case STOFFEL_NET_ERR_CLOSED: return "connection closed";
+    case STOFFEL_NET_ERR_CONFIG: return "invalid network configuration";
+    case STOFFEL_NET_ERR_CRYPTO: return "key or certificate operation failed";
     default: return "unknown status code";
     }
 }
