@@ -215,6 +215,8 @@ void refine_var(struct checker *ch, struct expr *e, struct type *t, const char *
     }
     if (ty_compat(v->type, t) == COMPAT_OK)
         return;
+    if (!ch->refine_assign)
+        return; /* a strongly typed variable meeting another type: the ordinary error reports it */
     if (!v->conflict) {
         v->conflict = arena_printf(&ch->cx->arena, "Cannot infer a single type for variable '%s': %s requires '%s', but %s requires '%s'",
                                    v->name, v->constraint ? v->constraint : "its initializer", ty_name(ch, v->type), why,
@@ -266,10 +268,11 @@ static void check_var(struct checker *ch, struct stmt *s)
     bool annotated = s->type != NULL;
     if (annotated)
         t = ty_resolve(ch, s->type);
-    else if (ch->pass == 2 && prev)
+    else if (ch->pass == 2 && prev && !ty_is_unknown(prev->type))
         t = prev->type;
     if (s->e) {
-        struct type *it = check_expr(ch, s->e, t);
+        /* an inferred type guides literals, not calls (Share.random() needs an annotation) */
+        struct type *it = check_expr(ch, s->e, !annotated && s->e->kind == E_CALL ? NULL : t);
         if (!t) {
             t = it;
             if (it->kind == TY_VOID) {
@@ -300,6 +303,7 @@ static void check_var(struct checker *ch, struct stmt *s)
             check_error(ch, "E101", prev->conflict_line, prev->conflict_col, "annotate the variable with the type you mean",
                         "%s", prev->conflict);
         v->reassigned = prev->reassigned;
+        v->conflict = prev->conflict;
     }
     int64_t c;
     if (s->e && is_int_const(s->e, &c) && ty_is_int(t) && !t->secret) {
@@ -334,7 +338,9 @@ static void check_assign(struct checker *ch, struct stmt *s)
             check_error(ch, "E201", t->line, t->col, "pass the value as a parameter instead",
                         "Module-level variable '%s' of an imported module cannot be used in a function", v->name);
         check_expr(ch, s->e2, v->type);
+        ch->refine_assign = true;
         refine_var(ch, t, s->e2->type, arena_printf(&ch->cx->arena, "the assignment at %d:%d", s->line, s->col));
+        ch->refine_assign = false;
         t->type = v->type;
         mark_reassigned(ch, t);
         if (ch->pass == 1)
@@ -366,7 +372,8 @@ static void check_assign(struct checker *ch, struct stmt *s)
 static void check_condition(struct checker *ch, struct expr *cond, const char *what)
 {
     struct type *t = check_expr(ch, cond, ch->t_bool);
-    if (ch->pass == 1 && cond->kind == E_IDENT && cond->var && cond->var->weak)
+    if (ch->pass == 1 && cond->kind == E_IDENT && cond->var && cond->var->weak && cond->var->has_const &&
+        (cond->var->const_val == 0 || cond->var->const_val == 1))
         refine_var(ch, cond, ch->t_bool, arena_printf(&ch->cx->arena, "the %s-condition at %d:%d", what, cond->line, cond->col));
     if (ty_is_secret(t)) {
         check_error(ch, "E101", cond->line, cond->col, "compute both branches and select: b * x + (1 - b) * y, or reveal the condition",

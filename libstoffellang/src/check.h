@@ -125,6 +125,7 @@ struct checker {
     int64_t loop_mult;         /* product of enclosing literal loop trip counts */
     const char **cur_generics; /* type variables in scope while resolving a signature */
     size_t cur_generic_count;
+    bool refine_assign;        /* refine_var called for an assignment (conflicts are errors) */
 };
 
 /* types.c */

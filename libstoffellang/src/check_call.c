@@ -347,12 +347,6 @@ static struct type *special_builtin(struct checker *ch, struct expr *e, struct t
             t = expected;
         else
             t = ty_secret(ch, ch->t_i64);
-        for (int i = 0; i < 2; i++) {
-            struct type *at = e->call_args[i].value->type;
-            if (ty_is_secret(at))
-                check_error(ch, "E101", e->call_args[i].value->line, e->call_args[i].value->col, NULL,
-                            "ClientStore.take_share: client and input indices must be clear integers");
-        }
         record_io(ch, e, e->call_args[0].value, e->call_args[1].value, false, t, n);
         return t;
     }

@@ -111,8 +111,10 @@ static struct type *literal_type(struct checker *ch, struct expr *e, struct type
         literal_fits(ch, e, base, true);
         return base;
     }
-    if (base && base->kind == TY_BOOL && literal_fits(ch, e, base, false))
+    if (base && base->kind == TY_BOOL) {
+        literal_fits(ch, e, base, true);
         return base;
+    }
     literal_fits(ch, e, ch->t_i64, true);
     return ch->t_i64;
 }
@@ -432,11 +434,14 @@ static struct type *check_list(struct checker *ch, struct expr *e, struct type *
 {
     struct type *elem = expected && expected->kind == TY_LIST && !ty_is_unknown(expected->elem) ? expected->elem : NULL;
     bool from_context = elem != NULL;
-    /* the element type is the type of the first element that is not an untyped integer literal */
+    /* the element type is the type of the first element that is not an untyped integer literal;
+     * untyped literals adapt to a numeric element type, otherwise the first element decides */
     if (!elem)
         for (size_t i = 0; i < e->item_count; i++)
             if (!is_untyped_lit(e->items[i])) {
                 elem = check_expr(ch, e->items[i], NULL);
+                if (!ty_is_numeric(ty_clear(ch, elem)) && elem->kind != TY_SHARE && i > 0)
+                    elem = NULL;
                 break;
             }
     for (size_t i = 0; i < e->item_count; i++) {

@@ -201,7 +201,12 @@ static struct expr *parse_dict(struct parser *p, struct token *open)
  */
 static struct expr *parse_primary(struct parser *p)
 {
-    struct token *t = next_tok(p);
+    struct token *t = peek(p);
+    /* a missing operand is reported without consuming the line end, so recovery resumes at the
+     * next statement */
+    if (t->kind == T_NEWLINE || t->kind == T_INDENT || t->kind == T_DEDENT || t->kind == T_EOF)
+        parse_fail(p, t, NULL, "Expected expression, found %s", tok_describe(p, t));
+    next_tok(p);
     struct expr *e;
     switch (t->kind) {
     case T_INT:
@@ -311,8 +316,11 @@ static struct expr *parse_postfix(struct parser *p)
         if (is_op(t, "(")) {
             next_tok(p);
             struct expr *c = new_expr(p, E_CALL, t);
-            c->line = e->line;
-            c->col = e->col;
+            struct expr *start = e; /* a call is located at the start of its callee: `Share.open(x)` */
+            while ((start->kind == E_FIELD || start->kind == E_INDEX || start->kind == E_CALL) && start->a)
+                start = start->a;
+            c->line = start->line;
+            c->col = start->col;
             c->a = e;
             parse_args(p, c);
             e = c;
