@@ -456,7 +456,10 @@ void quic_conn_write(quic_conn *c)
     ngtcp2_pkt_info pi;
     uint64_t ts = net_now_ns();
     bool blocked = false;
-    for (int packets = 0; packets < 4096; packets++) {
+    /* Only sent packets count toward the batch limit: leaving the loop between WRITE_MORE and
+     * the packet's completion would leave ngtcp2 with a half-built packet. */
+    int sent = 0;
+    for (;;) {
         ngtcp2_vec vec;
         int64_t sid = -1;
         size_t nvec = 0;
@@ -494,8 +497,10 @@ void quic_conn_write(quic_conn *c)
             break;
         quic_ep_send_packet(ep, (struct sockaddr *)&c->remote, c->remote_len, ep->pkt_buf,
                             (size_t)n);
-        if (packets == 4095)
-            quic_conn_kick(c); /* let other events run, then continue */
+        if (++sent == 1024) {
+            quic_conn_kick(c); /* let other events (reads, acks) run, then continue */
+            break;
+        }
     }
     update_timer(c);
 }
