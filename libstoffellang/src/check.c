@@ -483,7 +483,7 @@ static void check_stmt(struct checker *ch, struct stmt *s)
             struct type *rt = ch->fn->ret;
             check_expr(ch, s->e, rt->kind == TY_VOID ? NULL : rt);
             if (rt->kind == TY_VOID) {
-                if (s->e->type->kind != TY_VOID && s->e->type->kind != TY_NONE)
+                if (s->e->type->kind != TY_VOID && s->e->type->kind != TY_NONE && !ty_is_unknown(s->e->type))
                     check_error(ch, "E101", s->e->line, s->e->col, "declare a return type with -> T",
                                 "Cannot return value of type '%s' from function returning 'None'", ty_name(ch, s->e->type));
             } else {
@@ -713,6 +713,15 @@ static void declare_user_function(struct checker *ch, struct stmt *s)
     declare_function(ch, s, NULL, builtin);
     struct func_sym *f = s->func;
     f->shadowed = old;
+    static const char *const vm_helpers[] = {"create_array", "create_object", "array_push", "array_length", "get_field",
+                                             "set_field", "get_or_create_array_field", "array_concat", "array_repeat",
+                                             "array_equals", NULL};
+    bool clash = old && old->builtin && !builtin;
+    for (int i = 0; vm_helpers[i] && !builtin; i++)
+        if (!strcmp(vm_helpers[i], s->name))
+            clash = true;
+    if (clash) /* builtins and user functions share the VM's one namespace: rename the user's */
+        f->vm_name = arena_printf(&ch->cx->arena, "user.%s", s->name);
     if (ch->module != ch->entry_module && !builtin) {
         /* imported: callable as prefix.name, and as the bare name */
         const char *canon = ch->module->prefix ? ch->module->prefix : "module";
