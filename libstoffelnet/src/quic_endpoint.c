@@ -18,6 +18,7 @@
 #include "quic_internal.h"
 
 #define QUIC_RECV_BATCH 128
+#define QUIC_MAX_HANDSHAKING 64
 #define QUIC_SOCKET_BUFFER_BYTES (8 * 1024 * 1024)
 
 static quic_endpoint *ep_of(const stoffel_net *net)
@@ -304,6 +305,13 @@ static void dispatch(quic_endpoint *ep, const uint8_t *pkt, size_t len, const st
     if (!c) {
         if (ep->net->my_id < 0 || !(pkt[0] & 0x80) || ep->net->closing)
             return; /* clients accept nothing; short packets of unknown connections are dropped */
+        /* Bound the connections still handshaking, so a flood of Initials costs little memory;
+         * legitimate peers retransmit their Initial. */
+        size_t handshaking = 0;
+        for (quic_conn *it = ep->conns; it; it = it->next)
+            handshaking += !it->is_dialer && !it->attached && !it->dead;
+        if (handshaking >= QUIC_MAX_HANDSHAKING)
+            return;
         if (quic_conn_accept(ep, pkt, len, from, fromlen, &c))
             return;
     }
