@@ -167,12 +167,9 @@ static struct type *check_arith(struct checker *ch, struct expr *e, struct type 
     if ((is_secret_bool(lt) || is_secret_bool(rt)) && (e->op == OP_ADD || e->op == OP_SUB || e->op == OP_MUL)) {
         struct type *other = is_secret_bool(lt) ? rt : lt;
         struct expr *oe = is_secret_bool(lt) ? e->b : e->a;
-        if (other->kind == TY_BOOL || (is_untyped_lit(oe) && literal_fits(ch, oe, ch->t_bool, false))) {
-            if (is_untyped_lit(oe))
-                oe->type = ch->t_bool;
+        if (other->kind == TY_BOOL || (is_untyped_lit(oe) && literal_fits(ch, oe, ch->t_bool, false)))
             return ch->t_sbool;
-        }
-        if (other->kind == TY_INT && e->op == OP_MUL) {
+        if (other->kind == TY_INT && (ty_is_secret(other) || e->op == OP_MUL || !is_untyped_lit(oe))) {
             /* b * x: selection with a secret bit; the bit is retagged to the other operand's width */
             return ty_secret(ch, other);
         }
@@ -284,12 +281,11 @@ static struct type *check_binary(struct checker *ch, struct expr *e, struct type
     if (adopt && is_untyped_lit(e->a) && !is_untyped_lit(e->b)) {
         rt = check_expr(ch, e->b, num_expected);
         struct type *bt = ty_clear(ch, rt);
-        lt = check_expr(ch, e->a, ty_is_numeric(bt) || (bt && bt->kind == TY_BOOL && rt->secret) ? bt : num_expected);
+        lt = check_expr(ch, e->a, ty_is_numeric(bt) ? bt : num_expected);
     } else {
         lt = check_expr(ch, e->a, adopt ? num_expected : NULL);
         struct type *at = ty_clear(ch, lt);
-        rt = check_expr(ch, e->b, adopt && is_untyped_lit(e->b) && (ty_is_numeric(at) || (at && at->kind == TY_BOOL && lt->secret))
-                                      ? at : (adopt ? num_expected : NULL));
+        rt = check_expr(ch, e->b, adopt && is_untyped_lit(e->b) && ty_is_numeric(at) ? at : (adopt ? num_expected : NULL));
     }
     if (arith || cmp)
         weak_refine_operands(ch, e, lt, rt);

@@ -1,0 +1,204 @@
+# Positive secret programs: run on the simulated MPC engine with n=3 (t=1) and n=5 (t=2).
+P = {}
+def prog(name, src):
+    P[name] = '# secret\n' + src
+
+prog('secret_add_sub', '''var a: secret int64 = 5
+var b: secret int64 = 7
+print((a + b).reveal(), (b - a).reveal(), (a - b).reveal())
+# expect: 12 2 -2
+''')
+prog('secret_mul', '''var a: secret int64 = 6
+var b: secret int64 = 7
+var c = a * b
+print(reveal(c))
+# expect: 42
+''')
+prog('secret_mixed_clear', '''var a: secret int64 = 10
+var k = 3
+print((a * k).reveal(), (a + 1).reveal(), (100 - a).reveal(), (-a).reveal())
+# expect: 30 11 90 -10
+''')
+prog('client_inputs_sum', '''# client: 0=40
+# client: 1=2
+var x: secret int64 = ClientStore.take_share(0, 0)
+var y: secret int64 = ClientStore.take_share(1, 0)
+print((x + y).reveal())
+# expect: 42
+''')
+prog('client_inputs_loop', '''# client: 0=3
+# client: 1=4
+# client: 2=5
+var total = 0
+for i in 0..3:
+  total = total + ClientStore.take_share(i, 0)
+print(total.reveal())
+# expect: 12
+''')
+prog('client_multiple_inputs', '''# client: 0=2,3,4
+var acc: secret int64 = 1
+for k in 0..3:
+  var v: secret int64 = ClientStore.take_share(0, k)
+  acc = acc * v
+print(acc.reveal())
+# expect: 24
+''')
+prog('secret_compare', '''var a: secret int64 = 5
+var b: secret int64 = 9
+print((a < b).reveal(), (a <= b).reveal(), (a > b).reveal(), (a >= b).reveal(), (a == b).reveal(), (a != b).reveal())
+# expect: true true false false false true
+''')
+prog('secret_compare_clear', '''var a: secret int64 = -3
+print((a < 0).reveal(), (a == -3).reveal(), (10 > a).reveal())
+# expect: true true true
+''')
+prog('secret_compare_equal_values', '''var a: secret int64 = 4
+var b: secret int64 = 4
+print((a < b).reveal(), (a <= b).reveal(), (a == b).reveal())
+# expect: false true true
+''')
+prog('secret_div_rem', '''var a: secret int64 = 17
+var b: secret int64 = 5
+print((a / b).reveal(), (a % b).reveal())
+# expect: 3 2
+''')
+prog('secret_div_negative', '''var a: secret int64 = -17
+var b: secret int64 = 5
+print((a / b).reveal(), (a % b).reveal(), (a mod b).reveal())
+# expect: -3 -2 3
+''')
+prog('secret_div_clear', '''var a: secret int64 = 100
+print((a / 7).reveal())
+# expect: 14
+''')
+prog('secret_bool_logic', '''var t: secret bool = True
+var f: secret bool = False
+print((t and f).reveal(), (t or f).reveal(), (t xor f).reveal(), (not f).reveal())
+# expect: false true true true
+''')
+prog('secret_select', '''var x: secret int64 = 11
+var y: secret int64 = 22
+var c = x < y
+var m = c * x + (1 - c) * y
+print(m.reveal())
+# expect: 11
+''')
+prog('secret_max_function', '''def smax(a: secret int64, b: secret int64) -> secret int64:
+  var c = a > b
+  return c * a + (1 - c) * b
+print(smax(3, 8).reveal(), smax(9, 2).reveal())
+# expect: 8 9
+''')
+prog('secret_params_return', '''def affine(x: secret int64, k: int64) -> secret int64:
+  return x * k + 1
+var s: secret int64 = 4
+print(affine(s, 5).reveal())
+# expect: 21
+''')
+prog('secret_list', '''var xs: list[secret int64] = [1, 2, 3, 4]
+var total: secret int64 = 0
+for x in xs:
+  total = total + x
+print(total.reveal())
+# expect: 10
+''')
+prog('secret_inferred_accumulator', '''var sum = 0
+for i in 0..4:
+  var s: secret int64 = i
+  sum = sum + s * s
+print(sum.reveal())
+# expect: 14
+''')
+prog('secret_global_in_function', '''var acc: secret int64 = 0
+def add(v: int64):
+  acc = acc + v
+add(5)
+add(6)
+print(acc.reveal())
+# expect: 11
+''')
+prog('secret_object_field', '''object Account:
+  owner: string
+  balance: secret int64
+var a = Account(owner: "x", balance: 50)
+var b: secret int64 = a.balance
+print((b + 1).reveal())
+# expect: 51
+''')
+prog('share_builtins', '''var a: secret int64 = Share.from_clear_int(20, 64)
+var b: secret int64 = Share.from_clear(22)
+var c: secret int64 = Share.add(a, b)
+var d: secret int64 = c.mul_scalar(2)
+print(Share.open(c), d.open())
+# expect: 42 84
+''')
+prog('share_random', '''var r: secret int64 = Share.random()
+var z = r - r
+print(z.reveal())
+# expect: 0
+''')
+prog('mpc_info', '''print(Mpc.n_parties() >= 3, Mpc.threshold() >= 1)
+# expect: true true
+''')
+prog('secret_uint8', '''var a: secret uint8 = 200
+var b: secret uint8 = 55
+print((a + b).reveal())
+# expect: 255u8
+''')
+prog('secret_bool_from_compare_sum', '''var xs: list[secret int64] = [5, 1, 9, 3, 7]
+var count: secret int64 = 0
+for x in xs:
+  count = count + (x > 4)
+print(count.reveal())
+# expect: 3
+''')
+prog('secret_fixed', '''var a: secret fix64 = 1.5
+var b: secret fix64 = 2.25
+print((a + b).reveal(), (a * 2).reveal())
+# expect: 3.75f64 3f64
+''')
+prog('secret_fixed_div_const', '''var a: secret fix64 = 7.5
+var q = (a / 2.5).reveal()
+# probabilistic truncation: exact up to the last fractional bits
+print(q > 2.999 and q < 3.001)
+# expect: true
+''')
+prog('client_output', '''# client: 0=20
+# client-output: 0=21
+var x: secret int64 = ClientStore.take_share(0, 0)
+var y = x + 1
+MpcOutput.send_to_client(0, y)
+print("sent")
+# expect: sent
+''')
+prog('many_reveals', '''var xs: list[secret int64] = [1, 2, 3, 4, 5, 6, 7, 8]
+var out = []
+for x in xs:
+  append(out, (x * x).reveal())
+print(out)
+# expect: [1, 4, 9, 16, 25, 36, 49, 64]
+''')
+prog('independent_muls', '''var a: secret int64 = 2
+var b: secret int64 = 3
+var c: secret int64 = 4
+var d: secret int64 = 5
+var p = a * b
+var q = c * d
+var r = a * d
+print(p.reveal(), q.reveal(), r.reveal())
+# expect: 6 20 10
+''')
+prog('module_main_secret', '''def main() -> int64:
+  var a: secret int64 = 20
+  var b: secret int64 = 22
+  return (a + b).reveal()
+# returns: 42
+''')
+prog('reveal_in_branch', '''var s: secret int64 = 7
+var v = s.reveal()
+if v > 5:
+  print("big")
+else:
+  print("small")
+# expect: big
+''')
