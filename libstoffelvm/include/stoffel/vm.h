@@ -467,6 +467,218 @@ STOFFEL_API int stoffel_vm_fn_nop(stoffel_vm_fn *fn);
 STOFFEL_API int stoffel_vm_fn_lds(stoffel_vm_fn *fn, uint32_t dst, uint32_t slot);
 STOFFEL_API int stoffel_vm_fn_sts(stoffel_vm_fn *fn, uint32_t slot, uint32_t src);
 
+
+/* ============================================================================================== */
+/* Running programs: the VM handle.                                                               */
+/* ============================================================================================== */
+/*
+ * A VM runs one program (borrowed: it must outlive the VM). It owns its tables, strings and
+ * registers; values it hands out borrow from it until the next call on the VM unless stated
+ * otherwise. A VM is used by one thread at a time; several VMs may share a program and run on
+ * different threads. The library starts no threads and keeps no global state.
+ */
+typedef struct stoffel_vm stoffel_vm;
+
+/* VM configuration; initialise with stoffel_vm_config_defaults(). */
+typedef struct {
+    size_t struct_size;          /* sizeof(stoffel_vm_config) */
+    uint32_t secret_start;       /* first secret register (default 16) */
+    uint64_t instruction_budget; /* instructions per run before STOFFEL_ERR_LIMIT; 0 = unlimited (default) */
+    uint32_t max_call_depth;     /* default 10000 frames */
+    size_t max_memory_bytes;     /* strings, tables, registers; default 1 GiB; 0 = unlimited */
+    uint32_t max_spill_slots;    /* per frame; default 1048576 */
+    uint8_t with_builtins;       /* 1 (default): register every builtin of spec §8 */
+    uint8_t batch_reveals;       /* 1 (default): queue secret ops and flush them as one batch */
+} stoffel_vm_config;
+
+/* Fills *config with the defaults above (struct_size included). */
+STOFFEL_API void stoffel_vm_config_defaults(stoffel_vm_config *config);
+
+/*
+ * Creates a VM for a program (NULL config = defaults). Every bytecode function and builtin is
+ * registered in one namespace; a bytecode function named like a builtin is
+ * STOFFEL_VM_ERR_DUPLICATE. *out is the caller's (stoffel_vm_free). On failure a message is
+ * written to err (NUL-terminated, truncated to err_len) when err is not NULL.
+ */
+STOFFEL_API int stoffel_vm_new(const stoffel_vm_program *program, const stoffel_vm_config *config,
+                               stoffel_vm **out, char *err, size_t err_len);
+
+/* Frees a VM, every table and string it made, and zeroes every share it held; NULL is a no-op. */
+STOFFEL_API void stoffel_vm_free(stoffel_vm *vm);
+
+/* The message of the last failed call on this VM ("" if none). A run-time error names the
+ * function, the instruction index and the cause. Valid until the next call on the VM. */
+STOFFEL_API const char *stoffel_vm_last_error(const stoffel_vm *vm);
+
+/* Attaches an MPC engine (borrowed; must outlive its use by the VM); NULL detaches. Secret
+ * registers, Share.*, Mpc.* and ClientStore.* builtins need one (else STOFFEL_VM_ERR_NO_ENGINE). */
+STOFFEL_API int stoffel_vm_attach_engine(stoffel_vm *vm, stoffel_mpc_engine *engine);
+
+/* Output sink for print: called once per line, without the newline; text is borrowed for the
+ * call. NULL restores the default (stdout). */
+typedef void (*stoffel_vm_output_fn)(void *userdata, const char *text, size_t len);
+STOFFEL_API int stoffel_vm_set_output(stoffel_vm *vm, stoffel_vm_output_fn fn, void *userdata);
+
+/* ---- LocalStorage: a key-value store supplied by the host. -------------------------------- */
+
+/*
+ * The store interface. Keys and values are byte strings (values are the VM's own encoding of a
+ * value). Every callback returns 0 or a negative status. `get` returns STOFFEL_ERR_NOT_FOUND for a
+ * missing key, else stores a buffer in *value that stays valid until the next call on the store.
+ * `remove` sets *existed to 1 when the key was present.
+ */
+typedef struct {
+    size_t struct_size; /* sizeof(stoffel_vm_storage) */
+    int (*put)(void *userdata, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len);
+    int (*get)(void *userdata, const uint8_t *key, size_t key_len, const uint8_t **value, size_t *value_len);
+    int (*remove)(void *userdata, const uint8_t *key, size_t key_len, uint8_t *existed);
+} stoffel_vm_storage;
+
+/* Sets the VM's store (the struct is copied; userdata is passed to each callback). NULL removes
+ * it; LocalStorage builtins then fail with "no LocalStorage configured". */
+STOFFEL_API int stoffel_vm_set_storage(stoffel_vm *vm, const stoffel_vm_storage *storage, void *userdata);
+
+/* An in-memory store for tests and simple hosts. */
+typedef struct stoffel_vm_memory_store stoffel_vm_memory_store;
+STOFFEL_API int stoffel_vm_memory_store_new(stoffel_vm_memory_store **out);
+/* Frees the store and zeroes its contents; NULL is a no-op. */
+STOFFEL_API void stoffel_vm_memory_store_free(stoffel_vm_memory_store *store);
+/* The interface to pass to stoffel_vm_set_storage together with the store as userdata. Static. */
+STOFFEL_API const stoffel_vm_storage *stoffel_vm_memory_store_interface(void);
+
+/* ---- Foreign (host) functions. ------------------------------------------------------------ */
+
+/* The context of one foreign call. Valid only during the call. */
+typedef struct stoffel_vm_call stoffel_vm_call;
+
+/*
+ * A host function. args are borrowed for the call. Write the result to *result (preset to Unit);
+ * strings and shares in it are copied by the VM after the return. Return 0, or a negative status
+ * after stoffel_vm_call_fail() to abort the program with that message.
+ */
+typedef int (*stoffel_vm_foreign_fn)(stoffel_vm_call *call, const stoffel_vm_value *args, size_t nargs,
+                                     stoffel_vm_value *result, void *userdata);
+
+/* Registers a host function under `name` (copied). STOFFEL_VM_ERR_DUPLICATE when the name is
+ * taken by a bytecode function, a builtin or an earlier registration. */
+STOFFEL_API int stoffel_vm_register_function(stoffel_vm *vm, const char *name, stoffel_vm_foreign_fn fn,
+                                             void *userdata);
+
+/* The VM a foreign call runs in (for the table and value functions below). */
+STOFFEL_API stoffel_vm *stoffel_vm_call_vm(stoffel_vm_call *call);
+
+/* Records an error message (printf-style) for the running call; returns STOFFEL_VM_ERR_RUNTIME
+ * for the function to return. */
+STOFFEL_API int stoffel_vm_call_fail(stoffel_vm_call *call, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* ---- Tables and host objects from C. ------------------------------------------------------- */
+
+/* Creates an empty array / object; *out is a handle value. STOFFEL_ERR_NOMEM, STOFFEL_ERR_LIMIT. */
+STOFFEL_API int stoffel_vm_new_array(stoffel_vm *vm, stoffel_vm_value *out);
+STOFFEL_API int stoffel_vm_new_object(stoffel_vm *vm, stoffel_vm_value *out);
+/* Reads table[key] (missing = Unit). *out borrows from the VM. STOFFEL_VM_ERR_TYPE when table is
+ * no table; array indices as in get_field (negative from the end; out of range is an error). */
+STOFFEL_API int stoffel_vm_table_get(stoffel_vm *vm, const stoffel_vm_value *table,
+                                     const stoffel_vm_value *key, stoffel_vm_value *out);
+/* table[key] = value (strings and shares copied). */
+STOFFEL_API int stoffel_vm_table_set(stoffel_vm *vm, const stoffel_vm_value *table,
+                                     const stoffel_vm_value *key, const stoffel_vm_value *value);
+/* Array length (highest index set + 1) or object entry count. */
+STOFFEL_API int stoffel_vm_table_length(stoffel_vm *vm, const stoffel_vm_value *table, size_t *len);
+/* Wraps a host pointer as a Foreign value (the VM never dereferences it) / unwraps it. */
+STOFFEL_API int stoffel_vm_new_foreign(stoffel_vm *vm, void *ptr, stoffel_vm_value *out);
+STOFFEL_API int stoffel_vm_foreign_get(stoffel_vm *vm, const stoffel_vm_value *value, void **ptr);
+
+/* ---- Execution. ---------------------------------------------------------------------------- */
+
+typedef enum {
+    STOFFEL_VM_RUN_DONE = 0,    /* the entry function returned; see stoffel_vm_result */
+    STOFFEL_VM_RUN_NEED_MPC = 1 /* a batch of interactive requests waits; see stoffel_vm_pending_mpc */
+} stoffel_vm_run_state;
+
+/* Prepares a run of `entry` with args (copied). STOFFEL_ERR_NOT_FOUND (no such function),
+ * STOFFEL_VM_ERR_ARITY, STOFFEL_ERR_INVALID_ARG (entry declares upvalues). A previous run is
+ * discarded. */
+STOFFEL_API int stoffel_vm_start(stoffel_vm *vm, const char *entry, const stoffel_vm_value *args,
+                                 size_t nargs);
+
+/*
+ * Runs until the entry returns (*state = DONE) or until queued secret operations must be
+ * completed (*state = NEED_MPC). Errors: STOFFEL_VM_ERR_* / STOFFEL_ERR_LIMIT (budget, depth,
+ * memory) / STOFFEL_ERR_CANCELLED, with the message in stoffel_vm_last_error; the run is over.
+ */
+STOFFEL_API int stoffel_vm_run(stoffel_vm *vm, stoffel_vm_run_state *state);
+
+/* After NEED_MPC: the pending requests (borrowed; input and output buffers belong to the VM).
+ * The host runs them (stoffel_mpc_engine_execute on the attached engine, or its own event loop
+ * driving the same engine), then calls stoffel_vm_complete_mpc. */
+STOFFEL_API int stoffel_vm_pending_mpc(stoffel_vm *vm, stoffel_mpc_request **requests, size_t *count);
+
+/* Reports the outcome of the pending batch: 0 when every out buffer is filled, else the
+ * engine's status (the run then fails with message). Then call stoffel_vm_run again. */
+STOFFEL_API int stoffel_vm_complete_mpc(stoffel_vm *vm, int status);
+
+/* The entry's return value after DONE; borrowed until the next start/execute/free. */
+STOFFEL_API int stoffel_vm_result(stoffel_vm *vm, stoffel_vm_value *out);
+
+/* Runs `entry` to completion: start, then run, executing every pending batch on the attached
+ * engine. *result (may be NULL) as for stoffel_vm_result. */
+STOFFEL_API int stoffel_vm_execute(stoffel_vm *vm, const char *entry, const stoffel_vm_value *args,
+                                   size_t nargs, stoffel_vm_value *result);
+
+/* Asks a run to stop: the next instruction boundary fails with STOFFEL_ERR_CANCELLED. Callable
+ * from a hook, a foreign function or an output sink. */
+STOFFEL_API int stoffel_vm_cancel(stoffel_vm *vm);
+
+/* Value formatting styles. */
+typedef enum {
+    STOFFEL_VM_FORMAT_PRINT = 0, /* print / to_string (spec §5.1) */
+    STOFFEL_VM_FORMAT_RESULT = 1 /* the `Program returned:` value (spec §5.2) */
+} stoffel_vm_format_style;
+
+/* Formats a value; *text is malloc'd, NUL-terminated (stoffel_vm_bytes_free). */
+STOFFEL_API int stoffel_vm_format_value(stoffel_vm *vm, const stoffel_vm_value *value,
+                                        stoffel_vm_format_style style, char **text);
+
+/* Counters of a VM (cumulative over runs). */
+typedef struct {
+    size_t struct_size;        /* sizeof(stoffel_vm_stats) */
+    uint64_t instructions;
+    uint64_t calls;            /* VM and foreign calls */
+    uint64_t mpc_batches;      /* NEED_MPC batches (each one execute() call) */
+    uint64_t secret_mul;       /* share x share multiplications queued */
+    uint64_t reveals;          /* openings queued */
+} stoffel_vm_stats;
+STOFFEL_API int stoffel_vm_get_stats(const stoffel_vm *vm, stoffel_vm_stats *stats);
+
+/* ---- Hooks (tracing). ---------------------------------------------------------------------- */
+
+typedef enum {
+    STOFFEL_VM_EVENT_INSTRUCTION = 0, /* before an instruction: function, ip, opcode, text */
+    STOFFEL_VM_EVENT_CALL = 1,        /* before a call: callee, nargs */
+    STOFFEL_VM_EVENT_RETURN = 2       /* after a VM function returned: function */
+} stoffel_vm_event_kind;
+
+typedef struct {
+    stoffel_vm_event_kind kind;
+    const char *function; /* the running function */
+    size_t ip;            /* instruction index in it */
+    int opcode;
+    const char *text;     /* INSTRUCTION: the disassembled instruction */
+    const char *callee;   /* CALL: the called name */
+    size_t nargs;         /* CALL */
+    size_t depth;         /* call depth (entry = 1) */
+} stoffel_vm_event;
+
+/* Called for every event; return 0 to go on, non-zero to abort the run with that status. Strings
+ * are borrowed for the call. A hook makes secret operations complete one at a time (no batching). */
+typedef int (*stoffel_vm_hook_fn)(void *userdata, const stoffel_vm_event *event);
+STOFFEL_API int stoffel_vm_set_hook(stoffel_vm *vm, stoffel_vm_hook_fn fn, void *userdata);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,710 @@
+/*
+ * interp.c - the interpreter loop: threaded dispatch (computed goto) over the decoded
+ * instructions, with inline fast paths for clear I64 arithmetic, compares and jumps; frames and
+ * the calling convention (spec §2.3, §2.4); the bank rules of register writes (§2.2).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm_internal.h"
+
+/* ---- frames ------------------------------------------------------------------------------- */
+
+/* Finds a captured variable by name, searching the call stack from the top (spec §2.5). */
+static int capture_by_name(vm_state *vm, const char *name, vm_val *out)
+{
+    for (size_t d = vm->depth; d-- > 0;) {
+        const vm_frame *f = &vm->frames[d];
+        const vm_function *fn = &vm->prog->fns[f->fn];
+        for (size_t i = 0; i < f->nlocals && i < fn->param_count; i++)
+            if (strcmp(fn->params[i], name) == 0) {
+                *out = f->locals[i];
+                return 1;
+            }
+        for (size_t i = 0; i < f->nup; i++)
+            if (strcmp(f->up_names[i], name) == 0) {
+                *out = f->up_vals[i];
+                return 1;
+            }
+    }
+    return 0;
+}
+
+int vm_write_reg(vm_state *vm, vm_frame *f, uint32_t reg, vm_val v)
+{
+    vm_val *slot = &vm->regs[f->reg_base + reg];
+    if (reg >= vm->cfg.secret_start && v.kind != STOFFEL_VM_SHARE && v.kind != STOFFEL_VM_UNIT) {
+        /* A clear value entering the secret bank is shared (a share object is unwrapped). */
+        vm_share *sh = secret_unwrap(vm, v);
+        vm_val s;
+        if (sh) {
+            s.kind = STOFFEL_VM_SHARE;
+            s.as.sh = sh;
+            val_assign(vm, slot, s);
+            return 0;
+        }
+        int rc = secret_share_clear(vm, v, &s);
+        if (rc)
+            return rc;
+        if (IS_DIRTY(slot->kind))
+            val_drop(vm, slot);
+        *slot = s;
+        return 0;
+    }
+    val_assign(vm, slot, v);
+    return 0;
+}
+
+int vm_push_frame(vm_state *vm, uint32_t fn_index, vm_val *args, size_t nargs, vm_closure *closure)
+{
+    const vm_function *fn = &vm->prog->fns[fn_index];
+    if (nargs != fn->param_count)
+        return vm_fail(vm, STOFFEL_VM_ERR_ARITY, "function '%s' takes %zu arguments, got %zu (FunctionArityMismatch)", fn->name, fn->param_count, nargs);
+    if (vm->depth >= vm->cfg.max_call_depth)
+        return vm_fail(vm, STOFFEL_ERR_LIMIT, "call depth limit of %u frames exceeded calling '%s'", vm->cfg.max_call_depth, fn->name);
+    if (vm->depth == vm->frames_cap) {
+        size_t cap = vm->frames_cap ? vm->frames_cap * 2 : 16;
+        vm_frame *fr = realloc(vm->frames, cap * sizeof *fr);
+        if (!fr)
+            return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+        vm->frames = fr;
+        vm->frames_cap = cap;
+    }
+    /* Registers, then the parameter values at call time (locals, for upvalue capture). */
+    size_t need = (size_t)fn->frame_size + nargs;
+    if (vm->nregs_used + need > vm->regs_cap) {
+        size_t cap = vm->regs_cap ? vm->regs_cap : 256;
+        while (cap < vm->nregs_used + need)
+            cap *= 2;
+        int rc = vm_mem_charge(vm, (cap - vm->regs_cap) * sizeof(vm_val));
+        if (rc)
+            return rc;
+        vm_val *r = realloc(vm->regs, cap * sizeof *r);
+        if (!r)
+            return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+        vm->regs = r;
+        vm->regs_cap = cap;
+    }
+    size_t base = vm->nregs_used;
+    memset(vm->regs + base, 0, need * sizeof(vm_val));
+    vm->nregs_used += need;
+    vm_frame *f = &vm->frames[vm->depth];
+    memset(f, 0, sizeof *f);
+    f->fn = fn_index;
+    f->reg_base = base;
+    f->nregs = (uint32_t)need;
+    f->arg_base = vm->nargs;
+    f->locals = NULL;
+    f->nlocals = 0;
+    /* Upvalues: from the closure, else captured by name from the stack at call time. */
+    if (fn->upvalue_count) {
+        f->up_vals = calloc(fn->upvalue_count, sizeof *f->up_vals);
+        if (!f->up_vals)
+            return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+        f->up_names = fn->upvalues;
+        f->nup = fn->upvalue_count;
+        for (size_t i = 0; i < fn->upvalue_count; i++) {
+            vm_val v = val_unit();
+            int found = 0;
+            if (closure)
+                for (size_t k = 0; k < closure->n_up && !found; k++)
+                    if (strcmp(closure->names[k], fn->upvalues[i]) == 0) {
+                        v = closure->vals[k];
+                        found = 1;
+                    }
+            if (!found)
+                capture_by_name(vm, fn->upvalues[i], &v);
+            val_retain(v);
+            f->up_vals[i] = v;
+        }
+    }
+    if (closure) {
+        closure->rc++;
+        f->closure = closure;
+    }
+    vm->depth++;
+    /* Arguments go through the bank rules (an argument landing at r16+ is shared). */
+    for (size_t i = 0; i < nargs; i++) {
+        vm_val *loc = &vm->regs[base + fn->frame_size + i];
+        val_retain(args[i]);
+        *loc = args[i];
+        int rc = vm_write_reg(vm, f, (uint32_t)i, args[i]);
+        if (rc)
+            return rc;
+    }
+    f->locals = vm->regs + base + fn->frame_size;
+    f->nlocals = nargs;
+    vm->stats.calls++;
+    return 0;
+}
+
+/* Pops the top frame; its registers, spill slots, upvalues and queued operations go. */
+void vm_pop_frame(vm_state *vm)
+{
+    vm_frame *f = &vm->frames[vm->depth - 1];
+    secret_discard_from(vm, vm->depth);
+    /* Closure upvalues persist across calls: copy the frame's values back (spec §2.5). */
+    if (f->closure)
+        for (size_t i = 0; i < f->nup; i++)
+            for (size_t k = 0; k < f->closure->n_up; k++)
+                if (strcmp(f->closure->names[k], f->up_names[i]) == 0)
+                    val_assign(vm, &f->closure->vals[k], f->up_vals[i]);
+    for (uint32_t i = 0; i < f->nregs; i++)
+        if (IS_DIRTY(vm->regs[f->reg_base + i].kind))
+            val_drop(vm, &vm->regs[f->reg_base + i]);
+    vm->nregs_used = f->reg_base;
+    for (size_t i = 0; i < f->nspill; i++)
+        val_release(vm, &f->spill[i]);
+    free(f->spill);
+    for (size_t i = 0; i < f->nup; i++)
+        val_release(vm, &f->up_vals[i]);
+    free(f->up_vals);
+    if (f->closure) {
+        vm_val c = {.kind = STOFFEL_VM_CLOSURE};
+        c.as.c = f->closure;
+        val_release(vm, &c);
+    }
+    while (vm->nargs > f->arg_base)
+        val_release(vm, &vm->args[--vm->nargs]);
+    vm->depth--;
+}
+
+/* ---- calls -------------------------------------------------------------------------------- */
+
+struct vm_call_ctx {
+    vm_state *vm;
+    const char *name;
+    int failed;
+};
+
+/* Resolves CALL name index `ni` of function `fi` (cached per VM). Method fallback: a bare name
+ * that is not registered dispatches on the receiver's runtime type ("Share.open"). */
+static long resolve_call(vm_state *vm, uint32_t fi, uint32_t ni, vm_val *args, size_t nargs)
+{
+    uint32_t *cache = vm->call_cache[fi];
+    if (cache[ni])
+        return (long)cache[ni] - 1;
+    const char *name = vm->prog->fns[fi].names[ni];
+    long t = vm_find_target(vm, name);
+    if (t >= 0) {
+        cache[ni] = (uint32_t)t + 1;
+        return t;
+    }
+    if (nargs >= 1 && !strchr(name, '.')) {
+        const char *type = NULL;
+        vm_val r = args[0];
+        if (r.kind == STOFFEL_VM_SHARE || secret_unwrap(vm, r))
+            type = "Share";
+        else if (r.kind == STOFFEL_VM_OBJECT) {
+            vm_table *tb = table_get(vm, r);
+            vm_val key;
+            if (tb && val_string(vm, "__type", 6, &key) == 0) {
+                vm_val ty = table_raw_get(tb, key);
+                val_release(vm, &key);
+                if (ty.kind == STOFFEL_VM_STRING)
+                    type = ty.as.s->data;
+            }
+        }
+        if (!type)
+            type = val_type_name(vm, r);
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s.%s", type, name);
+        return vm_find_target(vm, buf); /* not cached: depends on the receiver */
+    }
+    return -1;
+}
+
+static int call_host(vm_state *vm, const vm_target *t, vm_val *args, size_t nargs, vm_val *out)
+{
+    stoffel_vm_value stack_args[8];
+    stoffel_vm_value *pargs = nargs <= 8 ? stack_args : calloc(nargs, sizeof *pargs);
+    if (!pargs)
+        return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < nargs; i++)
+        val_to_public(vm, args[i], &pargs[i]);
+    stoffel_vm_value res = stoffel_vm_value_unit();
+    struct vm_call_ctx ctx = {.vm = vm, .name = t->name};
+    vm->error[0] = 0;
+    int rc = t->host((stoffel_vm_call *)&ctx, pargs, nargs, &res, t->userdata);
+    if (pargs != stack_args)
+        free(pargs);
+    if (rc) {
+        if (!ctx.failed)
+            return vm_fail(vm, rc < 0 ? rc : STOFFEL_VM_ERR_RUNTIME, "foreign function '%s' failed with status %d", t->name, rc);
+        return rc < 0 ? rc : STOFFEL_VM_ERR_RUNTIME;
+    }
+    rc = val_from_public(vm, &res, out);
+    if (rc)
+        return vm_fail(vm, rc, "foreign function '%s' returned an invalid value: %s", t->name, vm->error);
+    return 0;
+}
+
+stoffel_vm *stoffel_vm_call_vm(stoffel_vm_call *call) { return call ? ((struct vm_call_ctx *)call)->vm : NULL; }
+
+int stoffel_vm_call_fail(stoffel_vm_call *call, const char *fmt, ...)
+{
+    struct vm_call_ctx *ctx = (struct vm_call_ctx *)call;
+    if (!ctx)
+        return STOFFEL_VM_ERR_RUNTIME;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctx->failed = 1;
+    return vm_fail(ctx->vm, STOFFEL_VM_ERR_RUNTIME, "%s: %s", ctx->name, msg);
+}
+
+/* Emits a hook event; non-zero aborts. */
+static int emit_event(vm_state *vm, stoffel_vm_event *ev)
+{
+    int rc = vm->hook(vm->hook_ud, ev);
+    if (rc)
+        return vm_fail(vm, rc < 0 ? rc : STOFFEL_ERR_CANCELLED, "aborted by a hook (status %d)", rc);
+    return 0;
+}
+
+/* Executes CALL: drains the frame's argument stack, dispatches. Returns 0 (continue in the
+ * caller), VM_FRAME_PUSHED (continue in a new frame), VM_NEED_FLUSH, or an error. */
+static int do_call(vm_state *vm, vm_frame *f, uint32_t ni)
+{
+    size_t nargs = vm->nargs - f->arg_base;
+    vm_val *args = vm->args + f->arg_base;
+    for (size_t i = 0; i < nargs; i++)
+        if (args[i].kind == VK_PENDING)
+            return VM_NEED_FLUSH;
+    long t = resolve_call(vm, f->fn, ni, args, nargs);
+    const char *name = vm->prog->fns[f->fn].names[ni];
+    if (t < 0)
+        return vm_fail(vm, STOFFEL_ERR_NOT_FOUND, "function '%s' is not defined (FunctionNotFound)", name);
+    if (vm->hook) {
+        stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_CALL, .function = vm->prog->fns[f->fn].name,
+                               .ip = f->ip, .opcode = STOFFEL_VM_OP_CALL, .callee = name,
+                               .nargs = nargs, .depth = vm->depth};
+        int rc = emit_event(vm, &ev);
+        if (rc)
+            return rc;
+    }
+    const vm_target *tg = &vm->targets[t];
+    if (tg->kind == TARGET_VM) {
+        /* Move the arguments out of the stack before the callee frame takes its base. */
+        vm_val small[8];
+        vm_val *moved = nargs <= 8 ? small : malloc(nargs * sizeof *moved);
+        if (!moved)
+            return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+        if (nargs)
+            memcpy(moved, args, nargs * sizeof *moved);
+        vm->nargs = f->arg_base;
+        int rc = vm_push_frame(vm, tg->fn_index, moved, nargs, NULL);
+        for (size_t i = 0; i < nargs; i++)
+            val_release(vm, &moved[i]);
+        if (moved != small)
+            free(moved);
+        return rc ? rc : VM_FRAME_PUSHED;
+    }
+    vm->stats.calls++;
+    vm_val out = val_unit();
+    size_t depth_before = vm->depth;
+    int rc = tg->kind == TARGET_BUILTIN ? tg->builtin(vm, args, nargs, &out) : call_host(vm, tg, args, nargs, &out);
+    /* The frame array may have moved (call_closure); find the caller again by depth. */
+    vm_frame *caller = &vm->frames[depth_before - 1];
+    /* Drain the caller's argument stack (it sits under any frame a builtin pushed). */
+    if (rc == VM_FRAME_PUSHED) {
+        /* call_closure took its arguments already; the pushed frame's arg_base accounts for that. */
+        val_release(vm, &out);
+        return VM_FRAME_PUSHED;
+    }
+    while (vm->nargs > caller->arg_base)
+        val_release(vm, &vm->args[--vm->nargs]);
+    if (rc < 0) {
+        val_release(vm, &out);
+        return rc;
+    }
+    if (rc == VM_DEFERRED)
+        return 0; /* the result arrives in r0 when the queue is flushed */
+    rc = vm_write_reg(vm, caller, 0, out);
+    val_release(vm, &out);
+    return rc;
+}
+
+/* ---- the loop ----------------------------------------------------------------------------- */
+
+static int spill_store(vm_state *vm, vm_frame *f, uint32_t slot, vm_val v)
+{
+    if (slot >= f->nspill) {
+        if (slot >= vm->cfg.max_spill_slots)
+            return vm_fail(vm, STOFFEL_ERR_LIMIT, "spill slot %u is past the limit of %u slots per frame", slot, vm->cfg.max_spill_slots);
+        size_t n = (size_t)slot + 1;
+        int rc = vm_mem_charge(vm, (n - f->nspill) * sizeof(vm_val));
+        if (rc)
+            return rc;
+        vm_val *s = realloc(f->spill, n * sizeof *s);
+        if (!s)
+            return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+        memset(s + f->nspill, 0, (n - f->nspill) * sizeof *s);
+        f->spill = s;
+        f->nspill = n;
+    }
+    val_assign(vm, &f->spill[slot], v);
+    return 0;
+}
+
+static int do_mov(vm_state *vm, vm_frame *f, uint32_t dst, uint32_t src)
+{
+    vm_val v = vm->regs[f->reg_base + src];
+    if (v.kind == VK_PENDING)
+        return VM_NEED_FLUSH;
+    uint32_t ss = vm->cfg.secret_start;
+    if (src >= ss && dst < ss) {
+        /* secret -> clear: the implicit reveal. */
+        if (v.kind == STOFFEL_VM_UNIT)
+            return vm_write_reg(vm, f, dst, v);
+        if (v.kind != STOFFEL_VM_SHARE)
+            return vm_fail(vm, STOFFEL_VM_ERR_TYPE, "cannot reveal a %s: only shares can be opened", val_type_name(vm, v));
+        return secret_queue_open(vm, v, f, dst);
+    }
+    vm_val copy = v;
+    val_retain(copy);
+    int rc = vm_write_reg(vm, f, dst, copy);
+    val_release(vm, &copy);
+    return rc;
+}
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+int interp_run(vm_state *vm)
+{
+    /* Every byte defaults to op_bad, then the opcode table overrides its entries. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+    static const void *const ops[256] = {
+        [0 ... 255] = &&op_bad,
+#define DISPATCH_ENTRY_(name, byte, shape) [byte] = &&op_##name,
+        STOFFEL_VM_OPCODES(DISPATCH_ENTRY_)
+#undef DISPATCH_ENTRY_
+    };
+#pragma GCC diagnostic pop
+    static const void *const hooked[256] = {[0 ... 255] = &&op_hook};
+    const void *const *dispatch = vm->hook ? hooked : ops;
+    const uint32_t ss = vm->cfg.secret_start;
+    const int batching = vm->cfg.batch_reveals && !vm->hook;
+
+    vm_frame *F;
+    const vm_function *fn;
+    const vm_instr *code, *I;
+    size_t ip, ncode;
+    vm_val *R;
+    uint64_t budget = vm->budget_left;
+    int rc;
+
+#define LOAD_FRAME()                               \
+    do {                                           \
+        F = &vm->frames[vm->depth - 1];            \
+        fn = &vm->prog->fns[F->fn];                \
+        code = fn->code;                           \
+        ncode = fn->instr_count;                   \
+        ip = F->ip;                                \
+        R = vm->regs + F->reg_base;                \
+    } while (0)
+#define SAVE() (F->ip = ip)
+#define NEXT()                                     \
+    do {                                           \
+        if (UNLIKELY(ip >= ncode))                 \
+            goto implicit_return;                  \
+        if (UNLIKELY(--budget == 0))               \
+            goto out_of_budget;                    \
+        I = &code[ip];                             \
+        goto *dispatch[I->op];                     \
+    } while (0)
+    /* After a slow path: handle flush requests, errors and unbatched secret ops. */
+#define AFTER_SLOW(rc_)                            \
+    do {                                           \
+        if (UNLIKELY((rc_) != 0)) {                \
+            if ((rc_) == VM_NEED_FLUSH)            \
+                goto need_flush;                   \
+            goto fail;                             \
+        }                                          \
+        ip++;                                      \
+        if (UNLIKELY(secret_pending(vm)) && (!batching || vm->q.count >= 1024)) { \
+            SAVE();                                \
+            goto flush_now;                        \
+        }                                          \
+        NEXT();                                    \
+    } while (0)
+
+    LOAD_FRAME();
+    NEXT();
+
+op_hook: {
+    SAVE();
+    char text[256];
+    stoffel_vm_program_format_instruction(vm->prog, F->fn, ip, text, sizeof text);
+    stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_INSTRUCTION, .function = fn->name, .ip = ip,
+                           .opcode = I->op, .text = text, .depth = vm->depth};
+    if ((rc = emit_event(vm, &ev)))
+        goto fail;
+    if (vm->cancel)
+        goto cancelled;
+    goto *ops[I->op];
+}
+
+op_bad:
+    SAVE();
+    rc = vm_fail(vm, STOFFEL_ERR_INTERNAL, "invalid opcode 0x%02x", I->op);
+    goto fail;
+
+op_NOP:
+    ip++;
+    NEXT();
+
+op_LD: {
+    SAVE();
+    int32_t off = (int32_t)I->b;
+    size_t have = vm->nargs - F->arg_base;
+    if (off > 0 || (size_t)(-(int64_t)off) >= have) {
+        rc = vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "LD offset %d is out of bounds of the argument stack (%zu values)", off, have);
+        goto fail;
+    }
+    vm_val v = vm->args[vm->nargs - 1 - (size_t)(-(int64_t)off)];
+    rc = vm_write_reg(vm, F, I->a, v);
+    AFTER_SLOW(rc);
+}
+
+op_LDI: {
+    vm_val k = vm->consts[I->b];
+    vm_val *d = &R[I->a];
+    if (LIKELY(I->a < ss && !IS_HEAP(k.kind) && !IS_DIRTY(d->kind))) {
+        *d = k;
+        ip++;
+        NEXT();
+    }
+    SAVE();
+    rc = vm_write_reg(vm, F, I->a, k);
+    AFTER_SLOW(rc);
+}
+
+op_MOV: {
+    vm_val *s = &R[I->b], *d = &R[I->a];
+    if (LIKELY(I->a < ss && I->b < ss && !IS_DIRTY(s->kind) && !IS_DIRTY(d->kind))) {
+        *d = *s;
+        ip++;
+        NEXT();
+    }
+    SAVE();
+    rc = do_mov(vm, F, I->a, I->b);
+    AFTER_SLOW(rc);
+}
+
+#define ARITH_I64(NAME, OPC, BUILTIN)                                                           \
+    op_##NAME: {                                                                                \
+        vm_val *a = &R[I->b], *b = &R[I->c], *d = &R[I->a];                                     \
+        int64_t r;                                                                              \
+        if (LIKELY(a->kind == STOFFEL_VM_I64 && b->kind == STOFFEL_VM_I64 && I->a < ss &&       \
+                   !IS_DIRTY(d->kind) && !BUILTIN(a->as.i, b->as.i, &r))) {                     \
+            d->kind = STOFFEL_VM_I64;                                                           \
+            d->as.i = r;                                                                        \
+            ip++;                                                                               \
+            NEXT();                                                                             \
+        }                                                                                       \
+        SAVE();                                                                                 \
+        rc = arith_binop(vm, F, OPC, I->a, *a, *b);                                             \
+        R = vm->regs + F->reg_base;                                                             \
+        AFTER_SLOW(rc);                                                                         \
+    }
+    ARITH_I64(ADD, STOFFEL_VM_OP_ADD, __builtin_add_overflow)
+    ARITH_I64(SUB, STOFFEL_VM_OP_SUB, __builtin_sub_overflow)
+    ARITH_I64(MUL, STOFFEL_VM_OP_MUL, __builtin_mul_overflow)
+#undef ARITH_I64
+
+op_MOD: {
+    vm_val *a = &R[I->b], *b = &R[I->c], *d = &R[I->a];
+    if (LIKELY(a->kind == STOFFEL_VM_I64 && b->kind == STOFFEL_VM_I64 && I->a < ss && !IS_DIRTY(d->kind) &&
+               b->as.i > 0)) {
+        d->kind = STOFFEL_VM_I64;
+        d->as.i = a->as.i % b->as.i;
+        ip++;
+        NEXT();
+    }
+    SAVE();
+    rc = arith_binop(vm, F, STOFFEL_VM_OP_MOD, I->a, *a, *b);
+    AFTER_SLOW(rc);
+}
+
+op_DIV:
+op_AND:
+op_OR:
+op_XOR:
+op_SHL:
+op_SHR:
+    SAVE();
+    rc = arith_binop(vm, F, I->op, I->a, R[I->b], R[I->c]);
+    AFTER_SLOW(rc);
+
+op_NOT:
+    SAVE();
+    rc = arith_not(vm, F, I->a, R[I->b]);
+    AFTER_SLOW(rc);
+
+op_CMP: {
+    vm_val *a = &R[I->a], *b = &R[I->b];
+    if (LIKELY(a->kind == STOFFEL_VM_I64 && b->kind == STOFFEL_VM_I64)) {
+        F->flag = (int8_t)((a->as.i > b->as.i) - (a->as.i < b->as.i));
+        ip++;
+        NEXT();
+    }
+    SAVE();
+    if (a->kind == VK_PENDING || b->kind == VK_PENDING)
+        goto need_flush;
+    int ord;
+    if ((rc = vm_compare(vm, *a, *b, &ord)))
+        goto fail;
+    F->flag = (int8_t)ord;
+    ip++;
+    NEXT();
+}
+
+#define JUMP_IF(NAME, COND)                        \
+    op_##NAME:                                     \
+    if (COND) {                                    \
+        if (UNLIKELY(I->a <= ip && vm->cancel))    \
+            goto cancelled;                        \
+        ip = I->a;                                 \
+    } else {                                       \
+        ip++;                                      \
+    }                                              \
+    NEXT();
+    JUMP_IF(JMP, 1)
+    JUMP_IF(JMPEQ, F->flag == 0)
+    JUMP_IF(JMPNEQ, F->flag != 0)
+    JUMP_IF(JMPLT, F->flag < 0)
+    JUMP_IF(JMPGT, F->flag > 0)
+#undef JUMP_IF
+
+op_PUSHARG: {
+    vm_val v = R[I->a];
+    SAVE();
+    if (v.kind == VK_PENDING)
+        goto need_flush;
+    if (vm->nargs == vm->args_cap) {
+        size_t cap = vm->args_cap ? vm->args_cap * 2 : 64;
+        vm_val *a = realloc(vm->args, cap * sizeof *a);
+        if (!a) {
+            rc = vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        vm->args = a;
+        vm->args_cap = cap;
+    }
+    val_retain(v);
+    vm->args[vm->nargs++] = v;
+    ip++;
+    NEXT();
+}
+
+op_CALL:
+    SAVE();
+    if (vm->cancel)
+        goto cancelled;
+    rc = do_call(vm, F, I->a);
+    if (rc == VM_FRAME_PUSHED) {
+        /* The caller resumes after the CALL when the callee returns. */
+        vm->frames[vm->depth - 2].ip = ip + 1;
+        LOAD_FRAME();
+        NEXT();
+    }
+    F = &vm->frames[vm->depth - 1];
+    R = vm->regs + F->reg_base;
+    AFTER_SLOW(rc);
+
+op_LDS: {
+    SAVE();
+    vm_val v = I->b < F->nspill ? F->spill[I->b] : val_unit();
+    /* Raw: no bank conversion. */
+    vm_val copy = v;
+    val_retain(copy);
+    val_assign(vm, &R[I->a], copy);
+    val_release(vm, &copy);
+    ip++;
+    NEXT();
+}
+
+op_STS: {
+    SAVE();
+    vm_val v = R[I->b];
+    if (v.kind == VK_PENDING)
+        goto need_flush;
+    rc = spill_store(vm, F, I->a, v);
+    AFTER_SLOW(rc);
+}
+
+op_RET: {
+    SAVE();
+    vm_val v = R[I->a];
+    if (v.kind == VK_PENDING)
+        goto need_flush;
+    goto do_return;
+}
+
+implicit_return:
+    /* Running past the last instruction is RET r0. */
+    SAVE();
+    if (R[0].kind == VK_PENDING)
+        goto need_flush;
+    I = NULL;
+    goto do_return;
+
+do_return: {
+    vm_val v = I ? R[I->a] : R[0];
+    val_retain(v);
+    if (vm->hook) {
+        stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_RETURN, .function = fn->name, .ip = ip, .opcode = STOFFEL_VM_OP_RET, .depth = vm->depth};
+        if ((rc = emit_event(vm, &ev))) {
+            val_release(vm, &v);
+            goto fail;
+        }
+    }
+    vm_pop_frame(vm);
+    if (vm->depth < vm->entry_depth) {
+        val_release(vm, &vm->result);
+        vm->result = v;
+        vm->budget_left = budget;
+        return 0;
+    }
+    LOAD_FRAME();
+    rc = vm_write_reg(vm, F, 0, v);
+    val_release(vm, &v);
+    if (rc)
+        goto fail;
+    NEXT();
+}
+
+need_flush:
+    /* An instruction read a value whose secret operation is queued: hand the batch out and
+     * re-execute the instruction when the results are in. */
+    SAVE();
+    vm->budget_left = budget + 1;
+    if ((rc = secret_prepare_batch(vm)))
+        goto fail;
+    return 1;
+
+flush_now:
+    vm->budget_left = budget;
+    if ((rc = secret_prepare_batch(vm)))
+        goto fail;
+    return 1;
+
+out_of_budget:
+    SAVE();
+    vm->budget_left = 0;
+    return vm_fail(vm, STOFFEL_ERR_LIMIT, "instruction budget of %llu exhausted", (unsigned long long)vm->cfg.instruction_budget);
+
+cancelled:
+    SAVE();
+    return vm_fail(vm, STOFFEL_ERR_CANCELLED, "the run was cancelled");
+
+fail:
+    vm->budget_left = budget;
+    return rc < 0 ? rc : STOFFEL_ERR_INTERNAL;
+}
