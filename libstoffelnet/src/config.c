@@ -23,6 +23,7 @@ typedef struct config_party {
 
 struct stoffel_net_config {
     uint32_t n;
+    uint32_t threshold; /* 0 = not given */
     config_party *parties;
     bool restrict_clients;
     uint8_t (*clients)[STOFFEL_NET_FINGERPRINT_LEN];
@@ -99,6 +100,11 @@ uint32_t stoffel_net_config_party_count(const stoffel_net_config *cfg)
     return cfg ? cfg->n : 0;
 }
 
+uint32_t stoffel_net_config_threshold(const stoffel_net_config *cfg)
+{
+    return cfg ? cfg->threshold : 0;
+}
+
 int stoffel_net_config_party(const stoffel_net_config *cfg, uint32_t id, const char **host,
                              uint16_t *port, uint8_t fingerprint[STOFFEL_NET_FINGERPRINT_LEN])
 {
@@ -120,6 +126,7 @@ int net_config_clone(const stoffel_net_config *cfg, stoffel_net_config **out)
         return rc;
     memcpy((*out)->parties, cfg->parties, cfg->n * sizeof *cfg->parties);
     (*out)->restrict_clients = cfg->restrict_clients;
+    (*out)->threshold = cfg->threshold;
     if (cfg->client_count) {
         (*out)->clients = malloc(cfg->client_count * sizeof *cfg->clients);
         if (!(*out)->clients) {
@@ -197,7 +204,7 @@ static bool split_address(const char *s, char host[64], uint16_t *port)
 }
 
 static const char *const party_keys[] = {"id", "address", "fingerprint", NULL};
-static const char *const network_keys[] = {"parties", "restrict_clients", NULL};
+static const char *const network_keys[] = {"parties", "threshold", "restrict_clients", NULL};
 static const char *const client_keys[] = {"fingerprint", "name", NULL};
 static const char *const top_keys[] = {"network", "party", "client", NULL};
 
@@ -246,7 +253,7 @@ int stoffel_net_config_parse(const char *text, size_t len, const char *name,
         if (network->kind != TOML_TABLE)
             CFG_FAIL(network, "'network' must be a table: write [network]");
         if ((bad = unknown_key(network, network_keys)))
-            CFG_FAIL(bad->value, "unknown key '%s' in [network]; expected parties or "
+            CFG_FAIL(bad->value, "unknown key '%s' in [network]; expected parties, threshold or "
                                  "restrict_clients", bad->key);
         const toml_value *np = toml_get(network, "parties");
         if (np && (np->kind != TOML_INTEGER || np->u.integer != (int64_t)n))
@@ -257,9 +264,19 @@ int stoffel_net_config_parse(const char *text, size_t len, const char *name,
             CFG_FAIL(rcv, "restrict_clients must be true or false");
         restrict_clients = rcv && rcv->u.boolean;
     }
+    uint32_t threshold = 0;
+    const toml_value *tv = network ? toml_get(network, "threshold") : NULL;
+    if (tv) {
+        if (tv->kind != TOML_INTEGER || tv->u.integer < 1 || 2 * tv->u.integer + 1 > (int64_t)n)
+            CFG_FAIL(tv, "threshold must be an integer t >= 1 with parties >= 2t+1 (here %zu "
+                         "parties allow t <= %zu; robust mode needs parties >= 3t+1)", n,
+                     n >= 3 ? (n - 1) / 2 : 0);
+        threshold = (uint32_t)tv->u.integer;
+    }
     if ((rc = stoffel_net_config_new((uint32_t)n, &cfg)))
         goto done;
     cfg->restrict_clients = restrict_clients;
+    cfg->threshold = threshold;
     for (size_t i = 0; i < n; i++) {
         const toml_value *pt = parties->u.array.items[i];
         if (pt->kind != TOML_TABLE)

@@ -10,13 +10,15 @@
 #include "test_util.h"
 
 #define FP0 "sha256:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define FP2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
 #define FP1 "sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
 static void test_valid(void)
 {
-    const char *text = "[network]\nparties = 2\n\n"
+    const char *text = "[network]\nparties = 3\nthreshold = 1\n\n"
                        "[[party]]\nid = 1\naddress = \"[::1]:9001\"\nfingerprint = \"" FP1 "\"\n"
                        "[[party]]\nid = 0\naddress = \"127.0.0.1:9000\"\nfingerprint = \"" FP0 "\"\n"
+                       "[[party]]\nid = 2\naddress = \"localhost:9002\"\nfingerprint = \"" FP2 "\"\n"
                        "[[client]]\nname = \"alice\"\nfingerprint = \"" FP0 "\"\n";
     stoffel_net_config *cfg = NULL;
     char err[256] = "";
@@ -24,7 +26,8 @@ static void test_valid(void)
     CHECK_MSG(cfg != NULL, "%s", err);
     if (!cfg)
         return;
-    CHECK_EQ_INT(stoffel_net_config_party_count(cfg), 2);
+    CHECK_EQ_INT(stoffel_net_config_party_count(cfg), 3);
+    CHECK_EQ_INT(stoffel_net_config_threshold(cfg), 1);
     const char *host;
     uint16_t port;
     uint8_t fp[STOFFEL_NET_FINGERPRINT_LEN];
@@ -37,7 +40,7 @@ static void test_valid(void)
     CHECK_EQ_STR(host, "::1");
     CHECK_EQ_INT(port, 9001);
     CHECK_EQ_INT(fp[31], 0xaa);
-    CHECK_EQ_INT(stoffel_net_config_party(cfg, 2, &host, &port, fp), STOFFEL_ERR_INVALID_ARG);
+    CHECK_EQ_INT(stoffel_net_config_party(cfg, 3, &host, &port, fp), STOFFEL_ERR_INVALID_ARG);
     char text_fp[STOFFEL_NET_FINGERPRINT_TEXT_LEN + 1];
     stoffel_net_fingerprint_format(fp, text_fp);
     CHECK_EQ_STR(text_fp, "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
@@ -78,6 +81,8 @@ static void test_invalid(void)
            "net.toml:5:8: unknown key 'port' in [[party]]");
     expect("[network]\nparties = 3\n" PARTY("0", "127.0.0.1:1", FP0), STOFFEL_NET_ERR_CONFIG,
            "net.toml:2:11: [network] parties = that number but there are 1 [[party]] tables");
+    expect("[network]\nthreshold = 1\n" PARTY("0", "127.0.0.1:1", FP0) PARTY("1", "127.0.0.1:2", FP1),
+           STOFFEL_NET_ERR_CONFIG, "net.toml:2:13: threshold must be an integer t >= 1 with parties >= 2t+1");
     expect("[networks]\n" PARTY("0", "127.0.0.1:1", FP0), STOFFEL_NET_ERR_CONFIG,
            "unknown section 'networks'");
     expect(PARTY("0", "127.0.0.1:1", FP0) "[[client]]\nfingerprint = 5\n", STOFFEL_NET_ERR_CONFIG,

@@ -15,14 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "net_test_util.h"
 
-static char dir[64];
+static char dir[96];
 static const char *helper;
+static const char *stem = "p"; /* key file names: <stem><id>.crt/.key */
 
 static double now_s(void)
 {
@@ -86,9 +88,9 @@ static void cleanup(uint32_t n)
 {
     char path[160];
     for (uint32_t i = 0; i < n; i++) {
-        snprintf(path, sizeof path, "%s/p%u.crt", dir, i);
+        snprintf(path, sizeof path, "%s/%s%u.crt", dir, stem, i);
         unlink(path);
-        snprintf(path, sizeof path, "%s/p%u.key", dir, i);
+        snprintf(path, sizeof path, "%s/%s%u.key", dir, stem, i);
         unlink(path);
     }
     snprintf(path, sizeof path, "%s/network.toml", dir);
@@ -111,8 +113,8 @@ static pid_t spawn(uint32_t id, const char *mode, const char *count, int *out_fd
         }
         char cfg[128], cert[128], key[128], ids[16];
         snprintf(cfg, sizeof cfg, "%s/network.toml", dir);
-        snprintf(cert, sizeof cert, "%s/p%u.crt", dir, id);
-        snprintf(key, sizeof key, "%s/p%u.key", dir, id);
+        snprintf(cert, sizeof cert, "%s/%s%u.crt", dir, stem, id);
+        snprintf(key, sizeof key, "%s/%s%u.key", dir, stem, id);
         snprintf(ids, sizeof ids, "%u", id);
         execl(helper, helper, cfg, ids, cert, key, mode, count, (char *)NULL);
         _exit(127);
@@ -259,6 +261,44 @@ static void test_restart(uint32_t child)
     cleanup(2);
 }
 
+/* `stoffel network init` output drives a mesh of helper processes as is. */
+static void test_cli_network_init(const char *stoffel, uint32_t n)
+{
+    char parent[] = "/tmp/stoffel-net-cli-XXXXXX";
+    CHECK(mkdtemp(parent) != NULL);
+    snprintf(dir, sizeof dir, "%s/net", parent);
+    char nbuf[16], pbuf[16];
+    snprintf(nbuf, sizeof nbuf, "%u", n);
+    snprintf(pbuf, sizeof pbuf, "%u", pick_ports(n));
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(stoffel, stoffel, "network", "init", "--parties", nbuf, "--threshold", "1",
+              "--base-port", pbuf, dir, (char *)NULL);
+        _exit(127);
+    }
+    CHECK_EQ_INT(wait_for(pid, now_s() + 30), 0);
+    char path[160];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/party0.key", dir);
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    stem = "party";
+    pid_t pids[16];
+    for (uint32_t i = 0; i < n; i++)
+        pids[i] = spawn(i, "mesh", "1000", NULL);
+    double deadline = now_s() + 60;
+    for (uint32_t i = 0; i < n; i++)
+        CHECK_MSG(wait_for(pids[i], deadline) == 0, "party %u failed", i);
+    cleanup(n);
+    /* cleanup() removed the party files and the directory only if it is empty: remove the rest */
+    const char *rest[] = {"client0.crt", "client0.key"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, rest[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+    rmdir(parent);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -269,6 +309,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (strcmp(argv[2], "mesh") == 0 && argc > 4)
         test_mesh((uint32_t)atoi(argv[3]), argv[4]);
+    else if (strcmp(argv[2], "cli") == 0 && argc > 4)
+        test_cli_network_init(argv[3], (uint32_t)atoi(argv[4]));
     else if (strcmp(argv[2], "restart") == 0)
         test_restart((uint32_t)atoi(argv[3]));
     else

@@ -215,6 +215,7 @@ STOFFEL_API int stoffel_net_fingerprint_parse(const char *text,
  * File format (TOML subset):
  *     [network]
  *     parties = 3            # optional; must equal the number of [[party]] tables
+ *     threshold = 1          # optional MPC threshold t: t >= 1 and parties >= 2t+1
  *     restrict_clients = true  # optional, default false: only [[client]] keys may connect
  *     [[party]]
  *     id = 0
@@ -263,6 +264,9 @@ STOFFEL_API int stoffel_net_config_allow_client(stoffel_net_config *cfg,
 
 /* Number of parties. */
 STOFFEL_API uint32_t stoffel_net_config_party_count(const stoffel_net_config *cfg);
+
+/* The threshold t from [network] threshold, or 0 when the file gives none. */
+STOFFEL_API uint32_t stoffel_net_config_threshold(const stoffel_net_config *cfg);
 
 /*
  * Reads party id's address and fingerprint. *host points into cfg (valid until it changes or is
