@@ -4,6 +4,7 @@
  * forks a receiver process; the sender is this process. Prints JSON lines:
  *   {"bench": "net.throughput_mib_s", "value": ..., "unit": "MiB/s", "params": {"size": .., "impl": ..}}
  *   {"bench": "net.msgs_per_s", ...}
+ *   {"bench": "net.roundtrip_us", ...}   (stoffelnet only: 64-byte ping-pong)
  * Usage: bench_net [SECONDS_PER_RUN_HINT]  (default: message counts sized for about 1 s)
  */
 #include <arpa/inet.h>
@@ -190,6 +191,80 @@ static int run_quic(size_t size, double *secs, size_t *count_out)
     return 0;
 }
 
+/* Round trips of one 64-byte message: party 0 echoes, party 1 measures (what a chain of dependent
+ * MPC rounds pays per round on top of computation). */
+typedef struct pingpong {
+    stoffel_net *net;
+    uint64_t got;
+    bool echo;
+} pingpong;
+
+static void pingpong_on_message(void *user, const stoffel_net_peer *from, const uint8_t *d,
+                                size_t len)
+{
+    pingpong *p = user;
+    p->got++;
+    if (p->echo)
+        stoffel_net_send(p->net, from->party_id, d, len);
+}
+
+static int run_quic_roundtrip(uint64_t rounds, double *us_per_round)
+{
+    stoffel_net_identity *ids[2];
+    stoffel_net_config *cfg;
+    stoffel_net_config_new(2, &cfg);
+    uint16_t base_port = free_udp_ports();
+    for (uint32_t i = 0; i < 2; i++) {
+        uint8_t fp[STOFFEL_NET_FINGERPRINT_LEN];
+        stoffel_net_identity_generate(NULL, &ids[i]);
+        stoffel_net_identity_fingerprint(ids[i], fp);
+        stoffel_net_config_set_party(cfg, i, "127.0.0.1", (uint16_t)(base_port + i), fp);
+    }
+    stoffel_net_options o = bench_options();
+    char err[512];
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct event_base *base = event_base_new();
+        pingpong p = {.echo = true};
+        if (stoffel_net_quic_party_new(base, cfg, 0, ids[0], &o, &p.net, err, sizeof err))
+            _exit(1);
+        stoffel_net_set_callbacks(p.net, pingpong_on_message, NULL, &p);
+        stoffel_net_start(p.net);
+        while (p.got < rounds + 1)
+            event_base_loop(base, EVLOOP_ONCE);
+        stoffel_net_flush(p.net, 5000);
+        stoffel_net_free(p.net);
+        _exit(0);
+    }
+    struct event_base *base = event_base_new();
+    pingpong p = {0};
+    if (stoffel_net_quic_party_new(base, cfg, 1, ids[1], &o, &p.net, err, sizeof err))
+        return -1;
+    stoffel_net_set_callbacks(p.net, pingpong_on_message, NULL, &p);
+    stoffel_net_start(p.net);
+    if (stoffel_net_wait_connected(p.net, 10000))
+        return -1;
+    uint8_t msg[64] = {0};
+    stoffel_net_send(p.net, 0, msg, sizeof msg); /* warm-up round */
+    while (p.got < 1)
+        event_base_loop(base, EVLOOP_ONCE);
+    double t0 = now_s();
+    for (uint64_t r = 0; r < rounds; r++) {
+        stoffel_net_send(p.net, 0, msg, sizeof msg);
+        while (p.got < r + 2)
+            event_base_loop(base, EVLOOP_ONCE);
+    }
+    *us_per_round = (now_s() - t0) * 1e6 / (double)rounds;
+    stoffel_net_free(p.net);
+    event_base_free(base);
+    int st;
+    waitpid(pid, &st, 0);
+    for (int i = 0; i < 2; i++)
+        stoffel_net_identity_free(ids[i]);
+    stoffel_net_config_free(cfg);
+    return 0;
+}
+
 /* --- TCP + TLS 1.3 baseline (GnuTLS), same framing, buffered writes ------------------------ */
 
 #define TLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3"
@@ -350,5 +425,11 @@ int main(void)
         else
             fprintf(stderr, "bench_net: TCP+TLS run for size %zu failed\n", sizes[i]);
     }
+    double us;
+    if (run_quic_roundtrip(20000, &us) == 0)
+        printf("{\"bench\": \"net.roundtrip_us\", \"value\": %.1f, \"unit\": \"us\", "
+               "\"params\": {\"size\": 64, \"impl\": \"stoffelnet\"}}\n", us);
+    else
+        fprintf(stderr, "bench_net: round-trip run failed\n");
     return 0;
 }
