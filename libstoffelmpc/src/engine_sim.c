@@ -52,6 +52,7 @@ typedef struct {
     sim_client *clients;
     size_t nclients, ccap;
     uint64_t session, next_instance;
+    mpc_cache cache;     /* big blocks reused across rounds (share vectors, frames) */
     /* counters */
     uint64_t rounds, prep_rounds, triples_used, randoms_used, mults, openings;
     uint64_t online_ns, prep_ns;
@@ -78,18 +79,31 @@ static void wipe_free(void *p, size_t bytes)
 /* ---- share buffer layout helpers ---- */
 
 /* Copies party i's element of each of `count` shares into dst (packed limbs). */
+/* constant-size copies so the compiler inlines them (this runs once per element per party) */
+#define COPY_LOOP(EB, DST, DSTRIDE, SRC, SSTRIDE)                                                  \
+    for (size_t k = 0; k < count; k++)                                                             \
+        memcpy((uint8_t *)(DST) + k * (DSTRIDE), (const uint8_t *)(SRC) + k * (SSTRIDE), EB)
+
+static void strided_copy(size_t eb, void *dst, size_t dstride, const void *src, size_t sstride, size_t count)
+{
+    switch (eb) {
+    case 8: COPY_LOOP(8, dst, dstride, src, sstride); break;
+    case 16: COPY_LOOP(16, dst, dstride, src, sstride); break;
+    case 32: COPY_LOOP(32, dst, dstride, src, sstride); break;
+    default: COPY_LOOP(eb, dst, dstride, src, sstride);
+    }
+}
+
 static void gather(const sim_engine *s, const uint8_t *shares, size_t count, uint32_t i, uint64_t *dst)
 {
-    const size_t L = s->F->limbs, eb = L * 8, sb = s->base.share_size;
-    for (size_t k = 0; k < count; k++)
-        memcpy(dst + k * L, shares + k * sb + i * eb, eb);
+    const size_t eb = s->F->elem_size;
+    strided_copy(eb, dst, eb, shares + i * eb, s->base.share_size, count);
 }
 
 static void scatter(const sim_engine *s, uint8_t *shares, size_t count, uint32_t i, const uint64_t *src)
 {
-    const size_t L = s->F->limbs, eb = L * 8, sb = s->base.share_size;
-    for (size_t k = 0; k < count; k++)
-        memcpy(shares + k * sb + i * eb, src + k * L, eb);
+    const size_t eb = s->F->elem_size;
+    strided_copy(eb, shares + i * eb, s->base.share_size, src, eb, count);
 }
 
 /* Reads `count` canonical public elements into Montgomery limbs; reports the first bad one. */
@@ -264,9 +278,11 @@ static int pools_append(sim_engine *s, uint32_t i, const mpc_proto *p)
     if (grow(&pl->a, &cap, keep + nt, L) || grow(&pl->b, &cap_b, keep + nt, L) || grow(&pl->c, &cap_c, keep + nt, L))
         return STOFFEL_ERR_NOMEM;
     pl->cap = cap;
-    memcpy(pl->a + keep * L, a, nt * L * 8);
-    memcpy(pl->b + keep * L, b, nt * L * 8);
-    memcpy(pl->c + keep * L, c, nt * L * 8);
+    if (nt) {
+        memcpy(pl->a + keep * L, a, nt * L * 8);
+        memcpy(pl->b + keep * L, b, nt * L * 8);
+        memcpy(pl->c + keep * L, c, nt * L * 8);
+    }
     pl->len = keep + nt;
     size_t rkeep = pl->rlen - pl->rpos;
     if (pl->rpos) {
@@ -276,7 +292,8 @@ static int pools_append(sim_engine *s, uint32_t i, const mpc_proto *p)
     }
     if (grow(&pl->r, &pl->rcap, rkeep + nr, L))
         return STOFFEL_ERR_NOMEM;
-    memcpy(pl->r + rkeep * L, r, nr * L * 8);
+    if (nr)
+        memcpy(pl->r + rkeep * L, r, nr * L * 8);
     pl->rlen = rkeep + nr;
     return 0;
 }
@@ -291,6 +308,7 @@ static int run_prep(sim_engine *s, size_t triples, size_t randoms)
         return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
     uint64_t instance = s->next_instance++;
     mpc_outbox out = {0};
+    out.cache = &s->cache;
     int rc = 0;
     for (uint32_t i = 0; i < n && rc == 0; i++) {
         if (!live(s, i))
@@ -357,6 +375,7 @@ static sim_client *find_client(sim_engine *s, uint64_t id, int create)
     memset(c, 0, sizeof *c);
     if (client_init(&c->C, s->F, s->base.n, s->base.t, s->cfg.security == STOFFEL_MPC_ROBUST, id, s->session))
         return NULL;
+    c->C.cache = &s->cache;
     s->nclients++;
     return c;
 }
@@ -413,9 +432,13 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
     }
     mpc_proto **inst = calloc((size_t)n + nout, sizeof *inst);
     uint64_t **vec = calloc(n, sizeof *vec);
-    uint64_t *tmp = malloc((V ? V : 1) * L * 8);
+    size_t *vec_cap = calloc(n, sizeof *vec_cap);
+    size_t tmp_cap, de_cap = 0, t2_cap = 0;
+    uint64_t *tmp = cache_get(&s->cache, (V ? V : 1) * L * 8, &tmp_cap);
+    uint64_t *de = NULL, *t2 = NULL;
     mpc_outbox out = {0};
-    if (!inst || !vec || !tmp) {
+    out.cache = &s->cache;
+    if (!inst || !vec || !vec_cap || !tmp) {
         rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -425,7 +448,7 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
             if (!live(s, i))
                 continue;
             party_pools *pl = &s->pools[i];
-            uint64_t *v = vec[i] = malloc(V * L * 8);
+            uint64_t *v = vec[i] = cache_get(&s->cache, V * L * 8, &vec_cap[i]);
             if (!v) {
                 rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
                 break;
@@ -503,10 +526,9 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
     }
     if (M > 0) {
         /* d*e once (public); then [xy]_i = [c]_i + d [b]_i + e [a]_i + d e per party */
-        uint64_t *de = malloc(M * L * 8), *t2 = malloc(M * L * 8);
+        de = cache_get(&s->cache, M * L * 8, &de_cap);
+        t2 = cache_get(&s->cache, M * L * 8, &t2_cap);
         if (!de || !t2) {
-            free(de);
-            free(t2);
             rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
             goto done;
         }
@@ -531,8 +553,6 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
                     m += req[q].count;
                 }
         }
-        wipe_free(t2, M * L * 8);
-        free(de);
         s->triples_used += M;
         s->mults += M;
     }
@@ -574,12 +594,15 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
 done:
     if (inst)
         drop_instances(s, inst, (size_t)n + nout);
-    if (vec)
+    if (vec && vec_cap)
         for (uint32_t i = 0; i < n; i++)
-            wipe_free(vec[i], V * L * 8);
+            cache_put(&s->cache, vec[i], V * L * 8, vec_cap[i]);
+    cache_put(&s->cache, de, M * L * 8, de_cap);
+    cache_put(&s->cache, t2, M * L * 8, t2_cap);
     free(vec);
+    free(vec_cap);
     free(inst);
-    wipe_free(tmp, (V ? V : 1) * L * 8);
+    cache_put(&s->cache, tmp, (V ? V : 1) * L * 8, tmp_cap);
     outbox_free(&out);
     s->online_ns += now_ns() - t0;
     return rc;
@@ -727,6 +750,7 @@ static void sim_destroy(stoffel_mpc_engine *e)
     free(s->pools);
     free(s->stores);
     sim_free(s->sim);
+    cache_free(&s->cache);
     sodium_memzero(s, sizeof *s);
     free(s);
 }
@@ -843,13 +867,15 @@ int stoffel_mpc_engine_new_simulated(const stoffel_mpc_sim_config *config, stoff
     s->parties = calloc(cfg.n, sizeof *s->parties);
     s->pools = calloc(cfg.n, sizeof *s->pools);
     s->stores = calloc(cfg.n, sizeof *s->stores);
-    rc = (!s->parties || !s->pools || !s->stores) ? STOFFEL_ERR_NOMEM : sim_new(F, cfg.n, cfg.seed, &faults, &s->sim);
+    rc = (!s->parties || !s->pools || !s->stores) ? STOFFEL_ERR_NOMEM
+                                                  : sim_new(F, cfg.n, cfg.seed, &faults, &s->cache, &s->sim);
     for (uint32_t i = 0; i < cfg.n && rc == 0; i++) {
         uint8_t key[32], in[12];
         memcpy(in, &cfg.seed, 8);
         memcpy(in + 8, &i, 4);
         crypto_generichash(key, sizeof key, in, sizeof in, (const uint8_t *)"stoffel-sim-party", 17);
         rc = party_init(&s->parties[i], F, cfg.n, cfg.t, i, cfg.security == STOFFEL_MPC_ROBUST, s->session, key);
+        s->parties[i].cache = &s->cache;
         sodium_memzero(key, sizeof key);
     }
     if (rc) {
@@ -895,6 +921,7 @@ int stoffel_mpc_engine_sim_client_input(stoffel_mpc_engine *e, uint64_t client_i
     sim_client *c = find_client(s, client_id, 1);
     mpc_proto **inst = calloc((size_t)n + 1, sizeof *inst);
     mpc_outbox out = {0};
+    out.cache = &s->cache;
     if (!c || !inst) {
         wipe_free(x, count * L * 8);
         free(inst);

@@ -86,7 +86,8 @@ void fe_vec_inner(const field *F, uint64_t *r, const uint64_t *a, const uint64_t
 /* r[k] = a[k]^-1 by Montgomery's trick (one inversion); zero elements map to zero.
  * scratch: count elements. Public values only. */
 void fe_vec_batch_inv(const field *F, uint64_t *r, const uint64_t *a, uint64_t *scratch, size_t count);
-/* 1 when the vectors are equal (constant time over the bytes). */
+/* 1 when the vectors are equal. Not constant time: for public values (opened shares, checks of
+ * reconstructed openings), never for secrets. */
 int fe_vec_equal(const field *F, const uint64_t *a, const uint64_t *b, size_t count);
 
 /* ---- FLINT reference path (tests, benchmarks, polynomials): canonical limbs <-> fmpz ---- */

@@ -128,14 +128,116 @@ void fe_vec_add_scalar(const field *F, uint64_t *r, const uint64_t *a, const uin
     DISPATCH(vec_add_scalar, r, a, c, count);
 }
 
+/* Coefficients that are small integers (+-1..+-8) are applied with modular additions instead of
+ * Montgomery multiplications: Lagrange coefficients over the points 1..n are mostly such (2 and -1
+ * reconstruct from parties 0 and 1), which makes openings nearly multiplication-free. */
+#define SMALL_COEF_MAX 8
+
+static int small_coef(const field *F, const uint64_t *c, int *k)
+{
+    uint64_t canon[FIELD_MAX_LIMBS], neg[FIELD_MAX_LIMBS];
+    fe_from_mont(F, canon, c);
+    fe_neg(F, neg, c);
+    uint64_t negc[FIELD_MAX_LIMBS];
+    fe_from_mont(F, negc, neg);
+    uint64_t hi = 0, nhi = 0;
+    for (unsigned j = 1; j < F->limbs; j++) {
+        hi |= canon[j];
+        nhi |= negc[j];
+    }
+    if (hi == 0 && canon[0] <= SMALL_COEF_MAX) {
+        *k = (int)canon[0];
+        return 1;
+    }
+    if (nhi == 0 && negc[0] <= SMALL_COEF_MAX) {
+        *k = -(int)negc[0];
+        return 1;
+    }
+    return 0;
+}
+
+/* acc (+/-)= k * a over a chunk, for a small integer k != 0, with modular additions only. */
+static void chunk_add_small(const field *F, uint64_t *acc, const uint64_t *a, int k, int first,
+                            uint64_t *scratch, size_t count)
+{
+    unsigned u = (unsigned)(k < 0 ? -k : k);
+    const uint64_t *src = a;
+    if (u > 1) {
+        /* scratch = u * a by double-and-add from the top bit */
+        int top = 31 - __builtin_clz(u);
+        memcpy(scratch, a, count * F->limbs * sizeof(uint64_t));
+        for (int b = top - 1; b >= 0; b--) {
+            fe_vec_add(F, scratch, scratch, scratch, count);
+            if ((u >> b) & 1)
+                fe_vec_add(F, scratch, scratch, a, count);
+        }
+        src = scratch;
+    }
+    if (first) {
+        if (k < 0)
+            fe_vec_neg(F, acc, src, count);
+        else
+            memcpy(acc, src, count * F->limbs * sizeof(uint64_t));
+    } else if (k < 0) {
+        fe_vec_sub(F, acc, acc, src, count);
+    } else {
+        fe_vec_add(F, acc, acc, src, count);
+    }
+}
+
 void fe_vec_lincomb(const field *F, uint64_t *r, const uint64_t *const *vecs, const uint64_t *coef,
                     size_t m, size_t count)
 {
+    const size_t L = F->limbs;
     if (m == 0) {
-        memset(r, 0, count * F->limbs * sizeof(uint64_t));
+        memset(r, 0, count * L * sizeof(uint64_t));
         return;
     }
-    DISPATCH(vec_lincomb, r, vecs, coef, m, count);
+    int small_buf[64];
+    int *small = m <= 64 ? small_buf : malloc(m * sizeof *small);
+    int any_small = 0;
+    if (small) {
+        for (size_t i = 0; i < m; i++) {
+            int k;
+            small[i] = 0;
+            if (small_coef(F, coef + i * L, &k) && k != 0) {
+                small[i] = k;
+                any_small = 1;
+            }
+        }
+    }
+    if (!any_small) {
+        if (small && small != small_buf)
+            free(small);
+        DISPATCH(vec_lincomb, r, vecs, coef, m, count);
+        return;
+    }
+    /* column passes over cache-sized chunks: each pass is a tight add/sub or multiply loop */
+    enum { CHUNK = 256 };
+    uint64_t scratch[CHUNK * FIELD_MAX_LIMBS];
+    for (size_t off = 0; off < count; off += CHUNK) {
+        size_t c = count - off < CHUNK ? count - off : CHUNK;
+        uint64_t *acc = r + off * L;
+        int first = 1;
+        for (size_t i = 0; i < m; i++) {
+            const uint64_t *a = vecs[i] + off * L;
+            if (small[i]) {
+                chunk_add_small(F, acc, a, small[i], first, scratch, c);
+            } else if (fe_is_zero(F, coef + i * L)) {
+                if (first)
+                    memset(acc, 0, c * L * sizeof(uint64_t));
+                else
+                    continue;
+            } else if (first) {
+                fe_vec_scale(F, acc, a, coef + i * L, c);
+            } else {
+                fe_vec_axpy(F, acc, a, coef + i * L, c);
+            }
+            first = 0;
+        }
+    }
+    if (small != small_buf)
+        free(small);
 }
 
 void fe_vec_inner(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *b, size_t count)
@@ -175,7 +277,7 @@ void fe_vec_batch_inv(const field *F, uint64_t *r, const uint64_t *a, uint64_t *
 
 int fe_vec_equal(const field *F, const uint64_t *a, const uint64_t *b, size_t count)
 {
-    return sodium_memcmp(a, b, count * F->limbs * sizeof(uint64_t)) == 0;
+    return memcmp(a, b, count * F->limbs * sizeof(uint64_t)) == 0;
 }
 
 /* ---- scalars ---- */

@@ -69,10 +69,33 @@ enum {
     MPC_PROTO_MAX = 5
 };
 
-/* One message an instance wants sent. The payload is malloc'd; the driver owns it after draining. */
+/* A small cache of large blocks, so a driver running many rounds does not page-fault fresh
+ * memory for every share vector and frame. Blocks are zeroed when returned (they held shares).
+ * Single-threaded; a NULL cache means plain malloc/free. */
+#define MPC_CACHE_SLOTS 64
+typedef struct {
+    void *block[MPC_CACHE_SLOTS];
+    size_t size[MPC_CACHE_SLOTS];
+    size_t count;
+} mpc_cache;
+
+/* A block of at least `size` bytes (its capacity in *cap); NULL when out of memory. */
+void *cache_get(mpc_cache *c, size_t size, size_t *cap);
+/* Zeroes the first `used` bytes and keeps the block (or frees it when the cache is full). */
+void cache_put(mpc_cache *c, void *block, size_t used, size_t cap);
+void cache_free(mpc_cache *c);
+
+/* Bytes reserved in front of every payload, so the envelope header can be written in place and
+ * the frame sent without copying the payload (wire_encode_inplace). */
+#define MPC_WIRE_HEADROOM 96
+
+/* One message an instance wants sent. `payload` points MPC_WIRE_HEADROOM bytes into `block`;
+ * the driver owns the block after draining (returns it with cache_put(outbox cache, ...)). */
 typedef struct {
     mpc_node to;
     uint32_t round;
+    uint8_t *block;
+    size_t block_cap;
     uint8_t *payload;
     size_t len;
 } mpc_out;
@@ -80,11 +103,13 @@ typedef struct {
 typedef struct {
     mpc_out *items;
     size_t count, cap;
+    mpc_cache *cache;  /* where payload blocks come from (NULL: malloc) */
 } mpc_outbox;
 
 /* Appends a message of len bytes to `to`; returns the payload buffer to fill, NULL if out of memory. */
 uint8_t *outbox_push(mpc_outbox *out, mpc_node to, uint32_t round, size_t len);
-/* Frees every queued payload and empties the outbox (keeps its storage). */
+/* Frees every queued payload not taken by the driver (item.block == NULL once taken) and empties
+ * the outbox (keeps its storage). */
 void outbox_clear(mpc_outbox *out);
 void outbox_free(mpc_outbox *out);
 
@@ -97,6 +122,7 @@ typedef struct {
     uint64_t session;
     mpc_rng rng;           /* this party's private randomness */
     uint32_t *blame;       /* n counters: misbehaviour seen from each party */
+    mpc_cache *cache;      /* optional block cache for share vectors (driver's; may be NULL) */
 } mpc_party;
 
 int party_init(mpc_party *P, const field *F, uint32_t n, uint32_t t, uint32_t self, int robust,
@@ -111,6 +137,7 @@ typedef struct {
     int robust;
     uint64_t id;
     uint64_t session;
+    mpc_cache *cache;      /* optional, as in mpc_party */
 } mpc_client;
 
 int client_init(mpc_client *C, const field *F, uint32_t n, uint32_t t, int robust, uint64_t id,
@@ -156,10 +183,12 @@ typedef struct {
     uint8_t *suspect;    /* n: parties caught with wrong shares */
     uint32_t *blame;     /* optional (NULL): counters bumped for every party caught */
     int complete;
+    mpc_cache *cache;
+    size_t recv_cap, out_cap;
 } collector;
 
 int collector_init(collector *c, const field *F, shamir_ctx *S, uint32_t n, uint32_t t,
-                   uint32_t degree, int robust, size_t count);
+                   uint32_t degree, int robust, size_t count, mpc_cache *cache);
 void collector_free(collector *c);
 /* Adds party `from`'s share vector (payload bytes). STOFFEL_ERR_MALFORMED for a wrong size or an
  * element >= p, STOFFEL_ERR_STATE for a duplicate; the caller decides whether that is fatal. */

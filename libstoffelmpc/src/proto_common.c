@@ -8,6 +8,68 @@
 
 #include "proto.h"
 
+void *cache_get(mpc_cache *c, size_t size, size_t *cap)
+{
+    if (size == 0)
+        size = 1;
+    if (c) {
+        /* smallest cached block that fits and wastes at most half of itself */
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < c->count; i++)
+            if (c->size[i] >= size && c->size[i] / 2 <= size && (best == SIZE_MAX || c->size[i] < c->size[best]))
+                best = i;
+        if (best != SIZE_MAX) {
+            void *b = c->block[best];
+            *cap = c->size[best];
+            c->count--;
+            c->block[best] = c->block[c->count];
+            c->size[best] = c->size[c->count];
+            return b;
+        }
+    }
+    *cap = size;
+    return malloc(size);
+}
+
+void cache_put(mpc_cache *c, void *block, size_t used, size_t cap)
+{
+    if (!block)
+        return;
+    sodium_memzero(block, used < cap ? used : cap);
+    /* small blocks are cheap to malloc: only cache the large ones */
+    if (!c || cap < 4096) {
+        free(block);
+        return;
+    }
+    if (c->count == MPC_CACHE_SLOTS) {
+        /* evict the smallest */
+        size_t small = 0;
+        for (size_t i = 1; i < c->count; i++)
+            if (c->size[i] < c->size[small])
+                small = i;
+        if (c->size[small] >= cap) {
+            free(block);
+            return;
+        }
+        free(c->block[small]);
+        c->count--;
+        c->block[small] = c->block[c->count];
+        c->size[small] = c->size[c->count];
+    }
+    c->block[c->count] = block;
+    c->size[c->count] = cap;
+    c->count++;
+}
+
+void cache_free(mpc_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->count; i++)
+        free(c->block[i]);
+    c->count = 0;
+}
+
 uint8_t *outbox_push(mpc_outbox *out, mpc_node to, uint32_t round, size_t len)
 {
     if (out->count == out->cap) {
@@ -18,26 +80,26 @@ uint8_t *outbox_push(mpc_outbox *out, mpc_node to, uint32_t round, size_t len)
         out->items = items;
         out->cap = cap;
     }
-    uint8_t *payload = malloc(len ? len : 1);
-    if (!payload)
+    size_t bcap;
+    uint8_t *block = cache_get(out->cache, MPC_WIRE_HEADROOM + len, &bcap);
+    if (!block)
         return NULL;
     mpc_out *o = &out->items[out->count++];
     o->to = to;
     o->round = round;
-    o->payload = payload;
+    o->block = block;
+    o->block_cap = bcap;
+    o->payload = block + MPC_WIRE_HEADROOM;
     o->len = len;
-    return payload;
+    return o->payload;
 }
 
 void outbox_clear(mpc_outbox *out)
 {
-    for (size_t i = 0; i < out->count; i++) {
-        if (out->items[i].payload) {
-            /* payloads can hold shares sent to one recipient */
-            sodium_memzero(out->items[i].payload, out->items[i].len);
-            free(out->items[i].payload);
-        }
-    }
+    for (size_t i = 0; i < out->count; i++)
+        if (out->items[i].block)
+            cache_put(out->cache, out->items[i].block, MPC_WIRE_HEADROOM + out->items[i].len,
+                      out->items[i].block_cap);
     out->count = 0;
 }
 
@@ -45,7 +107,8 @@ void outbox_free(mpc_outbox *out)
 {
     outbox_clear(out);
     free(out->items);
-    memset(out, 0, sizeof *out);
+    out->items = NULL;
+    out->cap = 0;
 }
 
 int party_init(mpc_party *P, const field *F, uint32_t n, uint32_t t, uint32_t self, int robust,
@@ -114,9 +177,10 @@ int proto_fail(mpc_proto *p, int status, const char *fmt, ...)
 /* ---- collector ---- */
 
 int collector_init(collector *c, const field *F, shamir_ctx *S, uint32_t n, uint32_t t,
-                   uint32_t degree, int robust, size_t count)
+                   uint32_t degree, int robust, size_t count, mpc_cache *cache)
 {
     memset(c, 0, sizeof *c);
+    c->cache = cache;
     c->F = F;
     c->S = S;
     c->n = n;
@@ -125,8 +189,8 @@ int collector_init(collector *c, const field *F, shamir_ctx *S, uint32_t n, uint
     c->robust = robust;
     c->count = count;
     size_t L = F->limbs;
-    c->recv = malloc((size_t)n * (count ? count : 1) * L * sizeof(uint64_t));
-    c->out = malloc((count ? count : 1) * L * sizeof(uint64_t));
+    c->recv = cache_get(cache, (size_t)n * (count ? count : 1) * L * sizeof(uint64_t), &c->recv_cap);
+    c->out = cache_get(cache, (count ? count : 1) * L * sizeof(uint64_t), &c->out_cap);
     c->have = calloc(n, 1);
     c->suspect = calloc(n, 1);
     c->decoded = robust ? calloc(count ? count : 1, 1) : NULL;
@@ -140,11 +204,9 @@ int collector_init(collector *c, const field *F, shamir_ctx *S, uint32_t n, uint
 
 void collector_free(collector *c)
 {
-    if (c->recv) {
-        sodium_memzero(c->recv, (size_t)c->n * (c->count ? c->count : 1) * c->F->limbs * sizeof(uint64_t));
-        free(c->recv);
-    }
-    free(c->out);
+    cache_put(c->cache, c->recv, (size_t)c->n * (c->count ? c->count : 1) * c->F->limbs * sizeof(uint64_t),
+              c->recv_cap);
+    cache_put(c->cache, c->out, (c->count ? c->count : 1) * c->F->limbs * sizeof(uint64_t), c->out_cap);
     free(c->have);
     free(c->suspect);
     free(c->decoded);

@@ -198,7 +198,7 @@ mpc_proto *input_client_new(mpc_client *C, uint64_t instance, const uint64_t *x,
     ic->C = C;
     ic->count = count;
     ic->x = malloc((count ? count : 1) * C->F->limbs * sizeof(uint64_t));
-    if (!ic->x || collector_init(&ic->col, C->F, &C->S, C->n, C->t, C->t, C->robust, count)) {
+    if (!ic->x || collector_init(&ic->col, C->F, &C->S, C->n, C->t, C->t, C->robust, count, C->cache)) {
         free(ic->x);
         free(ic);
         return NULL;

@@ -98,7 +98,7 @@ mpc_proto *open_new(mpc_party *P, uint64_t instance, const uint64_t *shares, siz
     o->base.instance = instance;
     o->base.self = party_node(P->self);
     o->P = P;
-    if (collector_init(&o->col, P->F, &P->S, P->n, P->t, degree, P->robust, count)) {
+    if (collector_init(&o->col, P->F, &P->S, P->n, P->t, degree, P->robust, count, P->cache)) {
         free(o);
         return NULL;
     }
@@ -140,7 +140,7 @@ mpc_proto *output_client_new(mpc_client *C, uint64_t instance, size_t count)
     o->base.instance = instance;
     o->base.self = client_node(C->id);
     o->C = C;
-    if (collector_init(&o->col, C->F, &C->S, C->n, C->t, C->t, C->robust, count)) {
+    if (collector_init(&o->col, C->F, &C->S, C->n, C->t, C->t, C->robust, count, C->cache)) {
         free(o);
         return NULL;
     }

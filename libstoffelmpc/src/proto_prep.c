@@ -245,7 +245,7 @@ mpc_proto *prep_new(mpc_party *P, uint64_t instance, size_t triples, size_t rand
     uint64_t *secrets = malloc((maxcols ? maxcols : 1) * L * sizeof(uint64_t));
     uint64_t **outv = malloc(P->n * sizeof *outv);
     uint64_t *mine = malloc((size_t)P->n * (off ? off : 1) * L * sizeof(uint64_t));
-    int zrc = collector_init(&pp->zcol, F, &P->S, P->n, P->t, 2 * P->t, P->robust, pp->triples);
+    int zrc = collector_init(&pp->zcol, F, &P->S, P->n, P->t, 2 * P->t, P->robust, pp->triples, P->cache);
     pp->zcol.blame = P->blame;
     if (zrc || !pp->deals || !pp->have_deal || !pp->a || !pp->b || !pp->c || !pp->rt || !pp->rand ||
         !secrets || !outv || !mine) {

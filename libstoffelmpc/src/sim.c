@@ -12,7 +12,9 @@ typedef struct {
     uint64_t seq, ready;
     size_t to;          /* node slot */
     mpc_node from;
-    uint8_t *bytes;
+    uint8_t *block;     /* owned buffer holding the frame */
+    size_t block_cap;
+    uint8_t *bytes;     /* the frame inside block */
     size_t len;
 } sim_msg;
 
@@ -41,6 +43,7 @@ struct mpc_sim {
     size_t qlen, qcap;
     uint64_t step, seq;
     int liars_active;
+    mpc_cache *cache;
     crypto_generichash_state th;
     char error[320];
 };
@@ -73,11 +76,13 @@ static int node_slot(mpc_sim *sim, mpc_node addr, size_t *slot)
     return 0;
 }
 
-int sim_new(const field *F, uint32_t n, uint64_t seed, const sim_faults *faults, mpc_sim **out)
+int sim_new(const field *F, uint32_t n, uint64_t seed, const sim_faults *faults, mpc_cache *cache,
+            mpc_sim **out)
 {
     mpc_sim *sim = calloc(1, sizeof *sim);
     if (!sim)
         return STOFFEL_ERR_NOMEM;
+    sim->cache = cache;
     sim->F = F;
     sim->n = n;
     sim->faults = *faults;
@@ -98,13 +103,11 @@ int sim_new(const field *F, uint32_t n, uint64_t seed, const sim_faults *faults,
     return 0;
 }
 
-static void msg_free(sim_msg *m)
+static void msg_free(mpc_sim *sim, sim_msg *m)
 {
-    if (m->bytes) {
-        sodium_memzero(m->bytes, m->len);
-        free(m->bytes);
-    }
-    m->bytes = NULL;
+    if (m->block)
+        cache_put(sim->cache, m->block, (size_t)(m->bytes - m->block) + m->len, m->block_cap);
+    m->block = m->bytes = NULL;
 }
 
 void sim_free(mpc_sim *sim)
@@ -112,11 +115,11 @@ void sim_free(mpc_sim *sim)
     if (!sim)
         return;
     for (size_t i = 0; i < sim->qlen; i++)
-        msg_free(&sim->q[i]);
+        msg_free(sim, &sim->q[i]);
     free(sim->q);
     for (size_t i = 0; i < sim->nnodes; i++) {
         for (size_t k = 0; k < sim->nodes[i].npending; k++)
-            msg_free(&sim->nodes[i].pending[k]);
+            msg_free(sim, &sim->nodes[i].pending[k]);
         free(sim->nodes[i].pending);
         free(sim->nodes[i].inst);
     }
@@ -208,7 +211,7 @@ int sim_register(mpc_sim *sim, mpc_proto *p)
             env.session == p->session && env.instance == p->instance) {
             nd->pending[k] = nd->pending[--nd->npending];
             rc = deliver(sim, &m);
-            msg_free(&m);
+            msg_free(sim, &m);
             if (rc)
                 return rc;
             /* the table may have changed under us; restart the scan */
@@ -253,16 +256,20 @@ static void corrupt_payload(mpc_sim *sim, mpc_out *o, int mode)
         return;
     }
     /* garbage: random bytes of a slightly wrong length */
-    size_t len = o->len + 1 + (size_t)rng_below(&sim->rng, 7);
-    uint8_t *g = realloc(o->payload, len);
+    size_t len = o->len + 1 + (size_t)rng_below(&sim->rng, 7), cap;
+    uint8_t *g = cache_get(sim->cache, MPC_WIRE_HEADROOM + len, &cap);
     if (!g)
         return;
-    rng_bytes(&sim->rng, g, len);
-    o->payload = g;
+    rng_bytes(&sim->rng, g + MPC_WIRE_HEADROOM, len);
+    cache_put(sim->cache, o->block, MPC_WIRE_HEADROOM + o->len, o->block_cap);
+    o->block = g;
+    o->block_cap = cap;
+    o->payload = g + MPC_WIRE_HEADROOM;
     o->len = len;
 }
 
-static int enqueue(mpc_sim *sim, size_t to, mpc_node from, uint8_t *bytes, size_t len)
+static int enqueue(mpc_sim *sim, size_t to, mpc_node from, uint8_t *block, size_t block_cap, uint8_t *bytes,
+                   size_t len)
 {
     if (sim->qlen == sim->qcap) {
         size_t cap = sim->qcap ? sim->qcap * 2 : 64;
@@ -277,6 +284,8 @@ static int enqueue(mpc_sim *sim, size_t to, mpc_node from, uint8_t *bytes, size_
     m->ready = sim->step;
     m->to = to;
     m->from = from;
+    m->block = block;
+    m->block_cap = block_cap;
     m->bytes = bytes;
     m->len = len;
     if (sim->faults.delay_permille && rng_below(&sim->rng, 1000) < sim->faults.delay_permille)
@@ -311,13 +320,13 @@ int sim_send(mpc_sim *sim, mpc_node from, uint8_t protocol, uint64_t session, ui
         mpc_envelope env = {protocol, session, instance, o->round, from, o->payload, o->len};
         uint8_t *bytes;
         size_t len;
-        if ((rc = wire_encode(&env, &bytes, &len)) != 0)
+        if ((rc = wire_encode_inplace(&env, &bytes, &len)) != 0)
             break;
         src->msgs_sent++;
         src->bytes_sent += len;
-        rc = enqueue(sim, to_slot, from, bytes, len);
-        if (rc)
-            free(bytes);
+        rc = enqueue(sim, to_slot, from, o->block, o->block_cap, bytes, len);
+        if (rc == 0)
+            o->block = NULL; /* the frame now lives in the queue */
     }
     outbox_clear(out);
     return rc;
@@ -360,11 +369,12 @@ static int deliver(mpc_sim *sim, sim_msg *m)
             nd->pcap = cap;
         }
         nd->pending[nd->npending++] = *m;
-        m->bytes = NULL; /* ownership moved */
+        m->block = m->bytes = NULL; /* ownership moved */
         return 0;
     }
     mpc_proto *p = nd->inst[i];
     mpc_outbox out = {0};
+    out.cache = sim->cache;
     p->ops->receive(p, env.sender, env.round, env.payload, env.payload_len, &out);
     int rc = sim_send(sim, p->self, p->kind, p->session, p->instance, &out);
     outbox_free(&out);
@@ -433,6 +443,7 @@ int sim_run(mpc_sim *sim, mpc_proto *const *watch, size_t count)
                 if (p->self.role == MPC_ROLE_PARTY && sim_is_crashed(sim, (uint32_t)p->self.id))
                     continue;
                 mpc_outbox out = {0};
+                out.cache = sim->cache;
                 p->ops->timeout(p, &out);
                 int rc = sim_send(sim, p->self, p->kind, p->session, p->instance, &out);
                 outbox_free(&out);
@@ -471,7 +482,7 @@ int sim_run(mpc_sim *sim, mpc_proto *const *watch, size_t count)
         sim->q[pick] = sim->q[--sim->qlen];
         sim->step++;
         int rc = deliver(sim, &m);
-        msg_free(&m);
+        msg_free(sim, &m);
         if (rc)
             return rc;
     }

@@ -26,7 +26,9 @@ typedef struct {
 
 typedef struct mpc_sim mpc_sim;
 
-int sim_new(const field *F, uint32_t n, uint64_t seed, const sim_faults *faults, mpc_sim **out);
+/* cache: where outbox blocks come from and frames go back to (may be NULL). */
+int sim_new(const field *F, uint32_t n, uint64_t seed, const sim_faults *faults, mpc_cache *cache,
+            mpc_sim **out);
 void sim_free(mpc_sim *sim);
 
 /* Registers an instance owned by node `at` (the caller keeps ownership of p). Buffered messages

@@ -46,6 +46,37 @@ int wire_encode(const mpc_envelope *env, uint8_t **out, size_t *out_len)
     return 0;
 }
 
+int wire_encode_inplace(const mpc_envelope *env, uint8_t **frame, size_t *frame_len)
+{
+    if (env->payload_len > MPC_WIRE_MAX_PAYLOAD)
+        return STOFFEL_ERR_LIMIT;
+    /* pack the header alone into a small stack buffer, then place it right before the payload */
+    char hdr[MPC_WIRE_HEADROOM];
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    sb.data = hdr;
+    sb.alloc = sizeof hdr;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    int rc = msgpack_pack_array(&pk, 8);
+    rc |= msgpack_pack_uint8(&pk, MPC_WIRE_VERSION);
+    rc |= msgpack_pack_uint8(&pk, env->protocol);
+    rc |= msgpack_pack_uint64(&pk, env->session);
+    rc |= msgpack_pack_uint64(&pk, env->instance);
+    rc |= msgpack_pack_uint32(&pk, env->round);
+    rc |= msgpack_pack_uint8(&pk, env->sender.role);
+    rc |= msgpack_pack_uint64(&pk, env->sender.id);
+    rc |= msgpack_pack_bin(&pk, env->payload_len);
+    /* the header always fits (at most 1 + 7*9 + 5 bytes), so sbuffer never reallocates */
+    if (rc != 0 || sb.data != hdr || sb.size > MPC_WIRE_HEADROOM)
+        return STOFFEL_ERR_INTERNAL;
+    uint8_t *start = (uint8_t *)env->payload - sb.size;
+    memcpy(start, hdr, sb.size);
+    *frame = start;
+    *frame_len = sb.size + env->payload_len;
+    return 0;
+}
+
 static int get_uint(const msgpack_object *o, uint64_t max, uint64_t *v, const char *what, char *err,
                     size_t err_len)
 {

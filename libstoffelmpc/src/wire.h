@@ -29,6 +29,10 @@ typedef struct {
 
 /* Encodes env into a malloc'd buffer (*out, *out_len; caller frees). */
 int wire_encode(const mpc_envelope *env, uint8_t **out, size_t *out_len);
+/* Encodes the envelope header into the MPC_WIRE_HEADROOM bytes in front of env->payload (which
+ * must point into an outbox block) so that header + payload form the frame without copying the
+ * payload: *frame points before env->payload. */
+int wire_encode_inplace(const mpc_envelope *env, uint8_t **frame, size_t *frame_len);
 /* Size wire_encode would produce. */
 size_t wire_encoded_size(const mpc_envelope *env);
 /* Decodes strictly; env->payload points into buf. On error returns STOFFEL_ERR_MALFORMED or

@@ -115,6 +115,30 @@ static void test_field(stoffel_mpc_field_id id)
         lc_bad += !fe_equal(F, t1, z + k * L);
     }
     CHECK_EQ_INT(lc_bad, 0);
+    /* small integer coefficients take the addition path: same results as multiplying */
+    const int64_t smalls[][3] = {{2, -1, 0}, {-8, 7, 1}, {0, 0, 3}, {5, -3, -8}};
+    const uint64_t *vecs3[3] = {x, y, s};
+    rng_field_vec(&rng, F, s, N);
+    for (size_t si = 0; si < 4; si++) {
+        uint64_t c3[12];
+        for (int i = 0; i < 3; i++) {
+            uint64_t mag = (uint64_t)(smalls[si][i] < 0 ? -smalls[si][i] : smalls[si][i]);
+            fe_set_u64(F, c3 + i * L, mag);
+            if (smalls[si][i] < 0)
+                fe_neg(F, c3 + i * L, c3 + i * L);
+        }
+        fe_vec_lincomb(F, z, vecs3, c3, 3, N);
+        int sbad = 0;
+        for (int k = 0; k < N; k++) {
+            uint64_t acc[4] = {0};
+            for (int i = 0; i < 3; i++) {
+                fe_mul(F, t1, vecs3[i] + k * L, c3 + i * L);
+                fe_add(F, acc, acc, t1);
+            }
+            sbad += !fe_equal(F, acc, z + k * L);
+        }
+        CHECK_MSG(sbad == 0, "%s: small-coefficient lincomb %zu wrong at %d places", F->name, si, sbad);
+    }
     free(x);
     free(y);
     free(z);
