@@ -275,7 +275,8 @@ int stoffel_vm_builder_build(stoffel_vm_builder *b, stoffel_vm_program **out)
                     in->a = f->labels[in->b].target;
             }
             f->stored_registers = 0;
-            vm_function_normalise(f);
+            if (vm_function_normalise(f))
+                goto oom;
             f->stored_registers = f->frame_size > 65535 ? 65535 : (uint16_t)f->frame_size;
         }
     }

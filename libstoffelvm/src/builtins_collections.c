@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memmem */
 /* builtins_collections.c - objects, arrays and strings as collections (spec §8.1): field access
  * with Pythonic indices, the list operations, range, slice and contains. */
 #include <stdlib.h>

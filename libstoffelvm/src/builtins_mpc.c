@@ -123,7 +123,7 @@ static int from_clear_bits(vm_state *vm, vm_val *args, size_t nargs, vm_val *out
 {
     ARITY(name, 2, 2);
     ENGINE(name);
-    uint32_t bits;
+    uint32_t bits = 0;
     int rc = want_bits(vm, name, args, 1, &bits);
     if (rc)
         return rc;
@@ -491,7 +491,7 @@ static int b_random_int(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {
     ARITY("Share.random_int", 1, 1);
     ENGINE("Share.random_int");
-    uint32_t bits;
+    uint32_t bits = 0;
     int rc = want_bits(vm, "Share.random_int", args, 0, &bits);
     return rc ? rc : random_share(vm, "Share.random_int", STOFFEL_MPC_OP_RANDOM_INT, bits, out);
 }
@@ -500,7 +500,7 @@ static int b_retag(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {
     ARITY("Share.retag", 2, 2);
     vm_share *s = want_share(vm, "Share.retag", args, 0);
-    uint32_t bits;
+    uint32_t bits = 0;
     if (!s)
         return STOFFEL_VM_ERR_TYPE;
     int rc = want_bits(vm, "Share.retag", args, 1, &bits);

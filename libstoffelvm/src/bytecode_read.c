@@ -427,7 +427,8 @@ static void read_function(reader *r, vm_function *f)
             fail(r, STOFFEL_ERR_MALFORMED, "function '%s': label '%s' targets instruction %u, past the end (%zu instructions)", f->name, f->labels[i].name, f->labels[i].target, f->instr_count);
             return;
         }
-    vm_function_normalise(f);
+    if (vm_function_normalise(f))
+        fail(r, STOFFEL_ERR_NOMEM, "out of memory");
 }
 
 static void read_share_type(reader *r, stoffel_vm_share_type *t)

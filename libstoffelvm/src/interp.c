@@ -374,7 +374,12 @@ static int do_mov(vm_state *vm, vm_frame *f, uint32_t dst, uint32_t src)
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-int interp_run(vm_state *vm)
+/* Threaded dispatch only pays off when every handler ends in its own indirect jump: stop GCC
+ * from merging them into one shared jump (cross-jumping, GCSE). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-gcse", "no-crossjumping")))
+#endif
+static int interp_loop(vm_state *vm)
 {
     /* Every byte defaults to op_bad, then the opcode table overrides its entries. */
 #pragma GCC diagnostic push
@@ -384,6 +389,11 @@ int interp_run(vm_state *vm)
 #define DISPATCH_ENTRY_(name, byte, shape) [byte] = &&op_##name,
         STOFFEL_VM_OPCODES(DISPATCH_ENTRY_)
 #undef DISPATCH_ENTRY_
+        [VM_OP_END] = &&implicit_return,
+        [VM_XOP_CMP_JMPEQ] = &&xop_CMP_JMPEQ,
+        [VM_XOP_CMP_JMPNEQ] = &&xop_CMP_JMPNEQ,
+        [VM_XOP_CMP_JMPLT] = &&xop_CMP_JMPLT,
+        [VM_XOP_CMP_JMPGT] = &&xop_CMP_JMPGT,
     };
 #pragma GCC diagnostic pop
     static const void *const hooked[256] = {[0 ... 255] = &&op_hook};
@@ -393,8 +403,8 @@ int interp_run(vm_state *vm)
 
     vm_frame *F;
     const vm_function *fn;
-    const vm_instr *code, *I;
-    size_t ip, ncode;
+    const vm_instr *code, *pc;
+    int flag;
     vm_val *R;
     uint64_t budget = vm->budget_left;
     int rc;
@@ -404,19 +414,16 @@ int interp_run(vm_state *vm)
         F = &vm->frames[vm->depth - 1];            \
         fn = &vm->prog->fns[F->fn];                \
         code = fn->code;                           \
-        ncode = fn->instr_count;                   \
-        ip = F->ip;                                \
+        pc = code + F->ip;                         \
+        flag = F->flag;                            \
         R = vm->regs + F->reg_base;                \
     } while (0)
-#define SAVE() (F->ip = ip)
+#define SAVE() (F->ip = (size_t)(pc - code), F->flag = (int8_t)flag)
 #define NEXT()                                     \
     do {                                           \
-        if (UNLIKELY(ip >= ncode))                 \
-            goto implicit_return;                  \
         if (UNLIKELY(--budget == 0))               \
             goto out_of_budget;                    \
-        I = &code[ip];                             \
-        goto *dispatch[I->op];                     \
+        goto *dispatch[pc->xop];                    \
     } while (0)
     /* After a slow path: handle flush requests, errors and unbatched secret ops. */
 #define AFTER_SLOW(rc_)                            \
@@ -426,7 +433,7 @@ int interp_run(vm_state *vm)
                 goto need_flush;                   \
             goto fail;                             \
         }                                          \
-        ip++;                                      \
+        pc++;                                      \
         if (UNLIKELY(secret_pending(vm)) && (!batching || vm->q.count >= 1024)) { \
             SAVE();                                \
             goto flush_now;                        \
@@ -439,77 +446,77 @@ int interp_run(vm_state *vm)
 
 op_hook: {
     SAVE();
-    char text[256];
-    stoffel_vm_program_format_instruction(vm->prog, F->fn, ip, text, sizeof text);
-    stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_INSTRUCTION, .function = fn->name, .ip = ip,
-                           .opcode = I->op, .text = text, .depth = vm->depth};
+    char text[256] = "RET(0) (end of code)";
+    stoffel_vm_program_format_instruction(vm->prog, F->fn, (size_t)(pc - code), text, sizeof text);
+    stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_INSTRUCTION, .function = fn->name, .ip = (size_t)(pc - code),
+                           .opcode = pc->op, .text = text, .depth = vm->depth};
     if ((rc = emit_event(vm, &ev)))
         goto fail;
     if (vm->cancel)
         goto cancelled;
-    goto *ops[I->op];
+    goto *ops[pc->op];
 }
 
 op_bad:
     SAVE();
-    rc = vm_fail(vm, STOFFEL_ERR_INTERNAL, "invalid opcode 0x%02x", I->op);
+    rc = vm_fail(vm, STOFFEL_ERR_INTERNAL, "invalid opcode 0x%02x", pc->op);
     goto fail;
 
 op_NOP:
-    ip++;
+    pc++;
     NEXT();
 
 op_LD: {
     SAVE();
-    int32_t off = (int32_t)I->b;
+    int32_t off = (int32_t)pc->b;
     size_t have = vm->nargs - F->arg_base;
     if (off > 0 || (size_t)(-(int64_t)off) >= have) {
         rc = vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "LD offset %d is out of bounds of the argument stack (%zu values)", off, have);
         goto fail;
     }
     vm_val v = vm->args[vm->nargs - 1 - (size_t)(-(int64_t)off)];
-    rc = vm_write_reg(vm, F, I->a, v);
+    rc = vm_write_reg(vm, F, pc->a, v);
     AFTER_SLOW(rc);
 }
 
 op_LDI: {
-    vm_val k = vm->consts[I->b];
-    vm_val *d = &R[I->a];
-    if (LIKELY(I->a < ss && !IS_HEAP(k.kind) && !IS_DIRTY(d->kind))) {
+    vm_val k = vm->consts[pc->b];
+    vm_val *d = &R[pc->a];
+    if (LIKELY(pc->a < ss && !IS_HEAP(k.kind) && !IS_DIRTY(d->kind))) {
         *d = k;
-        ip++;
+        pc++;
         NEXT();
     }
     SAVE();
-    rc = vm_write_reg(vm, F, I->a, k);
+    rc = vm_write_reg(vm, F, pc->a, k);
     AFTER_SLOW(rc);
 }
 
 op_MOV: {
-    vm_val *s = &R[I->b], *d = &R[I->a];
-    if (LIKELY(I->a < ss && I->b < ss && !IS_DIRTY(s->kind) && !IS_DIRTY(d->kind))) {
+    vm_val *s = &R[pc->b], *d = &R[pc->a];
+    if (LIKELY(pc->a < ss && pc->b < ss && !IS_DIRTY(s->kind) && !IS_DIRTY(d->kind))) {
         *d = *s;
-        ip++;
+        pc++;
         NEXT();
     }
     SAVE();
-    rc = do_mov(vm, F, I->a, I->b);
+    rc = do_mov(vm, F, pc->a, pc->b);
     AFTER_SLOW(rc);
 }
 
 #define ARITH_I64(NAME, OPC, BUILTIN)                                                           \
     op_##NAME: {                                                                                \
-        vm_val *a = &R[I->b], *b = &R[I->c], *d = &R[I->a];                                     \
+        vm_val *a = &R[pc->b], *b = &R[pc->c], *d = &R[pc->a];                                     \
         int64_t r;                                                                              \
-        if (LIKELY(a->kind == STOFFEL_VM_I64 && b->kind == STOFFEL_VM_I64 && I->a < ss &&       \
+        if (LIKELY(a->kind == STOFFEL_VM_I64 && b->kind == STOFFEL_VM_I64 && pc->a < ss &&       \
                    !IS_DIRTY(d->kind) && !BUILTIN(a->as.i, b->as.i, &r))) {                     \
             d->kind = STOFFEL_VM_I64;                                                           \
             d->as.i = r;                                                                        \
-            ip++;                                                                               \
+            pc++;                                                                               \
             NEXT();                                                                             \
         }                                                                                       \
         SAVE();                                                                                 \
-        rc = arith_binop(vm, F, OPC, I->a, *a, *b);                                             \
+        rc = arith_binop(vm, F, OPC, pc->a, *a, *b);                                             \
         R = vm->regs + F->reg_base;                                                             \
         AFTER_SLOW(rc);                                                                         \
     }
@@ -519,16 +526,16 @@ op_MOV: {
 #undef ARITH_I64
 
 op_MOD: {
-    vm_val *a = &R[I->b], *b = &R[I->c], *d = &R[I->a];
-    if (LIKELY(a->kind == STOFFEL_VM_I64 && b->kind == STOFFEL_VM_I64 && I->a < ss && !IS_DIRTY(d->kind) &&
+    vm_val *a = &R[pc->b], *b = &R[pc->c], *d = &R[pc->a];
+    if (LIKELY(a->kind == STOFFEL_VM_I64 && b->kind == STOFFEL_VM_I64 && pc->a < ss && !IS_DIRTY(d->kind) &&
                b->as.i > 0)) {
         d->kind = STOFFEL_VM_I64;
         d->as.i = a->as.i % b->as.i;
-        ip++;
+        pc++;
         NEXT();
     }
     SAVE();
-    rc = arith_binop(vm, F, STOFFEL_VM_OP_MOD, I->a, *a, *b);
+    rc = arith_binop(vm, F, STOFFEL_VM_OP_MOD, pc->a, *a, *b);
     AFTER_SLOW(rc);
 }
 
@@ -539,19 +546,19 @@ op_XOR:
 op_SHL:
 op_SHR:
     SAVE();
-    rc = arith_binop(vm, F, I->op, I->a, R[I->b], R[I->c]);
+    rc = arith_binop(vm, F, pc->op, pc->a, R[pc->b], R[pc->c]);
     AFTER_SLOW(rc);
 
 op_NOT:
     SAVE();
-    rc = arith_not(vm, F, I->a, R[I->b]);
+    rc = arith_not(vm, F, pc->a, R[pc->b]);
     AFTER_SLOW(rc);
 
 op_CMP: {
-    vm_val *a = &R[I->a], *b = &R[I->b];
+    vm_val *a = &R[pc->a], *b = &R[pc->b];
     if (LIKELY(a->kind == STOFFEL_VM_I64 && b->kind == STOFFEL_VM_I64)) {
-        F->flag = (int8_t)((a->as.i > b->as.i) - (a->as.i < b->as.i));
-        ip++;
+        flag = (a->as.i > b->as.i) - (a->as.i < b->as.i);
+        pc++;
         NEXT();
     }
     SAVE();
@@ -560,30 +567,55 @@ op_CMP: {
     int ord;
     if ((rc = vm_compare(vm, *a, *b, &ord)))
         goto fail;
-    F->flag = (int8_t)ord;
-    ip++;
+    flag = ord;
+    pc++;
     NEXT();
 }
+
+    /* CMP + conditional jump in one dispatch; anything but two I64s takes the plain CMP path. */
+#define CMP_JUMP(NAME, COND)                                               \
+    xop_CMP_##NAME: {                                                      \
+        vm_val *a = &R[pc->a], *b = &R[pc->b];                             \
+        if (UNLIKELY(a->kind != STOFFEL_VM_I64 || b->kind != STOFFEL_VM_I64)) \
+            goto op_CMP;                                                   \
+        flag = (a->as.i > b->as.i) - (a->as.i < b->as.i);                  \
+        if (budget > 1)                                                    \
+            budget--; /* the jump counts as an instruction */              \
+        if (COND) {                                                        \
+            const vm_instr *t = code + pc[1].a;                            \
+            if (UNLIKELY(t <= pc && vm->cancel))                           \
+                goto cancelled;                                            \
+            pc = t;                                                        \
+        } else {                                                           \
+            pc += 2;                                                       \
+        }                                                                  \
+        NEXT();                                                            \
+    }
+    CMP_JUMP(JMPEQ, flag == 0)
+    CMP_JUMP(JMPNEQ, flag != 0)
+    CMP_JUMP(JMPLT, flag < 0)
+    CMP_JUMP(JMPGT, flag > 0)
+#undef CMP_JUMP
 
 #define JUMP_IF(NAME, COND)                        \
     op_##NAME:                                     \
     if (COND) {                                    \
-        if (UNLIKELY(I->a <= ip && vm->cancel))    \
+        if (UNLIKELY(code + pc->a <= pc && vm->cancel))    \
             goto cancelled;                        \
-        ip = I->a;                                 \
+        pc = code + pc->a;                                 \
     } else {                                       \
-        ip++;                                      \
+        pc++;                                      \
     }                                              \
     NEXT();
     JUMP_IF(JMP, 1)
-    JUMP_IF(JMPEQ, F->flag == 0)
-    JUMP_IF(JMPNEQ, F->flag != 0)
-    JUMP_IF(JMPLT, F->flag < 0)
-    JUMP_IF(JMPGT, F->flag > 0)
+    JUMP_IF(JMPEQ, flag == 0)
+    JUMP_IF(JMPNEQ, flag != 0)
+    JUMP_IF(JMPLT, flag < 0)
+    JUMP_IF(JMPGT, flag > 0)
 #undef JUMP_IF
 
 op_PUSHARG: {
-    vm_val v = R[I->a];
+    vm_val v = R[pc->a];
     SAVE();
     if (v.kind == VK_PENDING)
         goto need_flush;
@@ -599,7 +631,7 @@ op_PUSHARG: {
     }
     val_retain(v);
     vm->args[vm->nargs++] = v;
-    ip++;
+    pc++;
     NEXT();
 }
 
@@ -607,10 +639,10 @@ op_CALL:
     SAVE();
     if (vm->cancel)
         goto cancelled;
-    rc = do_call(vm, F, I->a);
+    rc = do_call(vm, F, pc->a);
     if (rc == VM_FRAME_PUSHED) {
         /* The caller resumes after the CALL when the callee returns. */
-        vm->frames[vm->depth - 2].ip = ip + 1;
+        vm->frames[vm->depth - 2].ip = (size_t)(pc - code) + 1;
         LOAD_FRAME();
         NEXT();
     }
@@ -620,28 +652,28 @@ op_CALL:
 
 op_LDS: {
     SAVE();
-    vm_val v = I->b < F->nspill ? F->spill[I->b] : val_unit();
+    vm_val v = pc->b < F->nspill ? F->spill[pc->b] : val_unit();
     /* Raw: no bank conversion. */
     vm_val copy = v;
     val_retain(copy);
-    val_assign(vm, &R[I->a], copy);
+    val_assign(vm, &R[pc->a], copy);
     val_release(vm, &copy);
-    ip++;
+    pc++;
     NEXT();
 }
 
 op_STS: {
     SAVE();
-    vm_val v = R[I->b];
+    vm_val v = R[pc->b];
     if (v.kind == VK_PENDING)
         goto need_flush;
-    rc = spill_store(vm, F, I->a, v);
+    rc = spill_store(vm, F, pc->a, v);
     AFTER_SLOW(rc);
 }
 
 op_RET: {
     SAVE();
-    vm_val v = R[I->a];
+    vm_val v = R[pc->a];
     if (v.kind == VK_PENDING)
         goto need_flush;
     goto do_return;
@@ -652,14 +684,13 @@ implicit_return:
     SAVE();
     if (R[0].kind == VK_PENDING)
         goto need_flush;
-    I = NULL;
     goto do_return;
 
 do_return: {
-    vm_val v = I ? R[I->a] : R[0];
+    vm_val v = pc->op == STOFFEL_VM_OP_RET ? R[pc->a] : R[0];
     val_retain(v);
     if (vm->hook) {
-        stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_RETURN, .function = fn->name, .ip = ip, .opcode = STOFFEL_VM_OP_RET, .depth = vm->depth};
+        stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_RETURN, .function = fn->name, .ip = (size_t)(pc - code), .opcode = STOFFEL_VM_OP_RET, .depth = vm->depth};
         if ((rc = emit_event(vm, &ev))) {
             val_release(vm, &v);
             goto fail;
@@ -702,9 +733,20 @@ out_of_budget:
 
 cancelled:
     SAVE();
+    vm->budget_left = budget;
     return vm_fail(vm, STOFFEL_ERR_CANCELLED, "the run was cancelled");
 
 fail:
     vm->budget_left = budget;
     return rc < 0 ? rc : STOFFEL_ERR_INTERNAL;
+}
+
+int interp_run(vm_state *vm)
+{
+    uint64_t before = vm->budget_left;
+    int rc = interp_loop(vm);
+    /* need_flush re-executes its instruction: budget_left was credited back for it. */
+    if (before >= vm->budget_left)
+        vm->stats.instructions += before - vm->budget_left;
+    return rc;
 }

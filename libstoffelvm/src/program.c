@@ -273,8 +273,35 @@ static void instr_registers(const vm_instr *in, void (*note)(uint32_t, uint64_t 
     }
 }
 
-void vm_function_normalise(vm_function *fn)
+int vm_function_normalise(vm_function *fn)
 {
+    vm_instr *code = realloc(fn->code, (fn->instr_count + 1) * sizeof *code);
+    if (!code)
+        return STOFFEL_ERR_NOMEM;
+    fn->code = code;
+    fn->instr_cap = fn->instr_count + 1;
+    code[fn->instr_count] = (vm_instr){.op = VM_OP_END, .xop = VM_OP_END};
+    for (size_t i = 0; i < fn->instr_count; i++)
+        code[i].xop = code[i].op;
+    /* Fuse CMP + conditional jump unless the jump is itself a jump target. */
+    uint8_t *target = calloc(fn->instr_count + 1, 1);
+    if (!target)
+        return STOFFEL_ERR_NOMEM;
+    for (size_t i = 0; i < fn->instr_count; i++)
+        if (opcode_shape(code[i].op) == SHAPE_LABEL && code[i].a <= fn->instr_count)
+            target[code[i].a] = 1;
+    for (size_t i = 0; i + 1 < fn->instr_count; i++) {
+        if (code[i].op != STOFFEL_VM_OP_CMP || target[i + 1])
+            continue;
+        switch (code[i + 1].op) {
+        case STOFFEL_VM_OP_JMPEQ: code[i].xop = VM_XOP_CMP_JMPEQ; break;
+        case STOFFEL_VM_OP_JMPNEQ: code[i].xop = VM_XOP_CMP_JMPNEQ; break;
+        case STOFFEL_VM_OP_JMPLT: code[i].xop = VM_XOP_CMP_JMPLT; break;
+        case STOFFEL_VM_OP_JMPGT: code[i].xop = VM_XOP_CMP_JMPGT; break;
+        default: break;
+        }
+    }
+    free(target);
     uint64_t m = fn->stored_registers;
     if (m < 1)
         m = 1;
@@ -283,6 +310,7 @@ void vm_function_normalise(vm_function *fn)
     for (size_t i = 0; i < fn->instr_count; i++)
         instr_registers(&fn->code[i], note_reg, &m);
     fn->frame_size = m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+    return 0;
 }
 
 static void note_bank(uint32_t r, uint64_t *acc)

@@ -18,6 +18,9 @@
 #define VM_MAX_STRING (16u * 1024u * 1024u)
 #define VM_FORMAT_VERSION 9u
 #define VM_NO_TARGET UINT32_MAX
+/* Internal opcode placed after the last instruction of every function: the implicit RET r0.
+ * Never read from or written to files (0x1F is no opcode there). */
+#define VM_OP_END 0x1F
 
 /* Operand shapes of the opcode table. */
 enum { SHAPE_NONE, SHAPE_R, SHAPE_RI, SHAPE_RK, SHAPE_RR, SHAPE_RRR, SHAPE_LABEL, SHAPE_NAME };
@@ -32,9 +35,17 @@ int opcode_shape(int op);
  *   function's labels; NAME: a = index in the function's names (CALL targets).
  */
 typedef struct {
-    uint8_t op;
+    uint8_t op;  /* the opcode as in the file */
+    uint8_t xop; /* what the interpreter dispatches on: op, or a fused form (VM_XOP_*) */
     uint32_t a, b, c;
 } vm_instr;
+
+/* Fused forms chosen by vm_function_normalise: a CMP directly followed by a conditional jump
+ * that no label targets runs as one dispatch (the flag is still set). */
+#define VM_XOP_CMP_JMPEQ 0x20
+#define VM_XOP_CMP_JMPNEQ 0x21
+#define VM_XOP_CMP_JMPLT 0x22
+#define VM_XOP_CMP_JMPGT 0x23
 
 typedef struct {
     char *name;
@@ -85,8 +96,9 @@ struct stoffel_vm_program {
 void vm_function_clear(vm_function *fn);
 /* Deep copy; 0 or STOFFEL_ERR_NOMEM (dst is left cleared). */
 int vm_function_copy(vm_function *dst, const vm_function *src);
-/* Recomputes frame_size = max(stored, 1, #params, 1 + highest register operand). */
-void vm_function_normalise(vm_function *fn);
+/* Recomputes frame_size = max(stored, 1, #params, 1 + highest register operand) and appends the
+ * VM_OP_END sentinel after the code. 0 or STOFFEL_ERR_NOMEM. */
+int vm_function_normalise(vm_function *fn);
 /* Highest register operand + 1 split by bank (for the disassembler). */
 void vm_function_register_use(const vm_function *fn, uint32_t secret_start, uint32_t *clear,
                               uint32_t *secret);
