@@ -1,0 +1,184 @@
+/*
+ * ne_party.c - one MPC party process for the networked-engine tests: loads its identity and the
+ * network configuration from DIR, connects over QUIC, creates the networked engine and runs a
+ * scenario, writing what it opened to DIR/out<ID>.bin for the test to compare with the simulator.
+ *
+ * Usage: ne_party DIR ID N T FIELD SECURITY MODE [COUNT]
+ *   FIELD     a field name (p128, bls12-381, ...)      SECURITY  semi-honest | robust
+ *   MODE mul      preprocessing, COUNT masked multiplications in one batch plus openings, and a
+ *                 chain of CHAIN dependent multiplications; writes r, s, z = (x+r)(y+s), w
+ *   MODE clients  accepts input from 2 clients (3 values each), computes c0[0]*c1[0],
+ *                 c0[1]+c1[1] (to client 0) and c0[2]*c1[2] (to client 1), serves the outputs
+ * Exit status 0 on success; messages on stderr.
+ */
+#include "ne_test_util.h"
+
+#define CHAIN 20
+#define CHAIN_WIDTH 16
+
+static stoffel_mpc_engine *E;
+
+static int die(const char *what, int rc)
+{
+    fprintf(stderr, "ne_party %u: %s: %s (%s)\n", E ? stoffel_mpc_engine_party_id(E) : 0, what,
+            stoffel_mpc_strerror(rc), E ? stoffel_mpc_engine_last_error(E) : "");
+    return 1;
+}
+
+#define TRY(what, call)                                                                            \
+    do {                                                                                           \
+        int rc_ = (call);                                                                          \
+        if (rc_)                                                                                   \
+            return die(what, rc_);                                                                 \
+    } while (0)
+
+static int run_mul(const char *dir, size_t count)
+{
+    const stoffel_mpc_field *F = stoffel_mpc_engine_field(E);
+    size_t es = stoffel_mpc_field_elem_size(F), ss = stoffel_mpc_engine_share_size(E);
+    uint8_t *pub = malloc(2 * count * es), *rs = malloc(2 * count * ss), *X = malloc(count * ss),
+            *Y = malloc(count * ss), *Z = malloc(count * ss), *opened = malloc((3 * count + CHAIN_WIDTH) * es),
+            *W = malloc(CHAIN_WIDTH * ss);
+    if (!pub || !rs || !X || !Y || !Z || !opened || !W)
+        return die("malloc", STOFFEL_ERR_NOMEM);
+    TRY("preprocess", stoffel_mpc_engine_net_preprocess(E, count + CHAIN * CHAIN_WIDTH, 2 * count));
+    stoffel_mpc_request rnd = {.kind = STOFFEL_MPC_OP_RANDOM, .count = 2 * count, .out = rs};
+    TRY("random", stoffel_mpc_engine_execute(E, &rnd, 1));
+    for (size_t k = 0; k < count; k++) {
+        stoffel_mpc_field_from_i64(F, (int64_t)(7 * k + 1), pub + k * es);
+        stoffel_mpc_field_from_i64(F, (int64_t)(3 * k * k + 2), pub + (count + k) * es);
+    }
+    /* [X] = x + [r], [Y] = y + [s]: secret, and reproducible by the simulator once r, s are open */
+    TRY("add_public", stoffel_mpc_engine_add_public(E, rs, pub, X, count));
+    TRY("add_public", stoffel_mpc_engine_add_public(E, rs + count * ss, pub + count * es, Y, count));
+    stoffel_mpc_request batch[2] = {
+        {.kind = STOFFEL_MPC_OP_MUL, .count = count, .a = X, .b = Y, .out = Z},
+        {.kind = STOFFEL_MPC_OP_OPEN, .count = 2 * count, .a = rs, .out = opened},
+    };
+    TRY("mul batch", stoffel_mpc_engine_execute(E, batch, 2));
+    memcpy(W, Z, CHAIN_WIDTH * ss);
+    for (int round = 0; round < CHAIN; round++) {
+        stoffel_mpc_request m = {.kind = STOFFEL_MPC_OP_MUL, .count = CHAIN_WIDTH, .a = W, .b = Y, .out = W};
+        TRY("chain", stoffel_mpc_engine_execute(E, &m, 1));
+    }
+    stoffel_mpc_request op[2] = {
+        {.kind = STOFFEL_MPC_OP_OPEN, .count = count, .a = Z, .out = opened + 2 * count * es},
+        {.kind = STOFFEL_MPC_OP_OPEN, .count = CHAIN_WIDTH, .a = W, .out = opened + 3 * count * es},
+    };
+    TRY("open", stoffel_mpc_engine_execute(E, op, 2));
+    stoffel_mpc_stats st = {.struct_size = sizeof st};
+    stoffel_mpc_engine_get_stats(E, &st);
+    if (st.multiplications != count + CHAIN * CHAIN_WIDTH || st.rounds != CHAIN + 2) {
+        fprintf(stderr, "ne_party: stats say %llu multiplications in %llu rounds\n",
+                (unsigned long long)st.multiplications, (unsigned long long)st.rounds);
+        return 1;
+    }
+    char path[128];
+    snprintf(path, sizeof path, "%s/out%u.bin", dir, stoffel_mpc_engine_party_id(E));
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(opened, es, 3 * count + CHAIN_WIDTH, f) != 3 * count + CHAIN_WIDTH)
+        return die("writing the output file", STOFFEL_ERR_IO);
+    fclose(f);
+    free(pub);
+    free(rs);
+    free(X);
+    free(Y);
+    free(Z);
+    free(W);
+    free(opened);
+    return 0;
+}
+
+static int run_clients(void)
+{
+    size_t ss = stoffel_mpc_engine_share_size(E);
+    TRY("accept_inputs", stoffel_mpc_engine_net_accept_inputs(E, 2, 60000));
+    if (stoffel_mpc_engine_client_count(E) != 2) {
+        fprintf(stderr, "ne_party: %zu clients in the store\n", stoffel_mpc_engine_client_count(E));
+        return 1;
+    }
+    uint64_t id[2];
+    uint8_t in[2][3][64];
+    for (size_t c = 0; c < 2; c++) {
+        size_t cnt = 0;
+        TRY("client_id", stoffel_mpc_engine_client_id(E, c, &id[c]));
+        TRY("input_count", stoffel_mpc_engine_client_input_count(E, c, &cnt));
+        if (cnt != 3) {
+            fprintf(stderr, "ne_party: client %zu has %zu inputs\n", c, cnt);
+            return 1;
+        }
+        for (size_t k = 0; k < 3; k++)
+            TRY("input_get", stoffel_mpc_engine_client_input_get(E, c, k, in[c][k]));
+    }
+    if (id[0] >= id[1]) {
+        fprintf(stderr, "ne_party: ClientStore not in ascending id order\n");
+        return 1;
+    }
+    uint8_t out0[2 * 64], out1[64];
+    stoffel_mpc_request mul[2] = {
+        {.kind = STOFFEL_MPC_OP_MUL, .count = 1, .a = in[0][0], .b = in[1][0], .out = out0},
+        {.kind = STOFFEL_MPC_OP_MUL, .count = 1, .a = in[0][2], .b = in[1][2], .out = out1},
+    };
+    TRY("mul", stoffel_mpc_engine_execute(E, mul, 2));
+    TRY("add", stoffel_mpc_engine_add(E, in[0][1], in[1][1], out0 + ss, 1));
+    stoffel_mpc_request outs[2] = {
+        {.kind = STOFFEL_MPC_OP_OUTPUT, .count = 2, .a = out0, .client_id = id[0]},
+        {.kind = STOFFEL_MPC_OP_OUTPUT, .count = 1, .a = out1, .client_id = id[1]},
+    };
+    TRY("output", stoffel_mpc_engine_execute(E, outs, 2));
+    TRY("serve_outputs", stoffel_mpc_engine_net_serve_outputs(E, 60000));
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 8) {
+        fprintf(stderr, "usage: ne_party DIR ID N T FIELD SECURITY MODE [COUNT]\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    uint32_t me = (uint32_t)atoi(argv[2]);
+    stoffel_mpc_net_config cfg;
+    stoffel_mpc_net_config_defaults(&cfg);
+    cfg.n = (uint32_t)atoi(argv[3]);
+    cfg.t = (uint32_t)atoi(argv[4]);
+    if (stoffel_mpc_field_id_from_name(argv[5], &cfg.field)) {
+        fprintf(stderr, "unknown field %s\n", argv[5]);
+        return 2;
+    }
+    cfg.security = strcmp(argv[6], "robust") == 0 ? STOFFEL_MPC_ROBUST : STOFFEL_MPC_SEMI_HONEST;
+    cfg.session_id = NE_SESSION;
+    cfg.timeout_ms = 60000;
+    size_t count = argc > 8 ? (size_t)atol(argv[8]) : 10000;
+
+    stoffel_net_config *ncfg = NULL;
+    stoffel_net_identity *ident = NULL;
+    if (ne_load(dir, "p", me, &ncfg, &ident))
+        return 1;
+    struct event_base *base = event_base_new();
+    stoffel_net *net = NULL;
+    char err[256];
+    int rc = stoffel_net_quic_party_new(base, ncfg, me, ident, NULL, &net, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "ne_party %u: endpoint: %s\n", me, err);
+        return 1;
+    }
+    rc = stoffel_mpc_engine_new_networked(&cfg, base, net, &E, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "ne_party %u: engine: %s\n", me, err);
+        return 1;
+    }
+    if (stoffel_net_start(net) || stoffel_net_wait_connected(net, 30000)) {
+        fprintf(stderr, "ne_party %u: connecting: %s\n", me, stoffel_net_last_error(net));
+        return 1;
+    }
+    int bad = strcmp(argv[7], "mul") == 0 ? run_mul(dir, count) : run_clients();
+    /* our last shares must reach the others before the connections close */
+    stoffel_net_flush(net, 10000);
+    stoffel_mpc_engine_free(E);
+    stoffel_net_free(net);
+    stoffel_net_identity_free(ident);
+    stoffel_net_config_free(ncfg);
+    event_base_free(base);
+    return bad;
+}
