@@ -288,6 +288,14 @@ int quic_conn_accept(quic_endpoint *ep, const uint8_t *pkt, size_t len,
     fill_callbacks(&cb, false);
     fill_settings(ep, &s, &p, false);
     p.original_dcid = hd.dcid;
+    p.stateless_reset_token_present = 1;
+    if (ngtcp2_crypto_generate_stateless_reset_token(p.stateless_reset_token,
+                                                     ep->static_secret, sizeof ep->static_secret,
+                                                     &scid) != 0) {
+        c->dead = true;
+        quic_conn_free(c);
+        return STOFFEL_NET_ERR_CRYPTO;
+    }
     int rc = STOFFEL_ERR_NOMEM;
     if (ngtcp2_conn_server_new(&c->conn, &hd.scid, &scid, &path, hd.version, &cb, &s, &p, NULL,
                                c) != 0)
@@ -316,7 +324,8 @@ static void conn_fatal(quic_conn *c, int rv)
     if (c->dead)
         return;
     if (rv == NGTCP2_ERR_DRAINING || rv == NGTCP2_ERR_IDLE_CLOSE ||
-        rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT || rv == NGTCP2_ERR_CLOSING) {
+        rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT || rv == NGTCP2_ERR_CLOSING ||
+        rv == NGTCP2_ERR_DROP_CONN) {
         /* Peer closed, or silence: nothing to send. */
         if (!c->fail_status) {
             if (rv == NGTCP2_ERR_DRAINING) {

@@ -9,6 +9,8 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <gnutls/crypto.h>
+#include <ngtcp2/ngtcp2_crypto.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 
 #define QUIC_RECV_BATCH 128
 #define QUIC_MAX_HANDSHAKING 64
+#define QUIC_MAX_RESETS_PER_SECOND 100
 #define QUIC_SOCKET_BUFFER_BYTES (8 * 1024 * 1024)
 
 static quic_endpoint *ep_of(const stoffel_net *net)
@@ -281,6 +284,37 @@ void quic_ep_deliver(quic_endpoint *ep, quic_conn *c, uint8_t *msg, size_t len)
 
 /* --- socket --------------------------------------------------------------------------------- */
 
+/* A short packet for a connection we do not know: most likely our previous process's, after a
+ * restart. A stateless reset (RFC 9000 10.3) tells the peer at once instead of after its idle
+ * timeout; the token is valid because the secret is derived from our private key, which the
+ * previous process shared. Rate-limited, and always smaller than the packet that caused it. */
+static void send_stateless_reset(quic_endpoint *ep, const ngtcp2_version_cid *vc, size_t len,
+                                 const struct sockaddr *from, socklen_t fromlen)
+{
+    if (vc->dcidlen != QUIC_CID_LEN || len < 1 + 16 + NGTCP2_MIN_STATELESS_RESET_RANDLEN + 2)
+        return;
+    uint64_t now = net_now_ns();
+    if (now - ep->reset_window_start > 1000000000u) {
+        ep->reset_window_start = now;
+        ep->resets_in_window = 0;
+    }
+    if (++ep->resets_in_window > QUIC_MAX_RESETS_PER_SECOND)
+        return;
+    ngtcp2_cid cid;
+    ngtcp2_cid_init(&cid, vc->dcid, vc->dcidlen);
+    uint8_t token[NGTCP2_STATELESS_RESET_TOKENLEN], rand[40], pkt[64];
+    if (ngtcp2_crypto_generate_stateless_reset_token(token, ep->static_secret,
+                                                     sizeof ep->static_secret, &cid) != 0)
+        return;
+    size_t randlen = len - 1 - 1 - NGTCP2_STATELESS_RESET_TOKENLEN;
+    if (randlen > sizeof rand)
+        randlen = sizeof rand;
+    randombytes_buf(rand, randlen);
+    ngtcp2_ssize n = ngtcp2_pkt_write_stateless_reset(pkt, sizeof pkt, token, rand, randlen);
+    if (n > 0)
+        quic_ep_send_packet(ep, from, fromlen, pkt, (size_t)n);
+}
+
 static void dispatch(quic_endpoint *ep, const uint8_t *pkt, size_t len, const struct sockaddr *from,
                      socklen_t fromlen)
 {
@@ -302,9 +336,24 @@ static void dispatch(quic_endpoint *ep, const uint8_t *pkt, size_t len, const st
             break;
         }
     }
+    if (!c && !(pkt[0] & 0x80)) {
+        /* A stateless reset carries a random connection ID: offer it to the connections with
+         * that peer (ngtcp2 recognises the token); otherwise it may be for our predecessor. */
+        for (quic_conn *it = ep->conns; it; it = it->next) {
+            if (it->dead || !same_addr(&it->remote, it->remote_len, from, fromlen))
+                continue;
+            quic_conn_read(it, pkt, len);
+            if (it->dead) {
+                quic_conn_free(it);
+                return;
+            }
+        }
+        send_stateless_reset(ep, &vc, len, from, fromlen);
+        return;
+    }
     if (!c) {
-        if (ep->net->my_id < 0 || !(pkt[0] & 0x80) || ep->net->closing)
-            return; /* clients accept nothing; short packets of unknown connections are dropped */
+        if (ep->net->my_id < 0 || ep->net->closing)
+            return; /* clients accept nothing */
         /* Bound the connections still handshaking, so a flood of Initials costs little memory;
          * legitimate peers retransmit their Initial. */
         size_t handshaking = 0;
@@ -481,6 +530,20 @@ static const net_ops quic_ops = {
     .destroy = quic_destroy,
 };
 
+/* The stateless-reset secret: HMAC-SHA-256 keyed with the private key (DER), so a restarted
+ * process with the same identity can reset its predecessor's connections. */
+static int derive_static_secret(const stoffel_net_identity *id, uint8_t out[32])
+{
+    gnutls_datum_t der = {0};
+    static const char label[] = "stoffel-net stateless reset v1";
+    if (gnutls_x509_privkey_export2(id->key, GNUTLS_X509_FMT_DER, &der) < 0)
+        return STOFFEL_NET_ERR_CRYPTO;
+    int r = gnutls_hmac_fast(GNUTLS_MAC_SHA256, der.data, der.size, label, sizeof label - 1, out);
+    sodium_memzero(der.data, der.size);
+    gnutls_free(der.data);
+    return r < 0 ? STOFFEL_NET_ERR_CRYPTO : STOFFEL_OK;
+}
+
 static int endpoint_new(struct event_base *base, const stoffel_net_config *cfg, int my_id,
                         const stoffel_net_identity *id, const stoffel_net_options *opts,
                         stoffel_net **out, char *errbuf, size_t errbuf_len)
@@ -515,7 +578,10 @@ static int endpoint_new(struct event_base *base, const stoffel_net_config *cfg, 
     }
     if ((rc = net_config_clone(cfg, &ep->cfg)))
         goto fail;
-    randombytes_buf(ep->static_secret, sizeof ep->static_secret);
+    if ((rc = derive_static_secret(id, ep->static_secret))) {
+        net_errbuf(errbuf, errbuf_len, "cannot read the identity's private key");
+        goto fail;
+    }
     ep->pkt_buf = malloc(net->opts.max_udp_payload_bytes + 65536);
     ep->parties = calloc(n, sizeof *ep->parties);
     if (!ep->pkt_buf || !ep->parties) {

@@ -98,7 +98,9 @@ struct quic_endpoint {
     quic_link **clients; /* party endpoints: client links */
     size_t client_count;
     quic_conn *conns;
-    uint8_t static_secret[32];
+    uint8_t static_secret[32]; /* stateless-reset key, derived from the private key */
+    uint64_t reset_window_start;
+    uint32_t resets_in_window;
     uint8_t *pkt_buf; /* send buffer, max_udp_payload_bytes */
     bool in_dispatch;
 };

@@ -154,7 +154,7 @@ int main(int argc, char **argv)
     stoffel_net_options o;
     stoffel_net_options_defaults(&o);
     o.max_udp_payload_bytes = 16384;
-    o.idle_timeout_ms = 1500;
+    o.idle_timeout_ms = 30000; /* dead peers are noticed by stateless resets, not silence */
     o.connect_timeout_ms = 1000;
     o.reconnect_backoff_ms = 50;
     o.reconnect_attempts = 10;

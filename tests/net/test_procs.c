@@ -157,14 +157,15 @@ static void test_mesh(uint32_t n, const char *count)
 typedef struct restart_state {
     uint32_t child;
     int connected_count;
+    double reconnected_at;
 } restart_state;
 
 static void on_state(void *user, const stoffel_net_peer *p, stoffel_net_state st, int status)
 {
     restart_state *r = user;
     if (p->kind == STOFFEL_NET_PEER_PARTY && p->party_id == r->child &&
-        st == STOFFEL_NET_STATE_CONNECTED)
-        r->connected_count++;
+        st == STOFFEL_NET_STATE_CONNECTED && ++r->connected_count == 2)
+        r->reconnected_at = now_s();
 }
 
 /* Reads what is available from fd into buf (NUL-terminated, appended). */
@@ -190,7 +191,9 @@ static void test_restart(uint32_t child)
     CHECK_EQ_INT(stoffel_net_identity_load(cert, key, &id, err, sizeof err), 0);
     struct event_base *base = event_base_new();
     stoffel_net_options o = test_options();
-    o.idle_timeout_ms = 1000; /* notice the dead peer quickly */
+    /* A long idle timeout: the dead peer must be noticed through the restarted process's
+     * stateless reset (or its new connection), not by waiting for silence. */
+    o.idle_timeout_ms = 30000;
     o.connect_timeout_ms = 1000;
     o.reconnect_attempts = 10;
     stoffel_net *net = NULL;
@@ -207,6 +210,7 @@ static void test_restart(uint32_t child)
     uint64_t sent = 0;
     char text[512] = "";
     bool killed = false;
+    double killed_at = 0;
     double deadline = now_s() + 60;
     uint8_t msg[64] = {0};
     while (now_s() < deadline) {
@@ -223,6 +227,7 @@ static void test_restart(uint32_t child)
             if (strstr(text, "got 1000")) {
                 kill(pid, SIGKILL);
                 waitpid(pid, NULL, 0);
+                killed_at = now_s();
                 close(out);
                 killed = true;
                 text[0] = 0;
@@ -234,6 +239,9 @@ static void test_restart(uint32_t child)
     }
     CHECK(killed);
     CHECK_MSG(rs.connected_count >= 2, "connected %d times", rs.connected_count);
+    /* Far below the 30 s idle timeout: recovery did not wait for silence. */
+    CHECK_MSG(rs.reconnected_at - killed_at < 10.0, "reconnected %.1f s after the kill",
+              rs.reconnected_at - killed_at);
     msg[0] = 4; /* end */
     put_u64(msg + 1, total);
     CHECK_EQ_INT(stoffel_net_send(net, child, msg, sizeof msg), 0);
