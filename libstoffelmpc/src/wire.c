@@ -93,6 +93,67 @@ static int get_uint(const msgpack_object *o, uint64_t max, uint64_t *v, const ch
     return 0;
 }
 
+static const char *const field_names[8] = {"version", "protocol", "session", "instance",
+                                            "round", "sender_role", "sender_id", "payload"};
+
+/* Walks the frame's structure before msgpack-c sees it: exactly a fixarray of 8 holding seven
+ * unsigned integers and one bin, all within the buffer. msgpack-c sizes its zone from container
+ * headers before checking the data exists, so an unchecked "array of 2^32 elements" header would
+ * make it allocate gigabytes; after this scan no container other than the envelope remains. */
+static int prescan(const uint8_t *buf, size_t len, char *err, size_t err_len)
+{
+    if (buf[0] != 0x98) {
+        snprintf(err, err_len, "message envelope: expected an array of 8 fields (first byte 0x%02x)", buf[0]);
+        return STOFFEL_ERR_MALFORMED;
+    }
+    size_t off = 1;
+    for (int f = 0; f < 8; f++) {
+        if (off >= len) {
+            snprintf(err, err_len, "message envelope: truncated before field '%s'", field_names[f]);
+            return STOFFEL_ERR_MALFORMED;
+        }
+        uint8_t b = buf[off];
+        size_t need;
+        if (f < 7) {
+            if (b <= 0x7f)
+                need = 1;
+            else if (b >= 0xcc && b <= 0xcf)
+                need = 1 + ((size_t)1 << (b - 0xcc));
+            else {
+                snprintf(err, err_len, "message envelope: field '%s' must be an unsigned integer", field_names[f]);
+                return STOFFEL_ERR_MALFORMED;
+            }
+        } else {
+            if (b < 0xc4 || b > 0xc6) {
+                snprintf(err, err_len, "message envelope: field 'payload' must be bin");
+                return STOFFEL_ERR_MALFORMED;
+            }
+            size_t lb = (size_t)1 << (b - 0xc4), blen = 0;
+            if (off + 1 + lb > len) {
+                snprintf(err, err_len, "message envelope: truncated payload length");
+                return STOFFEL_ERR_MALFORMED;
+            }
+            for (size_t i = 0; i < lb; i++)
+                blen = blen << 8 | buf[off + 1 + i];
+            if (blen > MPC_WIRE_MAX_PAYLOAD) {
+                snprintf(err, err_len, "message envelope: payload of %zu bytes exceeds the limit", blen);
+                return STOFFEL_ERR_LIMIT;
+            }
+            need = 1 + lb + blen;
+        }
+        if (need > len - off) {
+            snprintf(err, err_len, "message envelope: field '%s' is truncated", field_names[f]);
+            return STOFFEL_ERR_MALFORMED;
+        }
+        off += need;
+    }
+    if (off != len) {
+        snprintf(err, err_len, "message envelope: %zu trailing bytes after the envelope", len - off);
+        return STOFFEL_ERR_MALFORMED;
+    }
+    return 0;
+}
+
 int wire_decode(const uint8_t *buf, size_t len, mpc_envelope *env, char *err, size_t err_len)
 {
     if (!buf || len == 0) {
@@ -103,6 +164,9 @@ int wire_decode(const uint8_t *buf, size_t len, mpc_envelope *env, char *err, si
         snprintf(err, err_len, "message envelope: frame of %zu bytes exceeds the limit", len);
         return STOFFEL_ERR_LIMIT;
     }
+    int pre = prescan(buf, len, err, err_len);
+    if (pre)
+        return pre;
     /* The envelope holds only scalars and one bin, so the zone stays tiny; bin bodies reference
      * buf (msgpack_unpack_next does not copy raw data). */
     msgpack_unpacked res;
