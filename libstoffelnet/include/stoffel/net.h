@@ -22,7 +22,17 @@
  * must be within their validity period and correctly self-signed.
  *
  * Delivery is at most once across a lost connection: messages not yet written to a connection are
- * kept and sent after reconnecting; bytes in flight on a connection that is lost are lost.
+ * kept and sent after reconnecting; bytes in flight on a connection that is lost are lost. A lost
+ * link is noticed by the QUIC idle timeout, by a new connection from the same pinned party (it
+ * restarted), or at once by a stateless reset from a restarted party (the reset key is derived
+ * from the party's private key, so its next process can end its predecessor's connections). The
+ * dialler redials with exponential backoff, at most reconnect_attempts times in a row, then the
+ * link is CLOSED for good.
+ *
+ * For a networked MPC driver: create one endpoint per party process on the driver's event base,
+ * set a message callback (sender id + bytes), stoffel_net_start, stoffel_net_wait_connected, then
+ * stoffel_net_send / stoffel_net_broadcast envelopes (stoffel_net_envelope_encode) and decode what
+ * arrives with stoffel_net_envelope_decode. Self-messages arrive through the loop like any other.
  */
 #ifndef STOFFEL_NET_H
 #define STOFFEL_NET_H
