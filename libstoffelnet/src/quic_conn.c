@@ -14,6 +14,9 @@
 
 #include "quic_internal.h"
 
+/* Stream data vectors handed to ngtcp2 per call. */
+#define QUIC_WRITE_VECS 64
+
 /* Application error codes in CONNECTION_CLOSE. */
 enum { APP_NO_ERROR = 0, APP_PROTOCOL_ERROR = 1, APP_FRAME_TOO_LARGE = 2 };
 
@@ -428,16 +431,25 @@ void quic_conn_read(quic_conn *c, const uint8_t *pkt, size_t len)
 }
 
 /* Marks n stream bytes as written: hello first, then the link's queue. */
+/* Marks n stream bytes as written: the hello (always written alone), or bytes of the link's queue,
+ * which may span several messages. A fully written message moves to the unacknowledged list. */
 static void consume(quic_conn *c, size_t n)
 {
-    c->tx_offset += n;
     if (c->hello_out < QUIC_HELLO_LEN) {
+        c->tx_offset += n;
         c->hello_out += n;
         return;
     }
     quic_link *l = c->link;
-    l->q_cursor += n;
-    if (l->q_cursor == l->q_head->len) {
+    while (n > 0) {
+        size_t take = l->q_head->len - l->q_cursor;
+        if (take > n)
+            take = n;
+        l->q_cursor += take;
+        c->tx_offset += take;
+        n -= take;
+        if (l->q_cursor < l->q_head->len)
+            break;
         out_msg *m = l->q_head;
         l->q_head = m->next;
         if (!l->q_head)
@@ -469,25 +481,31 @@ void quic_conn_write(quic_conn *c)
      * the packet's completion would leave ngtcp2 with a half-built packet. */
     int sent = 0;
     for (;;) {
-        ngtcp2_vec vec;
+        ngtcp2_vec vec[QUIC_WRITE_VECS];
         int64_t sid = -1;
         size_t nvec = 0;
         bool can_stream = c->stream_id >= 0 && c->attached && !blocked;
         if (can_stream && c->is_dialer && c->hello_out < QUIC_HELLO_LEN) {
-            vec.base = (uint8_t *)QUIC_HELLO + c->hello_out;
-            vec.len = QUIC_HELLO_LEN - c->hello_out;
+            vec[0].base = (uint8_t *)QUIC_HELLO + c->hello_out;
+            vec[0].len = QUIC_HELLO_LEN - c->hello_out;
             nvec = 1;
         } else if (can_stream && c->link && c->link->q_head) {
-            vec.base = c->link->q_head->buf + c->link->q_cursor;
-            vec.len = c->link->q_head->len - c->link->q_cursor;
-            nvec = 1;
+            /* Several small messages per call: one packet can carry many of them. */
+            size_t bytes = 0, skip = c->link->q_cursor;
+            for (out_msg *m = c->link->q_head; m && nvec < QUIC_WRITE_VECS && bytes < maxpkt;
+                 m = m->next) {
+                vec[nvec].base = m->buf + skip;
+                vec[nvec].len = m->len - skip;
+                bytes += vec[nvec++].len;
+                skip = 0;
+            }
         }
         if (nvec)
             sid = c->stream_id;
         ngtcp2_ssize ndatalen = -1;
         ngtcp2_ssize n = ngtcp2_conn_writev_stream(c->conn, &ps.path, &pi, ep->pkt_buf, maxpkt,
                                                    &ndatalen, NGTCP2_WRITE_STREAM_FLAG_MORE, sid,
-                                                   nvec ? &vec : NULL, nvec, ts);
+                                                   nvec ? vec : NULL, nvec, ts);
         if (n < 0) {
             if (n == NGTCP2_ERR_STREAM_DATA_BLOCKED || n == NGTCP2_ERR_STREAM_SHUT_WR) {
                 blocked = true;
