@@ -53,7 +53,10 @@ uint32_t stoffel_mpc_engine_n(const stoffel_mpc_engine *e) { return e->n; }
 uint32_t stoffel_mpc_engine_t(const stoffel_mpc_engine *e) { return e->t; }
 stoffel_mpc_security stoffel_mpc_engine_security(const stoffel_mpc_engine *e) { return e->security; }
 const stoffel_mpc_field *stoffel_mpc_engine_field(const stoffel_mpc_engine *e) { return e->field; }
-const char *stoffel_mpc_engine_protocol_name(const stoffel_mpc_engine *e) { return e->vt->protocol_name; }
+const char *stoffel_mpc_engine_protocol_name(const stoffel_mpc_engine *e)
+{
+    return e->protocol_name ? e->protocol_name : e->vt->protocol_name;
+}
 size_t stoffel_mpc_engine_share_size(const stoffel_mpc_engine *e) { return e->share_size; }
 
 int stoffel_mpc_engine_supports(const stoffel_mpc_engine *e, stoffel_mpc_op_kind kind)

@@ -38,6 +38,7 @@ struct stoffel_mpc_engine {
     const stoffel_mpc_field *field;
     stoffel_mpc_field *owned_field; /* freed with the engine when set */
     size_t share_size;
+    const char *protocol_name;      /* overrides vt->protocol_name when set (host engines) */
     uint64_t comparisons;           /* counted here: nonlinear kinds LT..NE */
     char last_error[512];
 };

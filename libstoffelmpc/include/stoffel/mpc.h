@@ -103,6 +103,27 @@ STOFFEL_API int stoffel_mpc_field_from_u64(const stoffel_mpc_field *field, uint6
 STOFFEL_API int stoffel_mpc_field_to_i64(const stoffel_mpc_field *field, const uint8_t *elem,
                                          int64_t *out, int *fits);
 
+/* Vector arithmetic on canonical encodings: `count` packed elements of elem_size bytes each.
+ * out may alias an input. Every input element is checked: STOFFEL_MPC_ERR_NOT_IN_FIELD names the
+ * first one >= p (nothing is written then). Internally the library works on Montgomery-form
+ * limb vectors; these functions convert at the boundary, so hosts should batch. */
+STOFFEL_API int stoffel_mpc_field_add_vec(const stoffel_mpc_field *field, const uint8_t *a,
+                                          const uint8_t *b, uint8_t *out, size_t count);
+STOFFEL_API int stoffel_mpc_field_sub_vec(const stoffel_mpc_field *field, const uint8_t *a,
+                                          const uint8_t *b, uint8_t *out, size_t count);
+STOFFEL_API int stoffel_mpc_field_mul_vec(const stoffel_mpc_field *field, const uint8_t *a,
+                                          const uint8_t *b, uint8_t *out, size_t count);
+/* out[k] = c * a[k] for one scalar c. */
+STOFFEL_API int stoffel_mpc_field_scale_vec(const stoffel_mpc_field *field, const uint8_t *a,
+                                            const uint8_t *c, uint8_t *out, size_t count);
+/* *out (one element) = sum_k a[k] * b[k]. */
+STOFFEL_API int stoffel_mpc_field_inner_product(const stoffel_mpc_field *field, const uint8_t *a,
+                                                const uint8_t *b, size_t count, uint8_t *out);
+/* out[k] = a[k]^-1 (Montgomery's trick: one inversion for the whole vector). A zero element gives
+ * STOFFEL_ERR_INVALID_ARG naming its index. Not constant time: public values only. */
+STOFFEL_API int stoffel_mpc_field_batch_inv(const stoffel_mpc_field *field, const uint8_t *a,
+                                            uint8_t *out, size_t count);
+
 /* ============================================================================================== */
 /* The MPC engine: what the VM (and any host) computes with.                                      */
 /* ============================================================================================== */
@@ -257,6 +278,58 @@ STOFFEL_API const char *stoffel_mpc_engine_last_error(const stoffel_mpc_engine *
 
 /* Frees an engine and zeroes every secret it holds; NULL is a no-op. */
 STOFFEL_API void stoffel_mpc_engine_free(stoffel_mpc_engine *engine);
+
+/* ---- A host engine from a table of callbacks. ----------------------------------------------- */
+/*
+ * A host that runs MPC its own way (another runtime, a hardware enclave, a test double) supplies
+ * the engine operations as callbacks; the VM and the nonlinear protocols (comparisons, division,
+ * truncation, random bits: built over MUL / OPEN / RANDOM) then run on it unchanged. Initialise
+ * the struct with stoffel_mpc_engine_ops_defaults() and set what you provide; struct_size lets the
+ * struct grow. Every callback gets user_data first and returns 0 or a negative status; the
+ * message of a failed callback is taken from last_error (if set).
+ */
+typedef struct {
+    size_t struct_size;              /* sizeof(stoffel_mpc_engine_ops) */
+    uint32_t party_id, n, t;
+    stoffel_mpc_security security;   /* bound checked like the simulated engine's */
+    stoffel_mpc_field_id field;
+    size_t share_size;               /* bytes of one share in the host's own layout (> 0) */
+    const char *protocol_name;       /* static string; default "host" */
+    void *user_data;
+    /* required */
+    int (*share_public)(void *user_data, const uint8_t *values, uint8_t *out, size_t count);
+    int (*add)(void *user_data, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count);
+    int (*sub)(void *user_data, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count);
+    int (*neg)(void *user_data, const uint8_t *a, uint8_t *out, size_t count);
+    int (*add_public)(void *user_data, const uint8_t *a, const uint8_t *c, uint8_t *out, size_t count);
+    int (*mul_public)(void *user_data, const uint8_t *a, const uint8_t *c, uint8_t *out, size_t count);
+    /* Runs a batch of core requests (kinds MUL, OPEN, RANDOM, OUTPUT only; the library serves
+     * the nonlinear kinds over these). */
+    int (*execute)(void *user_data, stoffel_mpc_request *requests, size_t count);
+    /* optional (NULL: MUL, OPEN and RANDOM supported, OUTPUT not) */
+    int (*supports)(void *user_data, stoffel_mpc_op_kind kind);
+    /* optional ClientStore (NULL: no clients) */
+    size_t (*client_count)(void *user_data);
+    int (*client_id)(void *user_data, size_t client_index, uint64_t *client_id);
+    int (*client_input_count)(void *user_data, size_t client_index, size_t *count);
+    int (*client_input_get)(void *user_data, size_t client_index, size_t input_index, uint8_t *share_out);
+    /* optional: fills counters the host keeps (struct_size is set) */
+    int (*get_stats)(void *user_data, stoffel_mpc_stats *stats);
+    /* optional: message of the last failed callback */
+    const char *(*last_error)(void *user_data);
+    /* optional: called by stoffel_mpc_engine_free */
+    void (*destroy)(void *user_data);
+} stoffel_mpc_engine_ops;
+
+/* Fills *ops with zeros, struct_size, n = 3, t = 1, BLS12-381, semi-honest. */
+STOFFEL_API void stoffel_mpc_engine_ops_defaults(stoffel_mpc_engine_ops *ops);
+
+/* Creates an engine that forwards to the callbacks (copied; user_data is borrowed until the
+ * engine is freed). Errors: STOFFEL_ERR_INVALID_ARG (missing required callback, bad struct_size,
+ * share_size 0, party_id >= n: the message names it), STOFFEL_MPC_ERR_BOUND, STOFFEL_ERR_NOMEM. */
+STOFFEL_API int stoffel_mpc_engine_new_from_ops(const stoffel_mpc_engine_ops *ops,
+                                                stoffel_mpc_engine **out, char *error_buf,
+                                                size_t error_len);
 
 /* ---- The simulated engine: all n parties in this process. ------------------------------------ */
 
