@@ -1,20 +1,261 @@
-/* dispatch.c - routes nonlinear requests to their protocols (see nonlinear.h). */
+/*
+ * dispatch.c - routes nonlinear requests to their protocols (see nonlinear.h): validates each
+ * request, then runs all comparisons of one width as one vector (so a batch of 10^4 comparisons
+ * takes the rounds of one), and the other kinds request by request, each vectorised over its
+ * elements.
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "nonlinear.h"
+#include "nl_internal.h"
+
+/* Widest integer operand: values cross the API as int64 (spec vm-bytecode.md section 4.3). */
+#define NL_MAX_INT_BITS 64
+
+static const char *kind_name(stoffel_mpc_op_kind kind)
+{
+    switch (kind) {
+    case STOFFEL_MPC_OP_RANDOM_BIT: return "RANDOM_BIT";
+    case STOFFEL_MPC_OP_RANDOM_INT: return "RANDOM_INT";
+    case STOFFEL_MPC_OP_LT: return "LT";
+    case STOFFEL_MPC_OP_LE: return "LE";
+    case STOFFEL_MPC_OP_GT: return "GT";
+    case STOFFEL_MPC_OP_GE: return "GE";
+    case STOFFEL_MPC_OP_EQ: return "EQ";
+    case STOFFEL_MPC_OP_NE: return "NE";
+    case STOFFEL_MPC_OP_DIV: return "DIV";
+    case STOFFEL_MPC_OP_REM: return "REM";
+    case STOFFEL_MPC_OP_DIV_PUBLIC: return "DIV_PUBLIC";
+    case STOFFEL_MPC_OP_REM_PUBLIC: return "REM_PUBLIC";
+    case STOFFEL_MPC_OP_TRUNC: return "TRUNC";
+    case STOFFEL_MPC_OP_TRUNC_PR: return "TRUNC_PR";
+    case STOFFEL_MPC_OP_FIXED_DIV: return "FIXED_DIV";
+    default: return "?";
+    }
+}
 
 int nonlinear_supports(stoffel_mpc_op_kind kind)
 {
-    (void)kind;
+    switch (kind) {
+    case STOFFEL_MPC_OP_RANDOM_BIT:
+    case STOFFEL_MPC_OP_RANDOM_INT:
+    case STOFFEL_MPC_OP_LT:
+    case STOFFEL_MPC_OP_LE:
+    case STOFFEL_MPC_OP_GT:
+    case STOFFEL_MPC_OP_GE:
+    case STOFFEL_MPC_OP_EQ:
+    case STOFFEL_MPC_OP_NE:
+    case STOFFEL_MPC_OP_DIV:
+    case STOFFEL_MPC_OP_REM:
+    case STOFFEL_MPC_OP_DIV_PUBLIC:
+    case STOFFEL_MPC_OP_REM_PUBLIC:
+    case STOFFEL_MPC_OP_TRUNC:
+    case STOFFEL_MPC_OP_TRUNC_PR:
+    case STOFFEL_MPC_OP_FIXED_DIV:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_ltz_family(stoffel_mpc_op_kind k)
+{
+    return k == STOFFEL_MPC_OP_LT || k == STOFFEL_MPC_OP_LE || k == STOFFEL_MPC_OP_GT ||
+           k == STOFFEL_MPC_OP_GE;
+}
+
+static int is_eqz_family(stoffel_mpc_op_kind k)
+{
+    return k == STOFFEL_MPC_OP_EQ || k == STOFFEL_MPC_OP_NE;
+}
+
+static int validate(nl_ctx *ctx, size_t idx, const stoffel_mpc_request *r)
+{
+    const char *name = kind_name(r->kind);
+    if (!nonlinear_supports(r->kind))
+        return nl_fail(ctx, STOFFEL_ERR_UNSUPPORTED,
+                       "request %zu: MPC operation %d is not a nonlinear protocol", idx,
+                       (int)r->kind);
+    if (r->count == 0)
+        return 0;
+    if (!r->out)
+        return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG, "request %zu (%s): out is NULL", idx, name);
+    int needs_a = r->kind != STOFFEL_MPC_OP_RANDOM_BIT && r->kind != STOFFEL_MPC_OP_RANDOM_INT;
+    int needs_b = needs_a && r->kind != STOFFEL_MPC_OP_TRUNC && r->kind != STOFFEL_MPC_OP_TRUNC_PR;
+    if ((needs_a && !r->a) || (needs_b && !r->b))
+        return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG, "request %zu (%s): operand %s is NULL", idx,
+                       name, !r->a ? "a" : "b");
+    if (r->kind == STOFFEL_MPC_OP_RANDOM_BIT)
+        return 0;
+    if (r->kind == STOFFEL_MPC_OP_RANDOM_INT) {
+        if (r->bits == 0 || r->bits + 1 >= ctx->pbits)
+            return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
+                           "request %zu (RANDOM_INT): bits = %u, must be in 1..%u for field %s",
+                           idx, r->bits, ctx->pbits - 2, stoffel_mpc_field_name(ctx->field));
+        return 0;
+    }
+    if (r->kind == STOFFEL_MPC_OP_TRUNC || r->kind == STOFFEL_MPC_OP_TRUNC_PR) {
+        if (r->bits < 2 || r->shift == 0 || r->shift >= r->bits)
+            return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
+                           "request %zu (%s): need 2 <= bits and 0 < shift < bits (bits = %u, "
+                           "shift = %u)",
+                           idx, name, r->bits, r->shift);
+        return nl_check_capacity(ctx, name, r->bits);
+    }
+    if (r->kind == STOFFEL_MPC_OP_FIXED_DIV) {
+        if (r->bits < 2 || r->bits > NL_MAX_INT_BITS || r->shift >= r->bits)
+            return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
+                           "request %zu (FIXED_DIV): need 2 <= k <= 64 and f < k (k = %u, f = %u)",
+                           idx, r->bits, r->shift);
+        return 0;
+    }
+    if (r->bits == 0 || r->bits > NL_MAX_INT_BITS)
+        return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
+                       "request %zu (%s): bits = %u, must be in 1..%d", idx, name, r->bits,
+                       NL_MAX_INT_BITS);
+    if (is_ltz_family(r->kind) || is_eqz_family(r->kind))
+        return nl_check_capacity(ctx, name, r->bits + 1);
     return 0;
+}
+
+/*
+ * All LT/LE/GT/GE (ltz = 1) or EQ/NE (ltz = 0) requests of width `bits`: one vector of
+ * differences, one LTZ or EQZ, then per request out = x or 1 - x.
+ */
+static int run_comparisons(nl_ctx *ctx, stoffel_mpc_request *reqs, size_t count, unsigned bits,
+                           int ltz, unsigned char *done)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++)
+        if (!done[i] && reqs[i].bits == bits &&
+            (ltz ? is_ltz_family(reqs[i].kind) : is_eqz_family(reqs[i].kind)))
+            total += reqs[i].count;
+    uint8_t *d = nl_sh_alloc(ctx, total), *res = nl_sh_alloc(ctx, total);
+    int rc = 0;
+    if (!d || !res) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for %zu comparisons", total);
+        goto done;
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        stoffel_mpc_request *r = &reqs[i];
+        if (done[i] || r->bits != bits || !(ltz ? is_ltz_family(r->kind) : is_eqz_family(r->kind)))
+            continue;
+        /* a < b = [a - b < 0], a > b = [b - a < 0], a <= b = 1 - [b - a < 0], a >= b = 1 - [a - b < 0] */
+        int swap = r->kind == STOFFEL_MPC_OP_GT || r->kind == STOFFEL_MPC_OP_LE;
+        rc = nl_sub(ctx, swap ? r->b : r->a, swap ? r->a : r->b, NL_SH(ctx, d, off), r->count);
+        off += r->count;
+    }
+    if (rc)
+        goto done;
+    /* Differences of two N-bit values (signed or unsigned) are signed (N + 1)-bit values. */
+    rc = ltz ? nl_ltz(ctx, d, bits + 1, total, res) : nl_eqz(ctx, d, bits + 1, total, res);
+    off = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        stoffel_mpc_request *r = &reqs[i];
+        if (done[i] || r->bits != bits || !(ltz ? is_ltz_family(r->kind) : is_eqz_family(r->kind)))
+            continue;
+        int negate = r->kind == STOFFEL_MPC_OP_LE || r->kind == STOFFEL_MPC_OP_GE ||
+                     r->kind == STOFFEL_MPC_OP_NE;
+        if (negate)
+            rc = nl_const_sub(ctx, ctx->one, NL_SH(ctx, res, off), r->out, r->count);
+        else
+            memcpy(r->out, NL_SH(ctx, res, off), r->count * ctx->ss);
+        off += r->count;
+        done[i] = 1;
+    }
+done:
+    nl_sh_free(ctx, d, total);
+    nl_sh_free(ctx, res, total);
+    return rc;
+}
+
+static int run_one(nl_ctx *ctx, stoffel_mpc_request *r)
+{
+    size_t n = r->count;
+    int rc = 0;
+    uint8_t *other = NULL;
+    switch (r->kind) {
+    case STOFFEL_MPC_OP_RANDOM_BIT:
+        return nl_random_bits(ctx, r->out, n);
+    case STOFFEL_MPC_OP_RANDOM_INT:
+        return nl_random_ints(ctx, r->bits, r->out, n);
+    case STOFFEL_MPC_OP_TRUNC:
+        return nl_trunc(ctx, r->a, r->bits, r->shift, n, r->out);
+    case STOFFEL_MPC_OP_TRUNC_PR:
+        return nl_trunc_pr(ctx, r->a, r->bits, r->shift, n, r->out);
+    case STOFFEL_MPC_OP_DIV:
+    case STOFFEL_MPC_OP_REM:
+    case STOFFEL_MPC_OP_DIV_PUBLIC:
+    case STOFFEL_MPC_OP_REM_PUBLIC: {
+        int is_div = r->kind == STOFFEL_MPC_OP_DIV || r->kind == STOFFEL_MPC_OP_DIV_PUBLIC;
+        int pub = r->kind == STOFFEL_MPC_OP_DIV_PUBLIC || r->kind == STOFFEL_MPC_OP_REM_PUBLIC;
+        other = nl_sh_alloc(ctx, n);
+        if (!other)
+            return nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
+        uint8_t *q = is_div ? r->out : other, *rem = is_div ? other : r->out;
+        rc = pub ? nl_div_public(ctx, r->a, r->b, r->bits, r->is_signed, n, q, rem)
+                 : nl_div_secret(ctx, r->a, r->b, r->bits, r->is_signed, n, q, rem);
+        nl_sh_free(ctx, other, n);
+        return rc;
+    }
+    case STOFFEL_MPC_OP_FIXED_DIV:
+        return nl_fixed_div(ctx, r->a, r->b, r->bits, r->shift, n, r->out);
+    default:
+        return nl_fail(ctx, STOFFEL_ERR_UNSUPPORTED, "MPC operation %d is not a nonlinear protocol",
+                       (int)r->kind);
+    }
+}
+
+int nonlinear_execute_counted(stoffel_mpc_engine *engine, stoffel_mpc_request *requests,
+                              size_t count, nonlinear_cost *cost, char *msg, size_t msg_len)
+{
+    if (msg && msg_len)
+        msg[0] = '\0';
+    if (!engine || (count && !requests)) {
+        if (msg && msg_len)
+            snprintf(msg, msg_len, "nonlinear_execute: engine or requests is NULL");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    nl_ctx ctx;
+    int rc = nl_ctx_init(&ctx, engine, cost, msg, msg_len);
+    if (rc) {
+        nl_ctx_clear(&ctx);
+        return nl_fail(&ctx, rc, "out of memory");
+    }
+    unsigned char *done = calloc(count ? count : 1, 1);
+    if (!done) {
+        rc = nl_fail(&ctx, STOFFEL_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        rc = validate(&ctx, i, &requests[i]);
+        if (requests[i].count == 0)
+            done[i] = 1;
+    }
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        if (done[i])
+            continue;
+        if (is_ltz_family(requests[i].kind))
+            rc = run_comparisons(&ctx, requests, count, requests[i].bits, 1, done);
+        else if (is_eqz_family(requests[i].kind))
+            rc = run_comparisons(&ctx, requests, count, requests[i].bits, 0, done);
+    }
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        if (done[i])
+            continue;
+        rc = run_one(&ctx, &requests[i]);
+        done[i] = 1;
+    }
+out:
+    free(done);
+    nl_ctx_clear(&ctx);
+    return rc;
 }
 
 int nonlinear_execute(stoffel_mpc_engine *engine, stoffel_mpc_request *requests, size_t count,
                       char *msg, size_t msg_len)
 {
-    (void)engine;
-    (void)count;
-    snprintf(msg, msg_len, "MPC operation %d is not supported by this engine yet",
-             count ? (int)requests[0].kind : -1);
-    return STOFFEL_ERR_UNSUPPORTED;
+    return nonlinear_execute_counted(engine, requests, count, NULL, msg, msg_len);
 }

@@ -13,6 +13,17 @@
 
 #include <stoffel/mpc.h>
 
+/* What a nonlinear batch consumed, for the engine's statistics. The rounds and multiplications
+ * the protocols issue also pass through stoffel_mpc_engine_execute (which counts them as online);
+ * preprocessing_rounds says how many of those rounds generated preprocessing material (random
+ * bits, PreMul masks), so an engine may move them from its online to its preprocessing count. */
+typedef struct {
+    uint64_t rounds;               /* execute calls issued (online + preprocessing) */
+    uint64_t preprocessing_rounds; /* of which generated preprocessing material */
+    uint64_t random_bits;          /* shared random bits produced and consumed */
+    uint64_t comparisons;          /* LT/LE/GT/GE/EQ/NE elements and those inside DIV etc. */
+} nonlinear_cost;
+
 /* 1 if kind is served by the nonlinear protocols (and is implemented), else 0. */
 int nonlinear_supports(stoffel_mpc_op_kind kind);
 
@@ -21,5 +32,10 @@ int nonlinear_supports(stoffel_mpc_op_kind kind);
  * most msg_len bytes (NUL-terminated) into msg. */
 int nonlinear_execute(stoffel_mpc_engine *engine, stoffel_mpc_request *requests, size_t count,
                       char *msg, size_t msg_len);
+
+/* As nonlinear_execute, and adds what the batch consumed to *cost (which the caller zeroes
+ * once; cost may be NULL). */
+int nonlinear_execute_counted(stoffel_mpc_engine *engine, stoffel_mpc_request *requests,
+                              size_t count, nonlinear_cost *cost, char *msg, size_t msg_len);
 
 #endif

@@ -1,0 +1,212 @@
+/*
+ * division.c - exact integer division and remainder, truncating toward zero, remainder with the
+ * dividend's sign (C semantics; spec mpc.md section 8).
+ *
+ * Secret / public d: with A = |a| < 2^W, D = |d| and m = ceil(2^W / D), floor(A m / 2^W) is
+ * floor(A / D) or one more (the error A m / 2^W - A / D lies in [0, A / 2^W) subset [0, 1)), and
+ * TruncPr may add one: q^ in {q, q+1, q+2}. With r^ = A - q^ D in [-2D, D), two comparisons done
+ * as one vector, q = q^ - [r^ < 0] - [r^ + D < 0]. Signs: q = sgn(d) (1 - 2[a < 0]) q_u.
+ * Rounds: LTZ, 1 multiplication, TruncPr, LTZ, 1 multiplication (unsigned: TruncPr and LTZ only).
+ *
+ * Secret / secret: |a|, |b| from LTZ, z = EQZ(b), B = |b| + z (so B >= 1); restoring long division
+ * over the quotient bits from the top: c_i = [R >= B 2^i], R -= c_i B 2^i, Q += c_i 2^i (one LTZ
+ * and one multiplication per bit); q = Q (1 - 2([a<0] xor [b<0])) (1 - z), r = a - q b. A zero
+ * divisor thus gives q = 0 and r = a and reveals nothing. The comparison at bit i is on W + i + 1
+ * bits, so the field must hold 2W + kappa + 1 bits.
+ * Note: min / -1 gives the exact quotient 2^(W-1) (outside W-bit two's complement) and remainder 0.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl_internal.h"
+
+/* out = v (1 - 2 s) = v - 2 s v, for secret bits s (one multiplication round). */
+static int apply_sign(nl_ctx *ctx, const uint8_t *s, const uint8_t *v, uint8_t *out, size_t n)
+{
+    uint8_t *sv = nl_sh_alloc(ctx, n), *m2 = nl_pub_alloc(ctx, 1);
+    int rc;
+    if (!sv || !m2) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    stoffel_mpc_field_from_i64(ctx->field, -2, m2);
+    if ((rc = nl_mul(ctx, s, v, sv, n)))
+        goto done;
+    rc = nl_add_scaled(ctx, v, sv, m2, out, n);
+done:
+    nl_sh_free(ctx, sv, n);
+    free(m2);
+    return rc;
+}
+
+int nl_div_public(nl_ctx *ctx, const uint8_t *a, const uint8_t *d, unsigned bits, int is_signed,
+                  size_t n, uint8_t *q, uint8_t *r)
+{
+    const unsigned W = bits;
+    int rc = nl_check_capacity(ctx, "division by a public divisor", 2 * W + 1);
+    if (rc)
+        return rc;
+    uint8_t *s = nl_sh_alloc(ctx, n), *A = nl_sh_alloc(ctx, n), *prod = nl_sh_alloc(ctx, n);
+    uint8_t *rr = nl_sh_alloc(ctx, 2 * n), *cc = nl_sh_alloc(ctx, 2 * n);
+    uint8_t *mult = nl_pub_alloc(ctx, n), *negD = nl_pub_alloc(ctx, n), *Dv = nl_pub_alloc(ctx, n);
+    uint8_t *sgn = nl_pub_alloc(ctx, n), *keep = nl_pub_alloc(ctx, n);
+    mpz_t z, two_w;
+    mpz_init(z);
+    mpz_init(two_w);
+    mpz_setbit(two_w, W);
+    if (!s || !A || !prod || !rr || !cc || !mult || !negD || !Dv || !sgn || !keep) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for %zu divisions", n);
+        goto done;
+    }
+    for (size_t e = 0; e < n; e++) {
+        int64_t dv;
+        int fits = 0;
+        if (stoffel_mpc_field_to_i64(ctx->field, NL_EL(ctx, d, e), &dv, &fits) != 0 || !fits) {
+            rc = nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
+                         "division by a public divisor: divisor %zu is not a 64-bit integer", e);
+            goto done;
+        }
+        if (dv == 0 || (!is_signed && dv < 0)) {
+            rc = nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
+                         "division by a public divisor: divisor %zu is %s", e,
+                         dv == 0 ? "zero" : "negative for unsigned operands");
+            goto done;
+        }
+        uint64_t D = dv < 0 ? (uint64_t)0 - (uint64_t)dv : (uint64_t)dv;
+        stoffel_mpc_field_from_i64(ctx->field, dv < 0 ? -1 : 1, NL_EL(ctx, sgn, e));
+        mpz_import(z, 1, -1, sizeof D, 0, 0, &D);
+        if (mpz_cmp(z, two_w) >= 0) {
+            /* |d| >= 2^W > |a|: the quotient is 0; compute with harmless values, then mask. */
+            D = 1;
+            mpz_set_ui(z, 0);
+            memcpy(NL_EL(ctx, keep, e), ctx->zero, ctx->es);
+        } else {
+            mpz_cdiv_q(z, two_w, z); /* ceil(2^W / D) */
+            memcpy(NL_EL(ctx, keep, e), ctx->one, ctx->es);
+        }
+        nl_from_mpz(ctx, z, NL_EL(ctx, mult, e));
+        mpz_import(z, 1, -1, sizeof D, 0, 0, &D);
+        nl_from_mpz(ctx, z, NL_EL(ctx, Dv, e));
+        mpz_neg(z, z);
+        nl_from_mpz(ctx, z, NL_EL(ctx, negD, e));
+    }
+    if (is_signed) {
+        if ((rc = nl_ltz(ctx, a, W + 1, n, s)) || (rc = apply_sign(ctx, s, a, A, n)))
+            goto done;
+    } else {
+        memcpy(A, a, n * ctx->ss);
+    }
+    /* q^ = TruncPr(A m, 2W + 1, W) */
+    if ((rc = nl_mul_pub(ctx, A, mult, prod, n)) ||
+        (rc = nl_trunc_pr(ctx, prod, 2 * W + 1, W, n, q)))
+        goto done;
+    /* r^ = A - q^ D and r^ + D, compared with zero together */
+    if ((rc = nl_mul_pub(ctx, q, negD, rr, n)) || (rc = nl_add(ctx, rr, A, rr, n)) ||
+        (rc = nl_add_pub(ctx, rr, Dv, NL_SH(ctx, rr, n), n)) ||
+        (rc = nl_ltz(ctx, rr, W + 2, 2 * n, cc)))
+        goto done;
+    if ((rc = nl_sub(ctx, q, cc, q, n)) || (rc = nl_sub(ctx, q, NL_SH(ctx, cc, n), q, n)) ||
+        (rc = nl_mul_pub(ctx, q, keep, q, n)))
+        goto done;
+    if (is_signed && (rc = apply_sign(ctx, s, q, q, n)))
+        goto done;
+    if ((rc = nl_mul_pub(ctx, q, sgn, q, n)))
+        goto done;
+    /* r = a - q d (d public) */
+    for (size_t e = 0; e < n; e++) {
+        nl_to_mpz(ctx, NL_EL(ctx, d, e), z);
+        mpz_neg(z, z);
+        nl_from_mpz(ctx, z, NL_EL(ctx, negD, e));
+    }
+    if ((rc = nl_mul_pub(ctx, q, negD, r, n)) || (rc = nl_add(ctx, r, a, r, n)))
+        goto done;
+done:
+    mpz_clear(z);
+    mpz_clear(two_w);
+    nl_sh_free(ctx, s, n);
+    nl_sh_free(ctx, A, n);
+    nl_sh_free(ctx, prod, n);
+    nl_sh_free(ctx, rr, 2 * n);
+    nl_sh_free(ctx, cc, 2 * n);
+    free(mult);
+    free(negD);
+    free(Dv);
+    free(sgn);
+    free(keep);
+    return rc;
+}
+
+int nl_div_secret(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned bits, int is_signed,
+                  size_t n, uint8_t *q, uint8_t *r)
+{
+    const unsigned W = bits;
+    int rc = nl_check_capacity(ctx, "division by a secret divisor", 2 * W);
+    if (rc)
+        return rc;
+    const size_t vec = n * ctx->ss;
+    uint8_t *ab = nl_sh_alloc(ctx, 2 * n), *s = nl_sh_alloc(ctx, 2 * n);
+    uint8_t *AB = nl_sh_alloc(ctx, 2 * n), *zb = nl_sh_alloc(ctx, n);
+    uint8_t *R = nl_sh_alloc(ctx, n), *T = nl_sh_alloc(ctx, n), *c = nl_sh_alloc(ctx, n);
+    uint8_t *cB = nl_sh_alloc(ctx, n), *pw = nl_pub_alloc(ctx, 1), *npw = nl_pub_alloc(ctx, 1);
+    if (!ab || !s || !AB || !zb || !R || !T || !c || !cB || !pw || !npw) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for %zu divisions", n);
+        goto done;
+    }
+    memcpy(ab, a, vec);
+    memcpy(ab + vec, b, vec);
+    /* signs of a and b (one LTZ vector), z = [b = 0] */
+    if (is_signed) {
+        if ((rc = nl_ltz(ctx, ab, W + 1, 2 * n, s)) || (rc = apply_sign(ctx, s, ab, AB, 2 * n)))
+            goto done;
+    } else {
+        memcpy(AB, ab, 2 * vec);
+    }
+    if ((rc = nl_eqz(ctx, b, W + 1, n, zb)) || (rc = nl_add(ctx, AB + vec, zb, AB + vec, n)))
+        goto done;
+    uint8_t *B = AB + vec;
+    memcpy(R, AB, vec);
+    if ((rc = nl_share_const(ctx, ctx->zero, q, n)))
+        goto done;
+    for (unsigned i = W; i-- > 0;) {
+        /* c = [R >= B 2^i] = 1 - [R - B 2^i < 0]; |R - B 2^i| < 2^(W+i) */
+        nl_pow2(ctx, i, pw);
+        mpz_t t;
+        mpz_init(t);
+        mpz_setbit(t, i);
+        mpz_neg(t, t);
+        nl_from_mpz(ctx, t, npw);
+        mpz_clear(t);
+        if ((rc = nl_add_scaled(ctx, R, B, npw, T, n)) || (rc = nl_ltz(ctx, T, W + i + 1, n, c)) ||
+            (rc = nl_const_sub(ctx, ctx->one, c, c, n)) || (rc = nl_mul(ctx, c, B, cB, n)) ||
+            (rc = nl_add_scaled(ctx, R, cB, npw, R, n)) || (rc = nl_add_scaled(ctx, q, c, pw, q, n)))
+            goto done;
+    }
+    /* q = Q (1 - 2 (s_a xor s_b)) (1 - z) */
+    if (is_signed) {
+        uint8_t *x = T;
+        if ((rc = nl_mul(ctx, s, s + vec, x, n)))
+            goto done;
+        /* x = s_a + s_b - 2 s_a s_b */
+        stoffel_mpc_field_from_i64(ctx->field, -2, npw);
+        if ((rc = nl_mul_const(ctx, x, npw, x, n)) || (rc = nl_add(ctx, x, s, x, n)) ||
+            (rc = nl_add(ctx, x, s + vec, x, n)) || (rc = apply_sign(ctx, x, q, q, n)))
+            goto done;
+    }
+    if ((rc = nl_mul(ctx, q, zb, c, n)) || (rc = nl_sub(ctx, q, c, q, n)))
+        goto done;
+    /* r = a - q b */
+    if ((rc = nl_mul(ctx, q, b, c, n)) || (rc = nl_sub(ctx, a, c, r, n)))
+        goto done;
+done:
+    nl_sh_free(ctx, ab, 2 * n);
+    nl_sh_free(ctx, s, 2 * n);
+    nl_sh_free(ctx, AB, 2 * n);
+    nl_sh_free(ctx, zb, n);
+    nl_sh_free(ctx, R, n);
+    nl_sh_free(ctx, T, n);
+    nl_sh_free(ctx, c, n);
+    nl_sh_free(ctx, cB, n);
+    free(pw);
+    free(npw);
+    return rc;
+}

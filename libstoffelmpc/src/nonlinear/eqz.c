@@ -1,0 +1,226 @@
+/*
+ * eqz.c - constant-round equality to zero (Damgard-Fitzi-Kiltz-Nielsen-Toft 2006, section 5;
+ * Catrina-de Hoogh 2010; spec mpc.md section 8).
+ *
+ * 1. Masked opening with m = k: c' = (a + r') mod 2^k for k random bits r_i; a = 0 exactly when
+ *    the bits of c' equal the r_i.
+ * 2. s = sum_i (c'_i xor r_i) counts the differing bits (linear, 0 <= s <= k); x = s + 1 lies in
+ *    [1, k + 1] and is never zero.
+ * 3. [a = 0] = P(x) for the degree-k polynomial with P(1) = 1 and P(2..k+1) = 0; the powers
+ *    x^1..x^k come from an unbounded fan-in prefix product (Bar-Ilan-Beaver / PreMul): with random
+ *    invertible r_i, open m_i = r_i x r_{i-1}^-1, so prod_{j<=i} m_j = r_i x^i and
+ *    x^i = r_i^-1 prod m_j. The masks r_i r_{i-1}^-1 and r_i^-1 come from preprocessing
+ *    (random r_i, s_i; open u_i = r_i s_i; r_i^-1 = s_i / u_i; r_{i+1} r_i^-1 = r_{i+1} s_i / u_i).
+ * Online rounds: 3 (opening c, the multiplication w_i x, opening m_i) for every k.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl_internal.h"
+
+/* Coefficients (k + 1 of them, constant first) of P with P(1) = 1, P(2..k+1) = 0. */
+static void indicator_poly(const nl_ctx *ctx, unsigned k, mpz_t *coef)
+{
+    for (unsigned i = 0; i <= k; i++)
+        mpz_set_ui(coef[i], 0);
+    mpz_set_ui(coef[0], 1);
+    mpz_t denom, t;
+    mpz_init_set_ui(denom, 1);
+    mpz_init(t);
+    /* numerator prod_{v=2}^{k+1} (X - v), one factor at a time */
+    for (unsigned v = 2; v <= k + 1; v++) {
+        unsigned deg = v - 2; /* current degree */
+        mpz_set(coef[deg + 1], coef[deg]);
+        for (unsigned i = deg; i >= 1; i--) {
+            mpz_mul_ui(t, coef[i], v);
+            mpz_sub(coef[i], coef[i - 1], t);
+            mpz_mod(coef[i], coef[i], ctx->p);
+        }
+        mpz_mul_ui(coef[0], coef[0], v);
+        mpz_neg(coef[0], coef[0]);
+        mpz_mod(coef[0], coef[0], ctx->p);
+        mpz_mul_si(denom, denom, 1 - (long)v);
+        mpz_mod(denom, denom, ctx->p);
+    }
+    mpz_invert(denom, denom, ctx->p);
+    for (unsigned i = 0; i <= k; i++) {
+        mpz_mul(coef[i], coef[i], denom);
+        mpz_mod(coef[i], coef[i], ctx->p);
+    }
+    mpz_clear(denom);
+    mpz_clear(t);
+}
+
+/* Inverts n public elements in place (Montgomery's trick: one inversion). Returns -1 on a zero. */
+static int batch_invert(const nl_ctx *ctx, mpz_t *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    mpz_t *pre = malloc(n * sizeof *pre);
+    if (!pre)
+        return -2;
+    mpz_t acc, t;
+    mpz_init_set_ui(acc, 1);
+    mpz_init(t);
+    for (size_t i = 0; i < n; i++) {
+        mpz_init_set(pre[i], acc);
+        mpz_mul(acc, acc, v[i]);
+        mpz_mod(acc, acc, ctx->p);
+    }
+    int rc = 0;
+    if (!mpz_invert(acc, acc, ctx->p)) {
+        rc = -1;
+    } else {
+        for (size_t i = n; i-- > 0;) {
+            mpz_mul(t, acc, pre[i]);     /* 1 / v[i] */
+            mpz_mul(acc, acc, v[i]);
+            mpz_mod(acc, acc, ctx->p);
+            mpz_mod(v[i], t, ctx->p);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        mpz_clear(pre[i]);
+    free(pre);
+    mpz_clear(acc);
+    mpz_clear(t);
+    return rc;
+}
+
+/* x (n shares, all non-zero) -> out = sum_{i=0}^{L} coef[i] x^i, in 2 online rounds. */
+static int premul_poly(nl_ctx *ctx, const uint8_t *x, unsigned L, const mpz_t *coef, size_t n,
+                       uint8_t *out)
+{
+    const size_t N = (size_t)L * n, vec = n * ctx->ss;
+    int rc = STOFFEL_ERR_NOMEM;
+    uint8_t *R = nl_sh_alloc(ctx, N), *S = nl_sh_alloc(ctx, N), *U = nl_sh_alloc(ctx, N);
+    uint8_t *V = nl_sh_alloc(ctx, N), *X = nl_sh_alloc(ctx, N);
+    uint8_t *pub = nl_pub_alloc(ctx, N), *tmp = nl_sh_alloc(ctx, n);
+    mpz_t *u = calloc(N ? N : 1, sizeof *u);
+    if (u)
+        for (size_t i = 0; i < N; i++)
+            mpz_init(u[i]);
+    mpz_t acc;
+    mpz_init(acc);
+    if (!R || !S || !U || !V || !X || !pub || !tmp || !u) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for equality tests");
+        goto done;
+    }
+    /* Preprocessing: R, S random; U = R S (opened); V_i = R_{i+1} S_i. */
+    nl_round rd = {.count = 0};
+    nl_round_random(&rd, R, N);
+    nl_round_random(&rd, S, N);
+    if ((rc = nl_round_run(ctx, &rd, 1)))
+        goto done;
+    nl_round_mul(&rd, R, S, U, N);
+    nl_round_mul(&rd, R + vec, S, V + vec, N - n); /* V_{i+1} = R_{i+1} S_i at position i+1 */
+    if ((rc = nl_round_run(ctx, &rd, 1)))
+        goto done;
+    nl_round_open(&rd, U, pub, N);
+    if ((rc = nl_round_run(ctx, &rd, 1)))
+        goto done;
+    for (size_t i = 0; i < N; i++)
+        nl_to_mpz(ctx, NL_EL(ctx, pub, i), u[i]);
+    int inv = batch_invert(ctx, u, N);
+    if (inv) {
+        rc = inv == -1 ? nl_fail(ctx, STOFFEL_MPC_ERR_PREPROCESSING,
+                                 "prefix-product masks opened to zero; retry the batch")
+                       : nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    /* W_1 = R_1 (kept in R), W_i = V_i / u_{i-1} (into R); Z_i = S_i / u_i (into S). */
+    for (size_t i = 0; i < N; i++)
+        nl_from_mpz(ctx, u[i], NL_EL(ctx, pub, i));
+    if ((rc = nl_mul_pub(ctx, V + vec, pub, R + vec, N - n)) ||
+        (rc = nl_mul_pub(ctx, S, pub, S, N)))
+        goto done;
+    /* Online: M_i = open(W_i x). */
+    for (unsigned i = 0; i < L; i++)
+        memcpy(X + i * vec, x, vec);
+    if ((rc = nl_mul(ctx, R, X, U, N)) || (rc = nl_open(ctx, U, pub, N)))
+        goto done;
+    /* coefficient of Z_i for element e: coef[i+1] * prod_{j<=i} m_j */
+    for (size_t e = 0; e < n; e++) {
+        mpz_set_ui(acc, 1);
+        for (unsigned i = 0; i < L; i++) {
+            nl_to_mpz(ctx, NL_EL(ctx, pub, i * n + e), u[0]);
+            mpz_mul(acc, acc, u[0]);
+            mpz_mod(acc, acc, ctx->p);
+            mpz_mul(u[0], acc, coef[i + 1]);
+            nl_from_mpz(ctx, u[0], NL_EL(ctx, pub, i * n + e));
+        }
+    }
+    if ((rc = nl_mul_pub(ctx, S, pub, S, N)))
+        goto done;
+    nl_from_mpz(ctx, coef[0], NL_EL(ctx, pub, 0));
+    if ((rc = nl_share_const(ctx, pub, out, n)))
+        goto done;
+    for (unsigned i = 0; i < L; i++)
+        if ((rc = nl_add(ctx, out, S + i * vec, out, n)))
+            goto done;
+    rc = 0;
+done:
+    if (u)
+        for (size_t i = 0; i < N; i++)
+            mpz_clear(u[i]);
+    free(u);
+    mpz_clear(acc);
+    nl_sh_free(ctx, R, N);
+    nl_sh_free(ctx, S, N);
+    nl_sh_free(ctx, U, N);
+    nl_sh_free(ctx, V, N);
+    nl_sh_free(ctx, X, N);
+    nl_sh_free(ctx, tmp, n);
+    free(pub);
+    return rc;
+}
+
+int nl_eqz(nl_ctx *ctx, const uint8_t *a, unsigned k, size_t n, uint8_t *out)
+{
+    if (k < 1)
+        return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG, "EQZ needs k >= 1");
+    mpz_t *c = NULL, *coef = NULL;
+    uint8_t *rbits = NULL, *x = NULL, *sign = NULL, *cnt = NULL;
+    const size_t vec = n * ctx->ss;
+    int rc = nl_masked_open(ctx, a, k, k, n, &c, &rbits);
+    if (rc)
+        return rc;
+    x = nl_sh_alloc(ctx, n);
+    sign = nl_pub_alloc(ctx, n);
+    cnt = nl_pub_alloc(ctx, n);
+    coef = calloc(k + 1, sizeof *coef);
+    if (!x || !sign || !cnt || !coef) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (unsigned i = 0; i <= k; i++)
+        mpz_init(coef[i]);
+    /* x = 1 + sum_i c'_i + sum_i (1 - 2 c'_i) r_i */
+    for (size_t e = 0; e < n; e++)
+        nl_from_u64(ctx, 1 + mpz_popcount(c[e]), NL_EL(ctx, cnt, e));
+    if ((rc = nl_share_const(ctx, ctx->zero, x, n)))
+        goto done;
+    for (unsigned i = 0; i < k; i++) {
+        for (size_t e = 0; e < n; e++)
+            memcpy(NL_EL(ctx, sign, e), mpz_tstbit(c[e], i) ? ctx->minus_one : ctx->one, ctx->es);
+        uint8_t *t = rbits + i * vec; /* r_i is not needed afterwards: scale in place */
+        if ((rc = nl_mul_pub(ctx, t, sign, t, n)) || (rc = nl_add(ctx, x, t, x, n)))
+            goto done;
+    }
+    if ((rc = nl_add_pub(ctx, x, cnt, x, n)))
+        goto done;
+    indicator_poly(ctx, k, coef);
+    rc = premul_poly(ctx, x, k, (const mpz_t *)coef, n, out);
+    if (rc == 0 && ctx->cost)
+        ctx->cost->comparisons += n;
+done:
+    if (coef)
+        for (unsigned i = 0; i <= k; i++)
+            mpz_clear(coef[i]);
+    free(coef);
+    nl_mpz_vec_free(c, n);
+    nl_sh_free(ctx, rbits, (size_t)(k + ctx->kappa) * n);
+    nl_sh_free(ctx, x, n);
+    free(sign);
+    free(cnt);
+    return rc;
+}

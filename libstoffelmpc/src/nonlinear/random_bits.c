@@ -1,0 +1,152 @@
+/*
+ * random_bits.c - shared random bits by the square trick, and random integers composed from them.
+ *
+ * Square trick (spec mpc.md section 4; Damgard et al. TCC 2006, section 5): take a random [a],
+ * compute [a^2] by Beaver, open a^2; if it is 0 try again; otherwise let b be the canonical square
+ * root (the one <= (p-1)/2, so every party picks the same one), so a/b is +1 or -1 with probability
+ * 1/2 each, independent of the opened a^2; [bit] = (a/b + 1) / 2. Works in any odd prime field.
+ * Two rounds (the multiplication's opening and the opening of a^2) for any number of bits.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl_internal.h"
+
+/* Fresh attempts allowed when opened squares are zero (probability n/p each). */
+#define NL_BIT_RETRIES 8
+
+static int random_bits_once(nl_ctx *ctx, uint8_t *out, size_t n, size_t *zero_idx, size_t *nzero)
+{
+    int rc = STOFFEL_ERR_NOMEM;
+    uint8_t *a = nl_sh_alloc(ctx, n), *sq = nl_sh_alloc(ctx, n);
+    uint8_t *opened = nl_pub_alloc(ctx, n), *coef = nl_pub_alloc(ctx, n);
+    mpz_t v, root;
+    mpz_init(v);
+    mpz_init(root);
+    if (!a || !sq || !opened || !coef) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for %zu random bits", n);
+        goto done;
+    }
+    nl_round r = {.count = 0};
+    nl_round_random(&r, a, n);
+    if ((rc = nl_round_run(ctx, &r, 1)))
+        goto done;
+    nl_round_mul(&r, a, a, sq, n);
+    if ((rc = nl_round_run(ctx, &r, 1)))
+        goto done;
+    nl_round_open(&r, sq, opened, n);
+    if ((rc = nl_round_run(ctx, &r, 1)))
+        goto done;
+    *nzero = 0;
+    for (size_t i = 0; i < n; i++) {
+        nl_to_mpz(ctx, NL_EL(ctx, opened, i), v);
+        if (mpz_sgn(v) == 0) {
+            zero_idx[(*nzero)++] = i;
+            memcpy(NL_EL(ctx, coef, i), ctx->zero, ctx->es);
+            continue;
+        }
+        if (nl_sqrt_canonical(ctx, v, root) != 0) {
+            rc = nl_fail(ctx, STOFFEL_MPC_ERR_PEER,
+                         "random bit generation: an opened square is not a quadratic residue "
+                         "(a party sent a wrong share)");
+            goto done;
+        }
+        /* coefficient 1 / (2 b), so that [bit] = [a] / (2b) + 1/2 */
+        mpz_mul_2exp(root, root, 1);
+        mpz_invert(root, root, ctx->p);
+        nl_from_mpz(ctx, root, NL_EL(ctx, coef, i));
+    }
+    if ((rc = nl_mul_pub(ctx, a, coef, out, n)))
+        goto done;
+    rc = nl_add_const(ctx, out, ctx->inv2, out, n);
+done:
+    mpz_clear(v);
+    mpz_clear(root);
+    nl_sh_free(ctx, a, n);
+    nl_sh_free(ctx, sq, n);
+    free(opened);
+    free(coef);
+    return rc;
+}
+
+int nl_random_bits(nl_ctx *ctx, uint8_t *out, size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t *zero_idx = malloc(n * sizeof *zero_idx);
+    if (!zero_idx)
+        return nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for %zu random bits", n);
+    size_t nzero = 0;
+    int rc = random_bits_once(ctx, out, n, zero_idx, &nzero);
+    /* Rare: redo the positions whose square opened to zero. */
+    for (int attempt = 0; rc == 0 && nzero > 0; attempt++) {
+        if (attempt == NL_BIT_RETRIES) {
+            rc = nl_fail(ctx, STOFFEL_MPC_ERR_PREPROCESSING,
+                         "random bit generation kept opening zero squares");
+            break;
+        }
+        size_t m = nzero;
+        uint8_t *redo = nl_sh_alloc(ctx, m);
+        size_t *idx2 = malloc(m * sizeof *idx2);
+        if (!redo || !idx2) {
+            nl_sh_free(ctx, redo, m);
+            free(idx2);
+            rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        size_t nzero2 = 0;
+        rc = random_bits_once(ctx, redo, m, idx2, &nzero2);
+        if (rc == 0) {
+            size_t keep = 0;
+            for (size_t j = 0, z = 0; j < m; j++) {
+                if (z < nzero2 && idx2[z] == j) {
+                    zero_idx[keep++] = zero_idx[j];
+                    z++;
+                    continue;
+                }
+                memcpy(NL_SH(ctx, out, zero_idx[j]), NL_SH(ctx, redo, j), ctx->ss);
+            }
+            nzero = keep;
+        }
+        nl_sh_free(ctx, redo, m);
+        free(idx2);
+    }
+    free(zero_idx);
+    if (rc == 0 && ctx->cost)
+        ctx->cost->random_bits += n;
+    return rc;
+}
+
+int nl_compose_bits(nl_ctx *ctx, const uint8_t *bits, unsigned m, size_t n, uint8_t *out)
+{
+    uint8_t *pw = nl_pub_alloc(ctx, 1);
+    if (!pw)
+        return nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
+    int rc = 0;
+    if (m == 0) {
+        rc = nl_share_const(ctx, ctx->zero, out, n);
+    } else {
+        memmove(out, bits, n * ctx->ss);
+        for (unsigned i = 1; i < m && rc == 0; i++) {
+            nl_pow2(ctx, i, pw);
+            rc = nl_add_scaled(ctx, out, bits + (size_t)i * n * ctx->ss, pw, out, n);
+        }
+    }
+    free(pw);
+    return rc;
+}
+
+int nl_random_ints(nl_ctx *ctx, unsigned bits, uint8_t *out, size_t n)
+{
+    if (bits == 0)
+        return nl_share_const(ctx, ctx->zero, out, n);
+    uint8_t *b = nl_sh_alloc(ctx, (size_t)bits * n);
+    if (!b)
+        return nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for %zu random bits",
+                       (size_t)bits * n);
+    int rc = nl_random_bits(ctx, b, (size_t)bits * n);
+    if (!rc)
+        rc = nl_compose_bits(ctx, b, bits, n, out);
+    nl_sh_free(ctx, b, (size_t)bits * n);
+    return rc;
+}

@@ -1,0 +1,93 @@
+/*
+ * nl_clear_test.c - the nonlinear protocols' arithmetic on the clear test engine (clear_engine.c):
+ * comparisons, truncation, division, random bits, capacity check, against clear C arithmetic.
+ * Fast, and independent of the engine core; the multi-party runs are in nl_sim_test.c.
+ */
+#include <stdio.h>
+
+#include "clear_engine.h"
+#include "nl_ops_check.h"
+
+static void edge_pairs(unsigned bits, int is_signed, int64_t *a, int64_t *b, size_t *n)
+{
+    int64_t lo = is_signed ? (bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1))) : 0;
+    int64_t hi = is_signed ? (bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1)
+                           : (bits == 64 ? -1 : (int64_t)(((uint64_t)1 << bits) - 1));
+    int64_t v[] = {0, 1, -1, lo, hi, lo + 1, hi - 1, 2};
+    size_t m = 0;
+    for (size_t i = 0; i < 8; i++)
+        for (size_t j = 0; j < 8; j++) {
+            int64_t x = v[i], y = v[j];
+            if (!is_signed && bits < 64) { /* keep unsigned values in range */
+                x &= hi;
+                y &= hi;
+            }
+            if (is_signed && bits == 1) {
+                x = x & 1 ? -1 : 0;
+                y = y & 1 ? -1 : 0;
+            }
+            a[m] = x;
+            b[m] = y;
+            m++;
+        }
+    *n = m;
+}
+
+static void check_field(stoffel_mpc_field_id id, const char *label)
+{
+    stoffel_mpc_engine *e;
+    CHECK(clear_engine_new(id, 7, &e) == 0);
+    nlc_check_random(e, 2000, label);
+
+    uint64_t st = 0x9e3779b97f4a7c15ull;
+    enum { N = 600 };
+    int64_t a[N], b[N];
+    static const unsigned widths[] = {1, 8, 16, 32, 64};
+    for (size_t w = 0; w < 5; w++) {
+        for (int sgn = 1; sgn >= 0; sgn--) {
+            unsigned bits = widths[w];
+            size_t n;
+            edge_pairs(bits, sgn, a, b, &n);
+            for (; n < N; n++) {
+                a[n] = nlh_rand_bits(&st, bits, sgn);
+                b[n] = (n % 5 == 0) ? a[n] : nlh_rand_bits(&st, bits, sgn);
+            }
+            nlc_check_compare(e, bits, sgn, a, b, N, label);
+            /* division needs 2 bits + kappa + 1 bits of field: only bls12-381 at 64 bits */
+            size_t nd = bits >= 32 ? 24 : 120;
+            if (bits >= 2 && 2 * bits + 42 < stoffel_mpc_field_bits(stoffel_mpc_engine_field(e))) {
+                nlc_check_divide(e, bits, sgn, 0, a, b, nd, label);
+                for (size_t i = 0; i < nd; i++)
+                    if (b[i] == 0 || (!sgn && b[i] < 0))
+                        b[i] = 3;
+                nlc_check_divide(e, bits, sgn, 1, a, b, nd, label);
+            }
+            if (sgn && bits >= 8)
+                nlc_check_trunc(e, bits, bits / 4, a, N, label);
+        }
+    }
+    clear_engine_free(e);
+}
+
+static void check_capacity(void)
+{
+    stoffel_mpc_engine *e;
+    CHECK(clear_engine_new(STOFFEL_MPC_FIELD_GOLDILOCKS, 1, &e) == 0);
+    int64_t a[1] = {5}, b[1] = {6}, out[1];
+    int rc = nlh_run(e, STOFFEL_MPC_OP_LT, 64, 0, 1, a, b, 1, out);
+    CHECK_EQ_INT(rc, STOFFEL_MPC_ERR_CAPACITY);
+    const char *msg = stoffel_mpc_engine_last_error(e);
+    CHECK_MSG(strstr(msg, "65 + 40 + 1 = 106") && strstr(msg, "goldilocks has 64 bits"), "%s", msg);
+    /* 16-bit comparisons fit the 64-bit field: 17 + 40 + 1 < 64 */
+    rc = nlh_run(e, STOFFEL_MPC_OP_LT, 16, 0, 1, a, b, 1, out);
+    CHECK(rc == 0 && out[0] == 1);
+    clear_engine_free(e);
+}
+
+int main(void)
+{
+    check_capacity();
+    check_field(STOFFEL_MPC_FIELD_P128, "p128");
+    check_field(STOFFEL_MPC_FIELD_BLS12_381, "bls12-381");
+    return test_finish();
+}
