@@ -101,9 +101,9 @@ int main(void)
     stoffel_lang_result_free(r);
 
     /* determinism at every level */
-    const char *prog = "def f(a: int64, b: int64) -> int64:\n  return a * b + 1\nvar xs = [f(1, 2), f(3, 4)]\nprint(xs)\n";
+    const char *dprog = "def f(a: int64, b: int64) -> int64:\n  return a * b + 1\nvar xs = [f(1, 2), f(3, 4)]\nprint(xs)\n";
     for (int opt = 0; opt <= 3; opt++) {
-        stoffel_lang_result *r1 = compile(prog, opt), *r2 = compile(prog, opt);
+        stoffel_lang_result *r1 = compile(dprog, opt), *r2 = compile(dprog, opt);
         const uint8_t *b1, *b2;
         size_t n1, n2;
         CHECK(stoffel_lang_result_bytecode(r1, &b1, &n1) == 0 && stoffel_lang_result_bytecode(r2, &b2, &n2) == 0);
@@ -111,6 +111,80 @@ int main(void)
         stoffel_lang_result_free(r1);
         stoffel_lang_result_free(r2);
     }
+
+    /* client-IO manifest and preprocessing demand, read back through the VM's program API */
+    r = compile("var a: secret int64 = ClientStore.take_share(0, 0)\n"
+                "var b: secret uint8 = ClientStore.take_share(0, 1)\n"
+                "var f = ClientStore.take_share_fixed(2, 0)\n"
+                "var total = a\n"
+                "for i in 0..4:\n"
+                "  total = total * a\n"
+                "MpcOutput.send_to_client(2, total)\n"
+                "var k = 5\n"
+                "var z: secret bool = ClientStore.take_share_bool(k, 0)\n", 0);
+    CHECK(r && stoffel_lang_result_ok(r));
+    CHECK_EQ_INT(stoffel_lang_result_bytecode(r, &b, &n), 0);
+    stoffel_vm_program *prog = NULL;
+    CHECK_EQ_INT(stoffel_vm_program_load(b, n, &prog, NULL, 0), 0);
+    if (prog) {
+        CHECK_EQ_INT(stoffel_vm_program_client_count(prog), 3);
+        stoffel_vm_client_schema c;
+        CHECK_EQ_INT(stoffel_vm_program_client(prog, 0, &c), 0);
+        CHECK_EQ_INT(c.slot, 0);
+        CHECK_EQ_INT(c.input_count, 2);
+        CHECK(c.input_count == 2 && c.inputs[0].kind == STOFFEL_VM_SECRET_INT && c.inputs[0].bits == 64);
+        CHECK(c.input_count == 2 && c.inputs[1].kind == STOFFEL_VM_SECRET_UINT && c.inputs[1].bits == 8);
+        CHECK_EQ_INT(c.output_count, 0);
+        CHECK_EQ_INT(stoffel_vm_program_client(prog, 1, &c), 0);
+        CHECK_EQ_INT(c.slot, 2);
+        CHECK(c.input_count == 1 && c.inputs[0].kind == STOFFEL_VM_SECRET_FIXED && c.inputs[0].bits == 64 &&
+              c.inputs[0].frac == 16);
+        CHECK(c.output_count == 1 && c.outputs[0].kind == STOFFEL_VM_SECRET_INT && c.outputs[0].bits == 64);
+        CHECK_EQ_INT(stoffel_vm_program_client(prog, 2, &c), 0);
+        CHECK_EQ_INT(c.slot, 5);
+        CHECK(c.input_count == 1 && c.inputs[0].kind == STOFFEL_VM_SECRET_INT && c.inputs[0].bits == 1);
+        stoffel_vm_demand dem;
+        stoffel_vm_program_demand(prog, &dem);
+        CHECK_EQ_INT(dem.triples, 4);
+        CHECK_EQ_INT(dem.dynamic, 0);
+        CHECK_EQ_INT(stoffel_vm_program_backend(prog), STOFFEL_VM_BACKEND_HONEYBADGER);
+        stoffel_vm_program_free(prog);
+    }
+    stoffel_lang_result_free(r);
+
+    /* an unresolvable slot is a warning, and a while loop makes the demand dynamic */
+    r = compile("var i = 0\nwhile i < 2:\n  var x: secret int64 = ClientStore.take_share(i, 0)\n  var y = x * x\n  i += 1\n", 0);
+    CHECK(r && stoffel_lang_result_ok(r));
+    CHECK_EQ_INT(stoffel_lang_result_diagnostic_count(r), 1);
+    CHECK_EQ_INT(stoffel_lang_result_diagnostic(r, 0, &d), 0);
+    CHECK_EQ_INT(d.severity, STOFFEL_LANG_SEVERITY_WARNING);
+    CHECK(strstr(d.message, "cannot be resolved statically") != NULL);
+    CHECK_EQ_INT(stoffel_lang_result_bytecode(r, &b, &n), 0);
+    if (stoffel_vm_program_load(b, n, &prog, NULL, 0) == 0) {
+        stoffel_vm_demand dem;
+        stoffel_vm_program_demand(prog, &dem);
+        CHECK_EQ_INT(dem.triples, 1);
+        CHECK_EQ_INT(dem.dynamic, 1);
+        CHECK_EQ_INT(stoffel_vm_program_client_count(prog), 0);
+        stoffel_vm_program_free(prog);
+    }
+    stoffel_lang_result_free(r);
+
+    /* backend and curve options reach the manifest */
+    stoffel_lang_options mo;
+    stoffel_lang_options_defaults(&mo);
+    mo.mpc_backend = STOFFEL_LANG_BACKEND_AVSS;
+    mo.mpc_curve = STOFFEL_LANG_CURVE_SECP256K1;
+    CHECK_EQ_INT(stoffel_lang_compile("print(1)\n", 9, "m.stfl", &mo, &r), 0);
+    CHECK_EQ_INT(stoffel_lang_result_bytecode(r, &b, &n), 0);
+    if (stoffel_vm_program_load(b, n, &prog, NULL, 0) == 0) {
+        CHECK_EQ_INT(stoffel_vm_program_backend(prog), STOFFEL_VM_BACKEND_AVSS);
+        CHECK_EQ_INT(stoffel_vm_program_curve(prog), STOFFEL_VM_CURVE_SECP256K1);
+        CHECK_EQ_INT(stoffel_vm_program_find_function(prog, "main", &n), 0);
+        CHECK_EQ_INT(n, 0);
+        stoffel_vm_program_free(prog);
+    }
+    stoffel_lang_result_free(r);
 
     /* bad arguments */
     stoffel_lang_result *none = (stoffel_lang_result *)1;
