@@ -41,7 +41,9 @@ static int run_mul(const char *dir, size_t count)
             *W = malloc(CHAIN_WIDTH * ss);
     if (!pub || !rs || !X || !Y || !Z || !opened || !W)
         return die("malloc", STOFFEL_ERR_NOMEM);
+    double t0 = ne_now_s();
     TRY("preprocess", stoffel_mpc_engine_net_preprocess(E, count + CHAIN * CHAIN_WIDTH, 2 * count));
+    double t1 = ne_now_s();
     stoffel_mpc_request rnd = {.kind = STOFFEL_MPC_OP_RANDOM, .count = 2 * count, .out = rs};
     TRY("random", stoffel_mpc_engine_execute(E, &rnd, 1));
     for (size_t k = 0; k < count; k++) {
@@ -56,6 +58,7 @@ static int run_mul(const char *dir, size_t count)
         {.kind = STOFFEL_MPC_OP_OPEN, .count = 2 * count, .a = rs, .out = opened},
     };
     TRY("mul batch", stoffel_mpc_engine_execute(E, batch, 2));
+    double t2 = ne_now_s();
     memcpy(W, Z, CHAIN_WIDTH * ss);
     for (int round = 0; round < CHAIN; round++) {
         stoffel_mpc_request m = {.kind = STOFFEL_MPC_OP_MUL, .count = CHAIN_WIDTH, .a = W, .b = Y, .out = W};
@@ -66,6 +69,9 @@ static int run_mul(const char *dir, size_t count)
         {.kind = STOFFEL_MPC_OP_OPEN, .count = CHAIN_WIDTH, .a = W, .out = opened + 3 * count * es},
     };
     TRY("open", stoffel_mpc_engine_execute(E, op, 2));
+    if (getenv("NE_VERBOSE"))
+        fprintf(stderr, "party %u: preprocessing %.3f s, batch %.3f s, chain and openings %.3f s\n",
+                stoffel_mpc_engine_party_id(E), t1 - t0, t2 - t1, ne_now_s() - t2);
     stoffel_mpc_stats st = {.struct_size = sizeof st};
     stoffel_mpc_engine_get_stats(E, &st);
     if (st.multiplications != count + CHAIN * CHAIN_WIDTH || st.rounds != CHAIN + 2) {
@@ -173,8 +179,13 @@ int main(int argc, char **argv)
         return 1;
     }
     int bad = strcmp(argv[7], "mul") == 0 ? run_mul(dir, count) : run_clients();
-    /* our last shares must reach the others before the connections close */
-    stoffel_net_flush(net, 10000);
+    /* our last shares must reach the others before the connections close, and a party that
+     * finished early (robust openings complete from 2t+1 shares) stays a moment to acknowledge
+     * the shares still coming to it, so that the others' flushes complete too */
+    stoffel_net_flush(net, 5000);
+    struct timeval linger = {0, 300000};
+    event_base_loopexit(base, &linger);
+    event_base_dispatch(base);
     stoffel_mpc_engine_free(E);
     stoffel_net_free(net);
     stoffel_net_identity_free(ident);

@@ -138,8 +138,9 @@ static inline void ne_cleanup(const char *dir, uint32_t n, uint32_t nclients)
 }
 
 /* Waits for child pids[0..n) for at most timeout_s; kills the rest. Returns the number of children
- * that did not exit with status 0. */
-static inline int ne_wait_children(pid_t *pids, uint32_t n, double timeout_s)
+ * that did not exit with status 0. When base is not NULL it keeps running meanwhile (this process's
+ * endpoints must keep acknowledging what the parties still send). */
+static inline int ne_wait_children(pid_t *pids, uint32_t n, double timeout_s, struct event_base *base)
 {
     double end = ne_now_s() + timeout_s;
     int bad = 0;
@@ -159,7 +160,13 @@ static inline int ne_wait_children(pid_t *pids, uint32_t n, double timeout_s)
                 }
             }
         }
-        usleep(20000);
+        if (base) {
+            struct timeval tv = {0, 20000};
+            event_base_loopexit(base, &tv);
+            event_base_dispatch(base);
+        } else {
+            usleep(20000);
+        }
     }
     for (uint32_t i = 0; i < n; i++)
         if (!done[i]) {

@@ -124,7 +124,9 @@ static void test_mul(uint32_t n, uint32_t t, stoffel_mpc_field_id fid, stoffel_m
     char cnt[32];
     snprintf(cnt, sizeof cnt, "%zu", count);
     CHECK_EQ_INT(spawn_parties(pids, n, argv, "mul", cnt), 0);
-    CHECK_EQ_INT(ne_wait_children(pids, n, 150), 0);
+    double t0 = ne_now_s();
+    CHECK_EQ_INT(ne_wait_children(pids, n, 150, NULL), 0);
+    fprintf(stderr, "party processes: %.2f s\n", ne_now_s() - t0);
     uint8_t *first = NULL;
     size_t first_len = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -207,7 +209,10 @@ static void test_clients(uint32_t n, uint32_t t, stoffel_mpc_field_id fid, stoff
         for (int k = 0; k < 3; k++)
             stoffel_mpc_field_from_i64(F, inputs[j][k], vals[j] + k * es);
     for (uint32_t j = 0; j < 2 && cl[0] && cl[1]; j++) {
+        double ti = ne_now_s();
         int rc = stoffel_mpc_client_input(cl[j], vals[j], 3, 60000);
+        if (getenv("NE_VERBOSE"))
+            fprintf(stderr, "client %u input: %.3f s\n", j, ne_now_s() - ti);
         CHECK_MSG(rc == 0, "client %u input: %s", j, stoffel_mpc_client_last_error(cl[j]));
     }
     /* the lower id is ClientStore slot 0 and receives [c0[0]*c1[0], c0[1]+c1[1]]; the other c0[2]*c1[2] */
@@ -218,7 +223,10 @@ static void test_clients(uint32_t n, uint32_t t, stoffel_mpc_field_id fid, stoff
         want_count[low] = 2;
         want_count[1 - low] = 1;
         for (uint32_t j = 0; j < 2; j++) {
+            double tf = ne_now_s();
             int rc = stoffel_mpc_client_fetch_outputs(cl[j], got[j], want_count[j], 60000);
+            if (getenv("NE_VERBOSE"))
+                fprintf(stderr, "client %u fetch: %.3f s\n", j, ne_now_s() - tf);
             CHECK_MSG(rc == 0, "client %u fetch: %s", j, stoffel_mpc_client_last_error(cl[j]));
         }
         int64_t v;
@@ -265,7 +273,7 @@ static void test_clients(uint32_t n, uint32_t t, stoffel_mpc_field_id fid, stoff
         free(o1);
         stoffel_mpc_engine_free(S);
     }
-    CHECK_EQ_INT(ne_wait_children(pids, n, 90), 0);
+    CHECK_EQ_INT(ne_wait_children(pids, n, 90, base), 0);
     for (uint32_t j = 0; j < 2; j++) {
         stoffel_mpc_client_free(cl[j]);
         stoffel_net_free(net[j]);
