@@ -34,6 +34,19 @@ const char *toml_kind_name(toml_kind k)
     return "?";
 }
 
+/* "a table", "an array", ... for messages. */
+static const char *kind_with_article(toml_kind k)
+{
+    switch (k) {
+    case TOML_TABLE: return "a table";
+    case TOML_ARRAY: return "an array";
+    case TOML_STRING: return "a string";
+    case TOML_INTEGER: return "an integer";
+    case TOML_BOOLEAN: return "a boolean";
+    }
+    return "a value";
+}
+
 static int fail_at(parser *p, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -670,9 +683,9 @@ static int insert_dotted(parser *p, toml_value *table, key_path *k, toml_value *
         } else if (next->kind != TOML_TABLE || next->frozen || next->explicit_header) {
             toml_free(v);
             return fail_at(p, k->line, k->col,
-                           "key '%s' is already defined (line %d) as a %s, so it cannot be "
+                           "key '%s' is already defined (line %d) as %s, so it cannot be "
                            "extended with a dotted key; remove one of the definitions",
-                           k->parts[i], next->line, toml_kind_name(next->kind));
+                           k->parts[i], next->line, kind_with_article(next->kind));
         }
         t = next;
     }
@@ -717,15 +730,15 @@ static toml_value *parse_header(parser *p, toml_value *root)
     for (size_t i = 0; i < k.n; i++) {
         bool last = i + 1 == k.n;
         toml_value *next = table_get_mut(t, k.parts[i]);
-        if (next && next->kind == TOML_ARRAY && next->table_array && !(last && array)) {
+        if (next && next->kind == TOML_ARRAY && next->table_array && !last) {
             t = next->u.array.items[next->u.array.count - 1]; /* [[a]] then [a.b] */
             continue;
         }
         if (last && array) {
             if (next && !(next->kind == TOML_ARRAY && next->table_array)) {
-                fail_at(p, line, col, "'%s' is already defined (line %d) as a %s, not an array of "
+                fail_at(p, line, col, "'%s' is already defined (line %d) as %s, not an array of "
                         "tables; rename one of them", k.parts[i], next->line,
-                        toml_kind_name(next->kind));
+                        kind_with_article(next->kind));
                 key_path_free(&k);
                 return NULL;
             }
@@ -759,8 +772,8 @@ static toml_value *parse_header(parser *p, toml_value *root)
                 return NULL;
             }
         } else if (next->kind != TOML_TABLE || next->frozen) {
-            fail_at(p, line, col, "'%s' is already defined (line %d) as a %s; a table header "
-                    "cannot reopen it", k.parts[i], next->line, toml_kind_name(next->kind));
+            fail_at(p, line, col, "'%s' is already defined (line %d) as %s; a table header "
+                    "cannot reopen it", k.parts[i], next->line, kind_with_article(next->kind));
             key_path_free(&k);
             return NULL;
         }

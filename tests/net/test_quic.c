@@ -478,6 +478,39 @@ static void test_oversized_frame_kills_link(void)
     event_base_free(base);
 }
 
+/* Parties on IPv6 loopback. */
+static void test_ipv6(void)
+{
+    struct event_base *base = event_base_new();
+    stoffel_net_identity *ids[2] = {0};
+    stoffel_net *nets[2] = {0};
+    stoffel_net_config *cfg = test_config(2, ids);
+    for (uint32_t i = 0; i < 2; i++)
+        stoffel_net_config_set_party(cfg, i, "::1", 0, NULL);
+    stoffel_net_options o = test_options();
+    char err[512];
+    for (uint32_t i = 0; i < 2; i++)
+        CHECK_EQ_INT(stoffel_net_quic_party_new(base, cfg, i, ids[i], &o, &nets[i], err, sizeof err),
+                     0);
+    for (uint32_t i = 0; i < 2; i++)
+        for (uint32_t j = 0; j < 2; j++)
+            stoffel_net_set_party_address(nets[j], i, "::1", stoffel_net_local_port(nets[i]));
+    stoffel_net_start(nets[0]);
+    stoffel_net_start(nets[1]);
+    CHECK_EQ_INT(test_wait_all(nets, 2, 5000), 0);
+    CHECK_EQ_INT(stoffel_net_send(nets[0], 1, (const uint8_t *)"six", 3), 0);
+    uint8_t *d = NULL;
+    size_t l = 0;
+    stoffel_net_peer from;
+    CHECK_EQ_INT(stoffel_net_recv(nets[1], 5000, &from, &d, &l), 0);
+    CHECK(l == 3 && d && memcmp(d, "six", 3) == 0);
+    CHECK_EQ_INT(from.party_id, 0);
+    stoffel_net_buffer_free(d);
+    free_all(nets, ids, 2);
+    stoffel_net_config_free(cfg);
+    event_base_free(base);
+}
+
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;
@@ -494,5 +527,6 @@ int main(int argc, char **argv)
     RUN("badcert", test_bad_certificates());
     RUN("timeouts", test_timeouts());
     RUN("oversized", test_oversized_frame_kills_link());
+    RUN("ipv6", test_ipv6());
     return test_finish();
 }

@@ -76,7 +76,7 @@ static void test_errors(void)
     expect_error("x = \n", "t.toml:1:5: missing value");
     expect_error("x = 1 2\n", "t.toml:1:7: unexpected '2' after the value");
     expect_error("[t]\n[t]\n", "t.toml:2:1: table [t] is defined twice (first at line 1)");
-    expect_error("t = 1\n[t]\n", "t.toml:2:1: 't' is already defined (line 1) as a integer");
+    expect_error("t = 1\n[t]\n", "t.toml:2:1: 't' is already defined (line 1) as an integer");
     expect_error("x = [1, 2\n", "expected ',' or ']' in the array that starts at line 1 column 5");
     expect_error("x = {a = 1\n", "expected ',' or '}' in the inline table");
     expect_error("x = 99999999999999999999\n", "t.toml:1:5: integer does not fit");
@@ -90,6 +90,8 @@ static void test_errors(void)
     expect_error("k 1\n", "t.toml:1:3: expected '=' after key 'k'");
     expect_error("x = inf\n", "inf and nan are not supported");
     expect_error("a = {b = 1}\na.c = 2\n", "cannot be extended with a dotted key");
+    expect_error("[[a]]\n[a]\n", "t.toml:2:1: 'a' is already defined (line 1) as an array");
+    expect_error("[a]\n[[a]]\n", "t.toml:2:1: 'a' is already defined (line 1) as a table, not an array of tables");
     char nul[] = "a = 1\nb\0 = 2";
     toml_value *root = NULL;
     char err[200];
