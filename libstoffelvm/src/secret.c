@@ -748,3 +748,35 @@ int secret_queue_open(vm_state *vm, vm_val share, vm_frame *f, uint32_t dst)
     op.a = share.as.sh;
     return secret_enqueue(vm, &op, f, dst);
 }
+
+int stoffel_vm_reveal(stoffel_vm *vm, const stoffel_vm_value *value, stoffel_vm_value *out)
+{
+    if (!vm || !value || !out)
+        return STOFFEL_ERR_INVALID_ARG;
+    vm_val v;
+    int rc = val_from_public(vm, value, &v);
+    if (rc)
+        return rc;
+    vm_share *sh = secret_unwrap(vm, v);
+    if (!sh) {
+        val_assign(vm, &vm->handout, v);
+        val_release(vm, &v);
+        val_to_public(vm, vm->handout, out);
+        return 0;
+    }
+    uint8_t elem[128];
+    stoffel_mpc_request req = {.kind = STOFFEL_MPC_OP_OPEN, .count = 1, .a = sh->bytes, .out = elem};
+    rc = stoffel_mpc_engine_execute(vm->engine, &req, 1);
+    if (rc) {
+        val_release(vm, &v);
+        return vm_error(vm, rc, "opening the share failed: %s", stoffel_mpc_engine_last_error(vm->engine));
+    }
+    vm_val clear;
+    rc = secret_decode(vm, sh, elem, &clear);
+    val_release(vm, &v);
+    if (rc)
+        return rc;
+    val_assign(vm, &vm->handout, clear);
+    val_to_public(vm, vm->handout, out);
+    return 0;
+}

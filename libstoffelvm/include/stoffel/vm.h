@@ -634,6 +634,13 @@ STOFFEL_API int stoffel_vm_execute(stoffel_vm *vm, const char *entry, const stof
  * from a hook, a foreign function or an output sink. */
 STOFFEL_API int stoffel_vm_cancel(stoffel_vm *vm);
 
+/* Opens a share value through the attached engine (one OPEN request, run at once) and decodes
+ * it per its share type (spec §4.3: SecretInt{1} -> bool, SecretInt{8/16/32} -> i8/i16/i32,
+ * SecretUInt -> u8..u64, fixed point -> float). Non-share values are copied through unchanged.
+ * *out borrows from the VM like stoffel_vm_result. Errors: STOFFEL_VM_ERR_NO_ENGINE, the
+ * engine's status. */
+STOFFEL_API int stoffel_vm_reveal(stoffel_vm *vm, const stoffel_vm_value *value, stoffel_vm_value *out);
+
 /* Value formatting styles. */
 typedef enum {
     STOFFEL_VM_FORMAT_PRINT = 0, /* print / to_string (spec §5.1) */
