@@ -251,9 +251,40 @@ void cg_block(struct codegen *cg, struct block *b)
         cg_stmt(cg, b->stmts[i]);
 }
 
-/* Lowers `cond` and jumps to `target` when it is false (CMP against false + JMPEQ, §8). */
+static bool is_clear_scalar_compare(struct expr *e)
+{
+    if (e->kind != E_BINARY || !(e->op == OP_EQ || e->op == OP_NE || e->op == OP_LT || e->op == OP_LE || e->op == OP_GT ||
+                                 e->op == OP_GE))
+        return false;
+    const struct type *a = e->a->type, *b = e->b->type;
+    if (ty_is_secret(a) || ty_is_secret(b) || !a || !b)
+        return false;
+    return (ty_is_numeric(a) || a->kind == TY_BOOL || a->kind == TY_STRING) &&
+           (ty_is_numeric(b) || b->kind == TY_BOOL || b->kind == TY_STRING);
+}
+
+/* Lowers `cond` and jumps to `target` when it is false (CMP against false + JMPEQ, §8). From -O1
+ * a clear comparison jumps on the inverted flag directly, and `while True` tests nothing. */
 static void jump_if_false(struct codegen *cg, struct expr *cond, const char *target)
 {
+    if (cg->opt >= 1 && cond->kind == E_BOOL && cond->bval)
+        return;
+    if (cg->opt >= 1 && is_clear_scalar_compare(cond)) {
+        struct loc a = cg_expr(cg, cond->a);
+        struct loc b = cg_expr(cg, cond->b);
+        ir_op2(cg, IR_CMP, cg_use(cg, a, 0), cg_use(cg, b, 1));
+        switch (cond->op) {
+        case OP_LT: ir_named(cg, IR_JMPGT, target); ir_named(cg, IR_JMPEQ, target); break;
+        case OP_LE: ir_named(cg, IR_JMPGT, target); break;
+        case OP_GT: ir_named(cg, IR_JMPLT, target); ir_named(cg, IR_JMPEQ, target); break;
+        case OP_GE: ir_named(cg, IR_JMPLT, target); break;
+        case OP_EQ: ir_named(cg, IR_JMPNEQ, target); break;
+        default: ir_named(cg, IR_JMPEQ, target); break;
+        }
+        cg_free(cg, b);
+        cg_free(cg, a);
+        return;
+    }
     struct loc c = cg_expr(cg, cond);
     struct loc f = cg_const(cg, (struct ir_const){.kind = K_BOOL, .i = 0}, false);
     uint32_t a = cg_use(cg, c, 0), b = cg_use(cg, f, 1);
@@ -314,6 +345,68 @@ static bool literal_int(struct expr *e, int64_t *v)
     return false;
 }
 
+static bool block_blocks_unroll(struct block *b, struct var_sym *v);
+
+static bool stmt_blocks_unroll(struct stmt *s, struct var_sym *v)
+{
+    switch (s->kind) {
+    case S_BREAK: case S_CONTINUE: case S_FUNC: return true;
+    case S_ASSIGN: return s->target->kind == E_IDENT && s->target->var == v;
+    case S_IF: return block_blocks_unroll(&s->body, v) || (s->has_else && block_blocks_unroll(&s->els, v));
+    case S_WHILE: return block_blocks_unroll(&s->body, v);
+    case S_FOR: return false; /* its own break/continue leave only the inner loop */
+    default: return false;
+    }
+}
+
+static bool block_blocks_unroll(struct block *b, struct var_sym *v)
+{
+    for (size_t i = 0; i < b->count; i++)
+        if (stmt_blocks_unroll(b->stmts[i], v))
+            return true;
+    return false;
+}
+
+static size_t block_size(struct block *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->count; i++) {
+        struct stmt *s = b->stmts[i];
+        n++;
+        if (s->kind == S_IF || s->kind == S_WHILE || s->kind == S_FOR)
+            n += block_size(&s->body) + (s->has_else ? block_size(&s->els) : 0);
+    }
+    return n;
+}
+
+#define UNROLL_MAX_TRIPS 16
+#define UNROLL_MAX_WORK 256
+
+/* -O3: a for loop over literal bounds with a small body is emitted once per iteration with the
+ * loop variable set to each value (no compare, jump or increment). A body that breaks, continues
+ * or assigns the loop variable keeps the loop (the reference semantics of those depend on it). */
+static bool try_unroll(struct codegen *cg, struct stmt *s, int64_t lo, int64_t hi)
+{
+    struct var_sym *v = s->var;
+    if (cg->opt < 3 || hi - lo > UNROLL_MAX_TRIPS || hi < lo || v->type->kind != TY_INT ||
+        block_blocks_unroll(&s->body, v) || (size_t)(hi - lo) * block_size(&s->body) > UNROLL_MAX_WORK)
+        return false;
+    home_var(cg, v);
+    int saved_depth = cg->loop_depth;
+    for (int64_t k = lo; k < hi; k++) {
+        struct ir_const c = cg_const_of(cg, v->type, NULL);
+        c.i = k;
+        c.u = (uint64_t)k;
+        struct loc kv = cg_const(cg, c, false);
+        cg_var_write(cg, v, kv);
+        cg_free(cg, kv);
+        cg_block(cg, &s->body);
+    }
+    cg->loop_depth = saved_depth;
+    release_var(cg, v);
+    return true;
+}
+
 static void cg_for(struct codegen *cg, struct stmt *s)
 {
     struct var_sym *v = s->var;
@@ -323,6 +416,8 @@ static void cg_for(struct codegen *cg, struct stmt *s)
     int64_t lo, hi;
     bool literal = s->is_range && literal_int(s->e, &lo) && literal_int(s->e2, &hi);
     int64_t saved_mult = cg->loop_mult;
+    if (literal && try_unroll(cg, s, lo, hi))
+        return; /* each unrolled copy counts its own preprocessing demand */
     if (literal && hi > lo && cg->loop_mult < ((int64_t)1 << 40))
         cg->loop_mult *= hi - lo;
     else if (!literal)
