@@ -706,6 +706,21 @@ static int insert_dotted(parser *p, toml_value *table, key_path *k, toml_value *
     return table_add(p, t, key, v);
 }
 
+/* Adds an empty table or array named name to t; NULL (nothing leaked) when out of memory. */
+static toml_value *add_child(parser *p, toml_value *t, const char *name, toml_kind kind, int line,
+                             int col)
+{
+    toml_value *child = new_value(p, kind, line, col);
+    if (!child)
+        return NULL;
+    char *key = dup_str(p, name);
+    if (!key) {
+        toml_free(child);
+        return NULL;
+    }
+    return table_add(p, t, key, child) ? NULL : child; /* table_add frees both on failure */
+}
+
 /* header = '[' key ']' | '[[' key ']]' ; returns the table that following keys go into */
 static toml_value *parse_header(parser *p, toml_value *root)
 {
@@ -743,11 +758,8 @@ static toml_value *parse_header(parser *p, toml_value *root)
                 return NULL;
             }
             if (!next) {
-                next = new_value(p, TOML_ARRAY, line, col);
-                char *key = dup_str(p, k.parts[i]);
-                if (!next || !key || table_add(p, t, key, next)) {
-                    if (!key)
-                        toml_free(next);
+                next = add_child(p, t, k.parts[i], TOML_ARRAY, line, col);
+                if (!next) {
                     key_path_free(&k);
                     return NULL;
                 }
@@ -763,11 +775,8 @@ static toml_value *parse_header(parser *p, toml_value *root)
             return elem;
         }
         if (!next) {
-            next = new_value(p, TOML_TABLE, line, col);
-            char *key = dup_str(p, k.parts[i]);
-            if (!next || !key || table_add(p, t, key, next)) {
-                if (!key)
-                    toml_free(next);
+            next = add_child(p, t, k.parts[i], TOML_TABLE, line, col);
+            if (!next) {
                 key_path_free(&k);
                 return NULL;
             }
