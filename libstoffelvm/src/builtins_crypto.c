@@ -232,14 +232,20 @@ static int b_field_inv(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 enum { F_ADD, F_SUB, F_MUL, F_EQ, F_NEG, F_INV, F_SQRT, F_IS_ZERO };
 
 /* Tonelli-Shanks square root mod an odd prime p; 0 when x is a non-residue. */
-static int mod_sqrt(mpz_t r, const mpz_t x, const mpz_t p)
+static int mod_sqrt(mpz_t r, const mpz_t x_in, const mpz_t p)
 {
+    /* r may alias x_in: work on a copy. */
+    mpz_t x;
+    mpz_init_set(x, x_in);
+    int ok = 1;
     if (mpz_sgn(x) == 0) {
         mpz_set_ui(r, 0);
-        return 1;
+        goto out;
     }
-    if (mpz_legendre(x, p) != 1)
-        return 0;
+    if (mpz_legendre(x, p) != 1) {
+        ok = 0;
+        goto out;
+    }
     mpz_t q, z, c, t, b, tmp, e;
     mpz_inits(q, z, c, t, b, tmp, e, NULL);
     mpz_sub_ui(q, p, 1);
@@ -280,7 +286,9 @@ static int mod_sqrt(mpz_t r, const mpz_t x, const mpz_t p)
     if (mpz_cmp(tmp, r) < 0)
         mpz_set(r, tmp);
     mpz_clears(q, z, c, t, b, tmp, e, NULL);
-    return 1;
+out:
+    mpz_clear(x);
+    return ok;
 }
 
 static int field_op(vm_state *vm, vm_val *args, size_t nargs, vm_val *out, const char *name, int op, size_t arity)
