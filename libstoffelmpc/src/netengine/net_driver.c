@@ -125,7 +125,10 @@ static void buffer_early(nd_driver *d, mpc_node from, const mpc_envelope *env, c
         d->early = e;
         d->ecap = cap;
     }
-    uint8_t *copy = malloc(len ? len : 1);
+    /* from the block cache: a peer running one batch ahead sends multi-megabyte frames every
+     * round, and fresh memory for each would cost a page fault per 4 KiB */
+    size_t cap;
+    uint8_t *copy = cache_get(d->cache, len, &cap);
     if (!copy) {
         d->fatal = 1;
         return;
@@ -133,6 +136,7 @@ static void buffer_early(nd_driver *d, mpc_node from, const mpc_envelope *env, c
     memcpy(copy, data, len);
     nd_early *e = &d->early[d->nearly++];
     e->bytes = copy;
+    e->cap = cap;
     e->len = len;
     e->from = from;
     e->protocol = env->protocol;
@@ -145,8 +149,7 @@ static void buffer_early(nd_driver *d, mpc_node from, const mpc_envelope *env, c
 static void early_drop(nd_driver *d, size_t k)
 {
     nd_early *e = &d->early[k];
-    sodium_memzero(e->bytes, e->len); /* share vectors */
-    free(e->bytes);
+    cache_put(d->cache, e->bytes, e->len, e->cap); /* zeroes: share vectors */
     d->early_bytes -= e->len;
     /* keep arrival order: frames of one sender must be handed over in the order they came */
     memmove(&d->early[k], &d->early[k + 1], (d->nearly - k - 1) * sizeof *d->early);

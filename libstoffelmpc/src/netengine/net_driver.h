@@ -49,8 +49,8 @@ typedef struct {
 } nd_inst;
 
 typedef struct {
-    uint8_t *bytes;       /* copy of the frame */
-    size_t len;
+    uint8_t *bytes;       /* copy of the frame (a block of the driver's cache) */
+    size_t len, cap;
     mpc_node from;
     uint8_t protocol;
     uint64_t instance;
