@@ -7,6 +7,9 @@
 #include <strings.h>
 
 #include <sodium.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 
 #include "field.h"
 
@@ -96,6 +99,18 @@ int stoffel_mpc_field_new(stoffel_mpc_field_id id, stoffel_mpc_field **out)
     F->elem_size = F->limbs * 8;
     limbs_from_fmpz(F->p, F->limbs, F->p_fmpz);
     F->headroom = F->limbs == 4 && F->p[3] < 0x7ffffffffffffffeULL;
+    /* 2^127 - 1 gets the Mersenne reduction and plain (R = 1) representation */
+    int mersenne = F->limbs == 2 && F->p[0] == ~(uint64_t)0 && F->p[1] == 0x7fffffffffffffffULL;
+    if (mersenne)
+        F->headroom = 2;
+#if defined(__x86_64__) && defined(__GNUC__)
+    {
+        unsigned eax, ebx, ecx, edx;
+        /* CPUID leaf 7: EBX bit 8 = BMI2 (MULX), bit 19 = ADX (ADCX/ADOX) */
+        if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx))
+            F->adx = (ebx >> 8 & 1) && (ebx >> 19 & 1);
+    }
+#endif
     unsigned top_bits = F->bits - 64 * (F->limbs - 1);
     F->top_mask = top_bits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << top_bits) - 1);
 
@@ -108,7 +123,8 @@ int stoffel_mpc_field_new(stoffel_mpc_field_id id, stoffel_mpc_field **out)
     fmpz_t r;
     fmpz_init(r);
     fmpz_one(r);
-    fmpz_mul_2exp(r, r, 64 * F->limbs);
+    if (!mersenne)
+        fmpz_mul_2exp(r, r, 64 * F->limbs);
     fmpz_mod(r, r, F->p_fmpz);
     limbs_from_fmpz(F->one, F->limbs, r);
     fmpz_mul(r, r, r);

@@ -82,17 +82,35 @@
 
 DEFINE_LOOPS(1, 0, 1)
 DEFINE_LOOPS(2, 0, 2)
+DEFINE_LOOPS(2, 2, 2m)
 DEFINE_LOOPS(4, 0, 4)
 DEFINE_LOOPS(4, 1, 4h)
+#ifdef FA_HAVE_ADX_ASM
+DEFINE_LOOPS(4, 3, 4a)
+#define DISPATCH_4H(fn, ...)                                                                       \
+    do {                                                                                           \
+        if (F->adx)                                                                                \
+            fn##_4a(F, __VA_ARGS__);                                                               \
+        else                                                                                       \
+            fn##_4h(F, __VA_ARGS__);                                                               \
+    } while (0)
+#else
+#define DISPATCH_4H(fn, ...) fn##_4h(F, __VA_ARGS__)
+#endif
 
 #define DISPATCH(fn, ...)                                                                          \
     do {                                                                                           \
         switch (F->limbs) {                                                                        \
         case 1: fn##_1(F, __VA_ARGS__); break;                                                     \
-        case 2: fn##_2(F, __VA_ARGS__); break;                                                     \
+        case 2:                                                                                    \
+            if (F->headroom == 2)                                                                  \
+                fn##_2m(F, __VA_ARGS__);                                                           \
+            else                                                                                   \
+                fn##_2(F, __VA_ARGS__);                                                            \
+            break;                                                                                 \
         default:                                                                                   \
             if (F->headroom)                                                                       \
-                fn##_4h(F, __VA_ARGS__);                                                           \
+                DISPATCH_4H(fn, __VA_ARGS__);                                                      \
             else                                                                                   \
                 fn##_4(F, __VA_ARGS__);                                                            \
         }                                                                                          \
@@ -310,8 +328,19 @@ void fe_mul(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *b)
 {
     switch (F->limbs) {
     case 1: fa_mont_mul(r, a, b, F->p, F->pinv, 1, 0); break;
-    case 2: fa_mont_mul(r, a, b, F->p, F->pinv, 2, 0); break;
+    case 2:
+        if (F->headroom == 2)
+            fa_mersenne127_mul(r, a, b);
+        else
+            fa_mont_mul(r, a, b, F->p, F->pinv, 2, 0);
+        break;
     default:
+#ifdef FA_HAVE_ADX_ASM
+        if (F->headroom && F->adx) {
+            fa_mont_mul(r, a, b, F->p, F->pinv, 4, 3);
+            break;
+        }
+#endif
         if (F->headroom)
             fa_mont_mul(r, a, b, F->p, F->pinv, 4, 1);
         else
