@@ -56,9 +56,12 @@ int stoffel_lang_compile(const char *src, size_t len, const char *filename, cons
     r->cx = cx;
     arena_init(&cx->arena, &cx->oom);
     cx->opts = o;
+    cx->arena.limit_bytes = o.max_memory_bytes;
     cx->resolver = o.resolver;
     cx->resolver_data = o.resolver_data;
     if (setjmp(cx->oom) != 0) {
+        free(cx->pending_heap);
+        stoffel_vm_builder_free(cx->pending_builder);
         free(r->ir);
         if (r->bytecode)
             stoffel_vm_bytes_free(r->bytecode);

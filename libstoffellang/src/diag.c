@@ -151,22 +151,3 @@ void diag_render(struct compile_ctx *cx, struct strbuf *out, bool color)
         sb_printf(out, "%serror%s: aborting due to %zu previous errors\n", color_on(color, "\x1b[1;31m"), reset,
                   cx->error_count);
 }
-
-static const char *category_of(const char *code)
-{
-    if (strcmp(code, "E001") == 0)
-        return "Syntax";
-    if (strcmp(code, "E101") == 0)
-        return "Type";
-    if (strcmp(code, "E201") == 0)
-        return "Semantic";
-    return "Internal";
-}
-
-void diag_render_plain(const struct diag *d, struct strbuf *out)
-{
-    sb_printf(out, "%s [%s] %s: %s at %s:%d:%d", d->severity == SEV_ERROR ? "Error" : "Warning", d->code,
-              category_of(d->code), d->message, ctx_file_basename(d->file), d->line, d->col);
-    if (d->hint)
-        sb_printf(out, "\nHint: %s", d->hint);
-}

@@ -217,6 +217,7 @@ int lang_emit_program(struct compile_ctx *cx, uint8_t **bytes, size_t *len, char
     int rc = stoffel_vm_builder_new(&b);
     if (rc)
         return rc;
+    cx->pending_builder = b;
     rc = stoffel_vm_builder_set_backend(b, (stoffel_vm_backend)cx->opts.mpc_backend);
     if (!rc)
         rc = stoffel_vm_builder_set_curve(b, (stoffel_vm_curve)cx->opts.mpc_curve);
@@ -240,6 +241,7 @@ int lang_emit_program(struct compile_ctx *cx, uint8_t **bytes, size_t *len, char
         rc = stoffel_vm_builder_write(b, bytes, len);
     if (rc && rc != STOFFEL_ERR_NOMEM)
         diag_add(cx, SEV_ERROR, "E901", "", 0, 0, NULL, "bytecode builder failed: %s", stoffel_vm_builder_last_error(b));
+    cx->pending_builder = NULL;
     stoffel_vm_builder_free(b);
     return rc;
 }

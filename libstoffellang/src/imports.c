@@ -82,7 +82,7 @@ static void resolve_imports(struct loader *ld, struct module *m, int depth)
         struct module *found = NULL;
         for (size_t k = 0; k < ld->loading.len; k++)
             if (strcmp(ld->loading.items[k], full) == 0) {
-                struct strbuf chain = {0};
+                struct strbuf chain = {.arena = &cx->arena};
                 for (size_t j = k; j < ld->loading.len; j++) {
                     sb_puts(&chain, ctx_file_basename(ld->loading.items[j]));
                     sb_puts(&chain, " -> ");
@@ -121,7 +121,9 @@ static void resolve_imports(struct loader *ld, struct module *m, int depth)
                              s->path, full, stoffel_lang_strerror(rc));
                 continue;
             }
+            cx->pending_heap = text;
             char *copy = arena_strndup(&cx->arena, text, len);
+            cx->pending_heap = NULL;
             free(text);
             found = load_one(ld, full, copy, len, depth + 1);
             if (!found)

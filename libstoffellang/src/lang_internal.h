@@ -50,6 +50,8 @@ struct strbuf {
     char *data;
     size_t len, cap;
     bool failed;
+    struct arena *arena;   /* non-NULL: storage comes from this arena (nothing to free, and an
+                              out-of-memory unwind cannot leak it); NULL: the C heap */
 };
 void sb_putc(struct strbuf *b, char c);
 void sb_puts(struct strbuf *b, const char *s);
@@ -291,12 +293,14 @@ struct compile_ctx {
     int hidden_counter;
     struct checker *checker;
     struct ir_program *ir;
+    /* heap objects held across arena allocations, released if an out-of-memory unwind happens */
+    void *pending_heap;               /* a resolver's source buffer (free) */
+    stoffel_vm_builder *pending_builder;
 };
 
 void diag_add(struct compile_ctx *cx, int sev, const char *code, const char *file, int line, int col,
               const char *hint, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 void diag_render(struct compile_ctx *cx, struct strbuf *out, bool color);
-void diag_render_plain(const struct diag *d, struct strbuf *out);
 void ctx_add_source(struct compile_ctx *cx, const char *file, const char *text, size_t len);
 const char *ctx_file_basename(const char *path);
 

@@ -288,7 +288,7 @@ static void lex_number(struct lexer *lx)
 /* Reads a double-quoted string body after the opening quote; returns the decoded text or NULL. */
 static char *lex_string_body(struct lexer *lx, int qline, int qcol, size_t *out_len)
 {
-    struct strbuf sb = {0};
+    struct strbuf sb = {.arena = &lx->cx->arena};
     for (;;) {
         int c = peekc(lx, 0);
         if (c == -1) {
@@ -336,10 +336,6 @@ static char *lex_string_body(struct lexer *lx, int qline, int qcol, size_t *out_
         sb_putc(&sb, (char)c);
         advance(lx);
     }
-    if (sb.failed) {
-        sb_free(&sb);
-        longjmp(lx->cx->oom, 1);
-    }
     char *s = arena_strndup(&lx->cx->arena, sb.data ? sb.data : "", sb.len);
     *out_len = sb.len;
     sb_free(&sb);
@@ -352,7 +348,7 @@ static void split_fstring(struct lexer *lx, struct token *t, const char *s, size
     struct arena *a = &lx->cx->arena;
     struct fstr_part *parts = arena_alloc(a, (n + 1) * sizeof *parts);
     size_t count = 0;
-    struct strbuf lit = {0};
+    struct strbuf lit = {.arena = &lx->cx->arena};
     size_t i = 0;
     while (i < n && !lx->failed) {
         char c = s[i];

@@ -387,7 +387,7 @@ static struct stmt *parse_import(struct parser *p)
         s->path = next_tok(p)->sval;
         s->path_is_string = true;
     } else {
-        struct strbuf sb = {0};
+        struct strbuf sb = {.arena = &p->cx->arena};
         sb_puts(&sb, expect_ident(p, "In import:"));
         while (accept_op(p, ".")) {
             sb_putc(&sb, '.');

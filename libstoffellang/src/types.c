@@ -138,7 +138,7 @@ static void ty_name_into(const struct type *t, struct strbuf *sb)
 
 const char *ty_name(struct checker *ch, const struct type *t)
 {
-    struct strbuf sb = {0};
+    struct strbuf sb = {.arena = &ch->cx->arena};
     ty_name_into(t, &sb);
     const char *s = arena_strdup(&ch->cx->arena, sb.data ? sb.data : "?");
     sb_free(&sb);

@@ -110,6 +110,14 @@ static bool sb_reserve(struct strbuf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1)
         cap *= 2;
+    if (b->arena) {
+        char *n = arena_alloc(b->arena, cap);
+        if (b->len)
+            memcpy(n, b->data, b->len);
+        b->data = n;
+        b->cap = cap;
+        return true;
+    }
     char *p = realloc(b->data, cap);
     if (!p) {
         b->failed = true;
@@ -155,8 +163,11 @@ void sb_printf(struct strbuf *b, const char *fmt, ...)
 
 void sb_free(struct strbuf *b)
 {
-    free(b->data);
+    if (!b->arena)
+        free(b->data);
+    struct arena *a = b->arena;
     memset(b, 0, sizeof *b);
+    b->arena = a;
 }
 
 size_t lang_edit_distance(const char *a, const char *b)

@@ -186,6 +186,32 @@ int main(void)
     }
     stoffel_lang_result_free(r);
 
+    /* a memory bound: every out-of-memory point unwinds cleanly (no result, nothing leaked; the
+     * ASan build checks the leaks) until the bound is large enough */
+    {
+        const char *big = "object P:\n  x: int64\nvar p = P(x: 1)\nvar xs = [i * 2 for i in range(0, 9)]\n"
+                          "def f(a: secret int64) -> secret int64:\n  return a * a + 1\nprint(f(3).reveal(), xs, p.x)\n";
+        int nomem = 0, ok = 0;
+        for (size_t limit = 64 * 1024; limit <= 8u * 1024 * 1024 && !ok; limit += 64 * 1024) {
+            stoffel_lang_options lo;
+            stoffel_lang_options_defaults(&lo);
+            lo.max_memory_bytes = limit;
+            lo.want_ir = 1;
+            stoffel_lang_result *lr = (stoffel_lang_result *)1;
+            int rc = stoffel_lang_compile(big, strlen(big), "oom.stfl", &lo, &lr);
+            if (rc == STOFFEL_ERR_NOMEM) {
+                nomem++;
+                CHECK(lr == NULL);
+            } else {
+                CHECK_EQ_INT(rc, 0);
+                ok = 1;
+                stoffel_lang_result_free(lr);
+            }
+        }
+        CHECK(nomem > 0);
+        CHECK(ok == 1);
+    }
+
     /* bad arguments */
     stoffel_lang_result *none = (stoffel_lang_result *)1;
     CHECK_EQ_INT(stoffel_lang_compile(NULL, 0, "x.stfl", NULL, &none), STOFFEL_ERR_INVALID_ARG);

@@ -74,6 +74,8 @@ typedef struct stoffel_lang_options {
     void *resolver_data;           /* passed to resolver */
     uint8_t check_only;            /* 1: stop after semantic analysis (no bytecode) */
     uint8_t want_ir;               /* 1: keep a textual IR dump (stoffel_lang_result_ir) */
+    size_t max_memory_bytes;       /* bound on the compiler's working memory; 0 = unlimited.
+                                      Exceeding it fails the compilation with STOFFEL_ERR_NOMEM */
 } stoffel_lang_options;
 
 /* Fills *opts with the defaults: -O0, HoneyBadger, BLS12-381, file-system imports. */
