@@ -99,7 +99,6 @@ static stoffel_net_options bench_options(void)
 {
     stoffel_net_options o;
     stoffel_net_options_defaults(&o);
-    o.max_udp_payload_bytes = 16384; /* loopback carries large datagrams */
     return o;
 }
 

@@ -23,7 +23,7 @@ void stoffel_net_options_defaults(stoffel_net_options *opts)
     opts->reconnect_attempts = 5;
     opts->reconnect_backoff_ms = 100;
     opts->reconnect_backoff_max_ms = 5000;
-    opts->max_udp_payload_bytes = 1452;
+    opts->max_udp_payload_bytes = 0; /* automatic, per destination */
 }
 
 void stoffel_net_buffer_free(void *buf)
@@ -199,7 +199,8 @@ int net_core_init(stoffel_net *net, struct event_base *base, uint32_t n_parties,
     }
     if (net->opts.max_message_bytes == 0 || net->opts.max_message_bytes > 0xffffffffu)
         return STOFFEL_ERR_INVALID_ARG;
-    if (net->opts.max_udp_payload_bytes < 1200 || net->opts.max_udp_payload_bytes > 65527)
+    if (net->opts.max_udp_payload_bytes != 0 &&
+        (net->opts.max_udp_payload_bytes < 1200 || net->opts.max_udp_payload_bytes > 65527))
         return STOFFEL_ERR_INVALID_ARG;
     if (net->opts.connect_timeout_ms == 0 || net->opts.idle_timeout_ms == 0)
         return STOFFEL_ERR_INVALID_ARG;

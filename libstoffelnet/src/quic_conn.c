@@ -3,7 +3,9 @@
  * frames from the link's queue onto the single stream, acknowledgement bookkeeping, the expiry
  * timer (retransmission, idle timeout, keep-alive) and closing.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <event2/event.h>
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
@@ -169,12 +171,12 @@ static void fill_callbacks(ngtcp2_callbacks *cb, bool dialer)
 }
 
 static void fill_settings(quic_endpoint *ep, ngtcp2_settings *s, ngtcp2_transport_params *p,
-                          bool dialer)
+                          bool dialer, size_t max_pkt)
 {
     const stoffel_net_options *o = &ep->net->opts;
     ngtcp2_settings_default(s);
     s->initial_ts = net_now_ns();
-    s->max_tx_udp_payload_size = o->max_udp_payload_bytes;
+    s->max_tx_udp_payload_size = max_pkt;
     s->no_tx_udp_payload_size_shaping = 1;
     s->handshake_timeout = (ngtcp2_duration)o->connect_timeout_ms * NGTCP2_MILLISECONDS;
     s->cc_algo = NGTCP2_CC_ALGO_CUBIC;
@@ -193,6 +195,15 @@ static void fill_settings(quic_endpoint *ep, ngtcp2_settings *s, ngtcp2_transpor
 static void timer_cb(evutil_socket_t fd, short what, void *arg);
 static void write_cb(evutil_socket_t fd, short what, void *arg);
 
+static bool is_loopback(const struct sockaddr *a)
+{
+    if (a->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+    if (a->sa_family == AF_INET6)
+        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
+    return false;
+}
+
 static quic_conn *conn_alloc(quic_endpoint *ep, bool dialer, const struct sockaddr *remote,
                              socklen_t remote_len)
 {
@@ -207,6 +218,9 @@ static quic_conn *conn_alloc(quic_endpoint *ep, bool dialer, const struct sockad
         c->hello_out = QUIC_HELLO_LEN; /* only the dialler writes the hello */
     memcpy(&c->remote, remote, remote_len);
     c->remote_len = remote_len;
+    c->max_pkt = ep->net->opts.max_udp_payload_bytes;
+    if (c->max_pkt == 0) /* automatic: loopback carries large datagrams without fragmenting */
+        c->max_pkt = is_loopback(remote) ? QUIC_LOOPBACK_UDP_PAYLOAD : QUIC_DEFAULT_UDP_PAYLOAD;
     randombytes_buf(c->tag, sizeof c->tag);
     net_frame_reader_init(&c->reader, ep->net->opts.max_message_bytes);
     c->timer_ev = evtimer_new(ep->net->base, timer_cb, c);
@@ -246,7 +260,7 @@ int quic_conn_dial(quic_endpoint *ep, quic_link *link, const struct sockaddr *ad
     ngtcp2_settings s;
     ngtcp2_transport_params p;
     fill_callbacks(&cb, true);
-    fill_settings(ep, &s, &p, true);
+    fill_settings(ep, &s, &p, true, c->max_pkt);
     int rc = STOFFEL_ERR_NOMEM;
     if (ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &cb, &s, &p,
                                NULL, c) != 0)
@@ -289,7 +303,7 @@ int quic_conn_accept(quic_endpoint *ep, const uint8_t *pkt, size_t len,
     ngtcp2_settings s;
     ngtcp2_transport_params p;
     fill_callbacks(&cb, false);
-    fill_settings(ep, &s, &p, false);
+    fill_settings(ep, &s, &p, false, c->max_pkt);
     p.original_dcid = hd.dcid;
     p.stateless_reset_token_present = 1;
     if (ngtcp2_crypto_generate_stateless_reset_token(p.stateless_reset_token,
@@ -389,7 +403,7 @@ static void conn_fatal(quic_conn *c, int rv)
     ngtcp2_path_storage_zero(&ps);
     ngtcp2_pkt_info pi;
     ngtcp2_ssize n = ngtcp2_conn_write_connection_close(c->conn, &ps.path, &pi, c->ep->pkt_buf,
-                                                        c->ep->net->opts.max_udp_payload_bytes,
+                                                        c->max_pkt,
                                                         &ccerr, net_now_ns());
     if (n > 0)
         quic_ep_send_packet(c->ep, (struct sockaddr *)&c->remote, c->remote_len, c->ep->pkt_buf,
@@ -471,7 +485,7 @@ void quic_conn_write(quic_conn *c)
     if (c->dead)
         return;
     quic_endpoint *ep = c->ep;
-    size_t maxpkt = ep->net->opts.max_udp_payload_bytes;
+    size_t maxpkt = c->max_pkt;
     ngtcp2_path_storage ps;
     ngtcp2_path_storage_zero(&ps);
     ngtcp2_pkt_info pi;
@@ -576,7 +590,7 @@ void quic_conn_close(quic_conn *c, uint64_t app_error)
         ngtcp2_path_storage_zero(&ps);
         ngtcp2_pkt_info pi;
         ngtcp2_ssize n = ngtcp2_conn_write_connection_close(
-            c->conn, &ps.path, &pi, c->ep->pkt_buf, c->ep->net->opts.max_udp_payload_bytes, &ccerr,
+            c->conn, &ps.path, &pi, c->ep->pkt_buf, c->max_pkt, &ccerr,
             net_now_ns());
         if (n > 0)
             quic_ep_send_packet(c->ep, (struct sockaddr *)&c->remote, c->remote_len,

@@ -372,12 +372,11 @@ static void dispatch(quic_endpoint *ep, const uint8_t *pkt, size_t len, const st
 static void read_cb(evutil_socket_t fd, short what, void *arg)
 {
     quic_endpoint *ep = arg;
-    static const size_t cap = 65536;
-    uint8_t *buf = ep->pkt_buf + ep->net->opts.max_udp_payload_bytes; /* second half */
+    uint8_t *buf = ep->pkt_buf + QUIC_PKT_BUF; /* second half; the first is for sending */
     for (int i = 0; i < QUIC_RECV_BATCH; i++) {
         struct sockaddr_storage from;
         socklen_t fromlen = sizeof from;
-        ssize_t n = recvfrom(ep->fd, buf, cap, 0, (struct sockaddr *)&from, &fromlen);
+        ssize_t n = recvfrom(ep->fd, buf, QUIC_PKT_BUF, 0, (struct sockaddr *)&from, &fromlen);
         if (n < 0)
             break;
         dispatch(ep, buf, (size_t)n, (struct sockaddr *)&from, fromlen);
@@ -582,7 +581,7 @@ static int endpoint_new(struct event_base *base, const stoffel_net_config *cfg, 
         net_errbuf(errbuf, errbuf_len, "cannot read the identity's private key");
         goto fail;
     }
-    ep->pkt_buf = malloc(net->opts.max_udp_payload_bytes + 65536);
+    ep->pkt_buf = malloc(2 * QUIC_PKT_BUF);
     ep->parties = calloc(n, sizeof *ep->parties);
     if (!ep->pkt_buf || !ep->parties) {
         rc = STOFFEL_ERR_NOMEM;

@@ -17,6 +17,10 @@
 #define QUIC_ALPN_PARTY "stoffel-party/1"
 #define QUIC_ALPN_CLIENT "stoffel-client/1"
 #define QUIC_CID_LEN 18
+/* UDP payload sizes when max_udp_payload_bytes is 0 (automatic); the buffers fit the largest. */
+#define QUIC_DEFAULT_UDP_PAYLOAD 1452
+#define QUIC_LOOPBACK_UDP_PAYLOAD 16384
+#define QUIC_PKT_BUF 65536
 #define QUIC_CID_TAG_LEN 8
 /* The first bytes the dialler writes on the stream: magic and wire version 1. */
 #define QUIC_HELLO "STN\x01"
@@ -81,6 +85,7 @@ struct quic_conn {
     size_t odcid_len;
     struct event *timer_ev;
     struct event *write_ev;
+    size_t max_pkt;    /* largest datagram we send on this connection */
     int fail_status;   /* why the connection ended */
     char why[200];     /* refusal reason, when we refused the peer */
 };

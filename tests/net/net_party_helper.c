@@ -153,7 +153,6 @@ int main(int argc, char **argv)
     struct event_base *base = event_base_new();
     stoffel_net_options o;
     stoffel_net_options_defaults(&o);
-    o.max_udp_payload_bytes = 16384;
     o.idle_timeout_ms = 30000; /* dead peers are noticed by stateless resets, not silence */
     o.connect_timeout_ms = 1000;
     o.reconnect_backoff_ms = 50;

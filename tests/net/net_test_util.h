@@ -25,7 +25,6 @@ static inline stoffel_net_options test_options(void)
     o.reconnect_attempts = 3;
     o.reconnect_backoff_ms = 50;
     o.reconnect_backoff_max_ms = 400;
-    o.max_udp_payload_bytes = 16384;
     return o;
 }
 

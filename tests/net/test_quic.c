@@ -247,6 +247,10 @@ static void test_clients(void)
     stoffel_net_set_callbacks(nets[0], NULL, on_client_state, &seen);
     CHECK_EQ_INT(test_wait_all(nets, 2, 5000), 0);
     char err[512];
+    o.max_udp_payload_bytes = 100; /* below QUIC's minimum datagram */
+    CHECK_EQ_INT(stoffel_net_quic_client_new(base, cfg, good, &o, &cg, err, sizeof err),
+                 STOFFEL_ERR_INVALID_ARG);
+    o.max_udp_payload_bytes = 1200; /* the smallest allowed: the clients use explicit small packets */
     CHECK_EQ_INT(stoffel_net_quic_client_new(base, cfg, good, &o, &cg, err, sizeof err), 0);
     CHECK_EQ_INT(stoffel_net_quic_client_new(base, cfg, bad, &o, &cb, err, sizeof err), 0);
     CHECK_EQ_INT(stoffel_net_my_id(cg), -1);

@@ -333,7 +333,8 @@ typedef struct stoffel_net_options {
     uint32_t reconnect_attempts;      /* dial attempts after the first before giving up; default 5 */
     uint32_t reconnect_backoff_ms;    /* first backoff, doubled per attempt; default 100 */
     uint32_t reconnect_backoff_max_ms;/* backoff ceiling; default 5000 */
-    uint32_t max_udp_payload_bytes;   /* largest UDP datagram we send; default 1452; loopback may use more */
+    uint32_t max_udp_payload_bytes;   /* largest UDP datagram we send, 1200..65527; default 0 =
+                                         automatic: 16384 to loopback addresses, 1452 elsewhere */
 } stoffel_net_options;
 
 /* Fills *opts with the defaults. */
