@@ -359,11 +359,12 @@ int stoffel_mpc_engine_net_accept_inputs(stoffel_mpc_engine *e, size_t clients, 
         }
         if (nd_loop_once(&s->d, deadline))
             rc = engine_fail(e, STOFFEL_ERR_TIMEOUT,
-                             "accept_inputs: party %u served %zu of %zu clients before the timeout; %s",
+                             "accept_inputs: party %u served %zu of %zu clients before the timeout; %s%s%s",
                              e->party_id, served, clients,
                              e->party_id == 0 ? "no further client asked to give input"
                              : s->nadmits ? "the client admitted by party 0 never asked this party"
-                                          : "party 0 admitted no further client");
+                                          : "party 0 admitted no further client",
+                             s->d.note[0] ? "; " : "", s->d.note);
     }
     s->online_ns += nd_now_ns() - t0;
     return rc;
