@@ -2,7 +2,9 @@
  * proto_input.c - client input with random masks (spec mpc.md 7.1). The parties hand the client
  * their shares of fresh random sharings [r]; only the client reconstructs r, and sends m = x + r to
  * every party; each party sets [x] = m - [r]. Either arrival order works: a party that receives m
- * before it created its instance gets it from the driver's pending buffer.
+ * before it created its instance gets it from the driver's pending buffer. In robust mode m travels
+ * by Bracha reliable broadcast with the client as dealer (rounds 1..3), so a client cannot give
+ * different parties different masked values (spec mpc.md 7.1 step 3, defect 10).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include <sodium.h>
 
 #include "proto.h"
+#include "rbc.h"
 
 typedef struct {
     mpc_proto base;
@@ -18,6 +21,7 @@ typedef struct {
     size_t count;
     uint64_t *r;   /* own mask shares */
     uint64_t *x;   /* result shares */
+    rbc_state rbc; /* robust mode: the masked values arrive by reliable broadcast */
 } input_party;
 
 typedef struct {
@@ -28,16 +32,11 @@ typedef struct {
     collector col; /* mask shares */
 } input_client;
 
-static int input_party_receive(mpc_proto *p, mpc_node from, uint32_t round, const uint8_t *payload,
-                               size_t len, mpc_outbox *out)
+/* [x] = m - [r] once the masked vector m is known (the same at every honest party). */
+static int input_apply(input_party *ip, const uint8_t *payload, size_t len)
 {
-    input_party *ip = (input_party *)p;
+    mpc_proto *p = &ip->base;
     const field *F = ip->P->F;
-    (void)out;
-    if (p->done || p->status)
-        return 0;
-    if (from.role != MPC_ROLE_CLIENT || from.id != ip->client || round != 1)
-        return 0;
     if (len != ip->count * F->limbs * sizeof(uint64_t))
         return proto_fail(p, STOFFEL_MPC_ERR_PEER,
                           "client %llu sent a masked input of %zu bytes, expected %zu",
@@ -47,10 +46,26 @@ static int input_party_receive(mpc_proto *p, mpc_node from, uint32_t round, cons
         return proto_fail(p, STOFFEL_MPC_ERR_PEER,
                           "client %llu sent a masked input that is not a field element",
                           (unsigned long long)ip->client);
-    /* [x] = m - [r] */
     fe_vec_sub(F, ip->x, ip->x, ip->r, ip->count);
     p->done = 1;
     return 0;
+}
+
+static int input_party_receive(mpc_proto *p, mpc_node from, uint32_t round, const uint8_t *payload,
+                               size_t len, mpc_outbox *out)
+{
+    input_party *ip = (input_party *)p;
+    if (p->done || p->status)
+        return 0;
+    if (ip->P->robust) {
+        int rc = rbc_receive(&ip->rbc, from, round, payload, len, out);
+        if (rc < 0)
+            return proto_fail(p, rc, "out of memory");
+        return rc == 1 ? input_apply(ip, ip->rbc.out, ip->rbc.out_len) : 0;
+    }
+    if (from.role != MPC_ROLE_CLIENT || from.id != ip->client || round != 1)
+        return 0;
+    return input_apply(ip, payload, len);
 }
 
 static int input_party_timeout(mpc_proto *p, mpc_outbox *out)
@@ -66,6 +81,7 @@ static int input_party_timeout(mpc_proto *p, mpc_outbox *out)
 static void input_party_destroy(mpc_proto *p)
 {
     input_party *ip = (input_party *)p;
+    rbc_free(&ip->rbc);
     size_t bytes = ip->count * ip->P->F->limbs * sizeof(uint64_t);
     if (ip->r) {
         sodium_memzero(ip->r, bytes);
@@ -98,6 +114,10 @@ mpc_proto *input_party_new(mpc_party *P, uint64_t instance, uint64_t client_id, 
     ip->count = count;
     ip->r = malloc(bytes);
     ip->x = malloc(bytes);
+    if (P->robust && rbc_init(&ip->rbc, P->n, P->t, P->self, client_node(client_id), 1)) {
+        input_party_destroy(&ip->base);
+        return NULL;
+    }
     uint8_t *buf = ip->r && ip->x ? outbox_push(out, client_node(client_id), 0, count * P->F->limbs * 8) : NULL;
     if (!buf) {
         input_party_destroy(&ip->base);
