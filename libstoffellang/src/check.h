@@ -158,6 +158,15 @@ const char *suggest_name(struct checker *ch, const char *name, bool funcs_only);
 bool check_assignable(struct checker *ch, struct type *dst, struct expr *src, int line, int col, const char *what_fmt,
                       const char *name);
 
+struct scope *push_scope(struct checker *ch, bool is_function);
+void pop_scope(struct checker *ch);
+
+/* check_stmt.c */
+void check_var(struct checker *ch, struct stmt *s);
+void check_stmt(struct checker *ch, struct stmt *s);
+void check_block(struct checker *ch, struct block *b);
+bool block_returns(struct block *b);
+
 /* check_expr.c */
 struct type *check_expr(struct checker *ch, struct expr *e, struct type *expected);
 bool literal_fits(struct checker *ch, struct expr *e, struct type *target, bool report);

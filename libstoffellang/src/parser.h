@@ -31,6 +31,17 @@ void parse_fail(struct parser *p, struct token *at, const char *hint, const char
 void depth_enter(struct parser *p, struct token *at);
 
 struct expr *new_expr(struct parser *p, int kind, struct token *at);
+struct stmt *new_stmt(struct parser *p, int kind, struct token *at);
+void end_simple(struct parser *p, const char *what);
+void parse_block(struct parser *p, struct block *b, const char *what);
+
+/* parser_decl.c */
+struct stmt *parse_func(struct parser *p);
+struct stmt *parse_var(struct parser *p);
+struct stmt *parse_object(struct parser *p);
+struct stmt *parse_enum(struct parser *p);
+struct stmt *parse_import(struct parser *p);
+struct stmt *parse_builtin(struct parser *p);
 struct expr *parse_expr(struct parser *p, int min_prec);
 struct typeexpr *parse_type(struct parser *p);
 
