@@ -65,6 +65,7 @@ struct func_sym {
     struct ptrvec locals;      /* every var_sym of the body, in declaration order (codegen) */
     bool is_entry;
     struct func_sym *shadowed; /* the symbol this definition hides (a builtin of the same name) */
+    struct ptrvec upvalues;    /* names used literally in get_upvalue/set_upvalue (const char *) */
 };
 
 struct object_info {

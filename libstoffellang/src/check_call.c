@@ -442,6 +442,17 @@ struct type *check_call(struct checker *ch, struct expr *e, struct type *expecte
         return ch->t_unknown;
     }
     struct type *ret = check_function_call(ch, e, f, args, n, expected);
+    /* a function reading or writing an upvalue by a literal name declares it (vm-bytecode.md 2.5) */
+    if (f->builtin && (!strcmp(f->name, "get_upvalue") || !strcmp(f->name, "set_upvalue")) && n > 0 &&
+        args[0].value->kind == E_STRING && ch->fn && ch->fn->fn && !ch->fn->toplevel) {
+        struct ptrvec *uv = &ch->fn->fn->upvalues;
+        bool seen = false;
+        for (size_t i = 0; i < uv->len; i++)
+            if (!strcmp(uv->items[i], args[0].value->sval))
+                seen = true;
+        if (!seen)
+            ptrvec_push(&ch->cx->arena, uv, (void *)args[0].value->sval);
+    }
     if (f->builtin)
         ret = special_builtin(ch, e, ret, expected);
     return ret;

@@ -22,6 +22,7 @@ static void check_function_body(struct checker *ch, struct func_sym *f)
         ch->pass = pass;
         ch->quiet = pass == 1 || saved_quiet;
         f->locals.len = 0;
+        f->upvalues.len = 0;
         push_scope(ch, true);
         for (size_t i = 0; i < s->param_count; i++) {
             struct type *pt = f->param_types[i];

@@ -197,6 +197,8 @@ static void add_metadata(struct compile_ctx *cx, stoffel_vm_fn *fn, struct ir_fu
         }
     }
     stoffel_vm_fn_set_return_type(fn, vm_type(cx, s->ret));
+    for (size_t i = 0; i < s->upvalues.len; i++)
+        stoffel_vm_fn_add_upvalue(fn, s->upvalues.items[i]);
 }
 
 int lang_emit_program(struct compile_ctx *cx, uint8_t **bytes, size_t *len, char **ir)

@@ -700,3 +700,63 @@ prog('mpc_without_engine', '''var x = 1
 print("before")
 # expect: before
 ''')
+prog('closure_upvalue', '''def counter() -> int64:
+  var n: int64 = get_upvalue("count")
+  set_upvalue("count", n + 1)
+  return n + 1
+def make(count: int64) -> Closure:
+  return create_closure_with_upvalue("counter", "count")
+var c = make(10)
+var a: int64 = call_closure(c)
+var b: int64 = call_closure(c)
+print(a, b)
+# expect: 11 12
+''')
+prog('closure_with_arg', '''def plus_one(x: int64) -> int64:
+  return x + 1
+var c = create_closure("plus_one")
+var r: int64 = call_closure_with_arg(c, 41)
+print(r)
+# expect: 42
+''')
+prog('spill_nested_calls', '''def add3(a: int64, b: int64, c: int64) -> int64:
+  return a + b + c
+var v0 = 1
+var v1 = 2
+var v2 = 3
+var v3 = 4
+var v4 = 5
+var v5 = 6
+var v6 = 7
+var v7 = 8
+var v8 = 9
+var v9 = 10
+var v10 = 11
+var v11 = 12
+var v12 = 13
+var r = add3(add3(v0, v1, v2), add3(v3 * v4, v5 - v6, add3(v7, v8, v9)), add3(v10, v11 + v12, (v0 + v1) * (v2 + v3)))
+print(r, [v12, v11, v0], v12)
+# expect: 109 [13, 12, 1] 13
+''')
+prog('spill_in_function', '''def many(x: int64) -> int64:
+  var a = x + 1
+  var b = a + 1
+  var c = b + 1
+  var d = c + 1
+  var e = d + 1
+  var f = e + 1
+  var g = f + 1
+  var h = g + 1
+  var i = h + 1
+  var j = i + 1
+  var k = j + 1
+  var l = k + 1
+  var m = l + 1
+  var n = m + 1
+  var o = n + 1
+  for t in 0..3:
+    o = o + t
+  return a + b + c + d + e + f + g + h + i + j + k + l + m + n + o + x
+print(many(0), many(10))
+# expect: 123 283
+''')

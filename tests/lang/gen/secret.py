@@ -202,3 +202,30 @@ else:
   print("small")
 # expect: big
 ''')
+prog('secret_spills', '''var s0: secret int64 = 0
+var s1: secret int64 = 1
+var s2: secret int64 = 2
+var s3: secret int64 = 3
+var s4: secret int64 = 4
+var s5: secret int64 = 5
+var s6: secret int64 = 6
+var s7: secret int64 = 7
+var s8: secret int64 = 8
+var s9: secret int64 = 9
+var s10: secret int64 = 10
+var s11: secret int64 = 11
+var s12: secret int64 = 12
+var s13: secret int64 = 13
+var s14: secret int64 = 14
+var s15: secret int64 = 15
+var s16: secret int64 = 16
+var total = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 + s11 + s12 + s13 + s14 + s15 + s16
+var prod = (s15 * s16) + (s14 * s13)
+print(total.reveal(), prod.reveal(), s16.reveal(), (s0 - s16).reveal())
+# expect: 136 422 16 -16
+''')
+prog('secret_many_params', '''def mix(a: secret int64, b: int64, c: secret int64, d: int64, e: secret int64, f: int64, g: secret int64, h: int64, i: secret int64, j: int64, k: secret int64, l: int64, m: secret int64, n: int64) -> secret int64:
+  return a + b + c + d + e + f + g + h + i + j + k + l + m + n
+print(mix(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14).reveal())
+# expect: 105
+''')
