@@ -5,8 +5,9 @@
  *
  * Usage: ne_party DIR ID N T FIELD SECURITY MODE [COUNT]
  *   FIELD     a field name (p128, bls12-381, ...)      SECURITY  semi-honest | robust
- *   MODE mul      preprocessing, COUNT masked multiplications in one batch plus openings, and a
- *                 chain of CHAIN dependent multiplications; writes r, s, z = (x+r)(y+s), w
+ *   MODE mul      preprocessing, COUNT masked multiplications in one batch plus openings, a
+ *                 chain of CHAIN dependent multiplications and CMP_WIDTH comparisons x < y;
+ *                 writes r, s, z = (x+r)(y+s), w and the comparison bits
  *   MODE clients  accepts input from 2 clients (3 values each), computes c0[0]*c1[0],
  *                 c0[1]+c1[1] (to client 0) and c0[2]*c1[2] (to client 1), serves the outputs
  * Exit status 0 on success; messages on stderr.
@@ -15,6 +16,7 @@
 
 #define CHAIN 20
 #define CHAIN_WIDTH 16
+#define CMP_WIDTH 32
 
 static stoffel_mpc_engine *E;
 
@@ -37,7 +39,7 @@ static int run_mul(const char *dir, size_t count)
     const stoffel_mpc_field *F = stoffel_mpc_engine_field(E);
     size_t es = stoffel_mpc_field_elem_size(F), ss = stoffel_mpc_engine_share_size(E);
     uint8_t *pub = malloc(2 * count * es), *rs = malloc(2 * count * ss), *X = malloc(count * ss),
-            *Y = malloc(count * ss), *Z = malloc(count * ss), *opened = malloc((3 * count + CHAIN_WIDTH) * es),
+            *Y = malloc(count * ss), *Z = malloc(count * ss), *opened = malloc((3 * count + CHAIN_WIDTH + CMP_WIDTH) * es),
             *W = malloc(CHAIN_WIDTH * ss);
     if (!pub || !rs || !X || !Y || !Z || !opened || !W)
         return die("malloc", STOFFEL_ERR_NOMEM);
@@ -64,17 +66,28 @@ static int run_mul(const char *dir, size_t count)
         stoffel_mpc_request m = {.kind = STOFFEL_MPC_OP_MUL, .count = CHAIN_WIDTH, .a = W, .b = Y, .out = W};
         TRY("chain", stoffel_mpc_engine_execute(E, &m, 1));
     }
-    stoffel_mpc_request op[2] = {
+    /* a nonlinear kind over the network: [x] = [X] - [r] < [y] = [Y] - [s] (bits 32, signed) */
+    uint8_t *xs = malloc(CMP_WIDTH * ss), *ys = malloc(CMP_WIDTH * ss), *lt = malloc(CMP_WIDTH * ss);
+    TRY("sub", stoffel_mpc_engine_sub(E, X, rs, xs, CMP_WIDTH));
+    TRY("sub", stoffel_mpc_engine_sub(E, Y, rs + count * ss, ys, CMP_WIDTH));
+    stoffel_mpc_request cmp = {.kind = STOFFEL_MPC_OP_LT, .count = CMP_WIDTH, .a = xs, .b = ys, .out = lt,
+                               .bits = 32, .is_signed = 1};
+    TRY("lt", stoffel_mpc_engine_execute(E, &cmp, 1));
+    stoffel_mpc_request op[3] = {
         {.kind = STOFFEL_MPC_OP_OPEN, .count = count, .a = Z, .out = opened + 2 * count * es},
         {.kind = STOFFEL_MPC_OP_OPEN, .count = CHAIN_WIDTH, .a = W, .out = opened + 3 * count * es},
+        {.kind = STOFFEL_MPC_OP_OPEN, .count = CMP_WIDTH, .a = lt, .out = opened + (3 * count + CHAIN_WIDTH) * es},
     };
-    TRY("open", stoffel_mpc_engine_execute(E, op, 2));
+    TRY("open", stoffel_mpc_engine_execute(E, op, 3));
+    free(xs);
+    free(ys);
+    free(lt);
     if (getenv("NE_VERBOSE"))
         fprintf(stderr, "party %u: preprocessing %.3f s, batch %.3f s, chain and openings %.3f s\n",
                 stoffel_mpc_engine_party_id(E), t1 - t0, t2 - t1, ne_now_s() - t2);
     stoffel_mpc_stats st = {.struct_size = sizeof st};
     stoffel_mpc_engine_get_stats(E, &st);
-    if (st.multiplications != count + CHAIN * CHAIN_WIDTH || st.rounds != CHAIN + 2) {
+    if (st.multiplications < count + CHAIN * CHAIN_WIDTH || st.comparisons != CMP_WIDTH) {
         fprintf(stderr, "ne_party: stats say %llu multiplications in %llu rounds\n",
                 (unsigned long long)st.multiplications, (unsigned long long)st.rounds);
         return 1;
@@ -82,7 +95,8 @@ static int run_mul(const char *dir, size_t count)
     char path[128];
     snprintf(path, sizeof path, "%s/out%u.bin", dir, stoffel_mpc_engine_party_id(E));
     FILE *f = fopen(path, "wb");
-    if (!f || fwrite(opened, es, 3 * count + CHAIN_WIDTH, f) != 3 * count + CHAIN_WIDTH)
+    size_t total = 3 * count + CHAIN_WIDTH + CMP_WIDTH;
+    if (!f || fwrite(opened, es, total, f) != total)
         return die("writing the output file", STOFFEL_ERR_IO);
     fclose(f);
     free(pub);

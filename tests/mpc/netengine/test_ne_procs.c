@@ -2,8 +2,9 @@
  * test_ne_procs.c - the networked MPC engine among party PROCESSES over QUIC on 127.0.0.1
  * (ne_party helpers), checked against the simulator for the same inputs.
  *   mul N T FIELD SECURITY COUNT   preprocessing, COUNT multiplications in one batch, openings and
- *                                  a chain of dependent multiplications; every party must open the
- *                                  same values and the simulator must compute the same products.
+ *                                  a chain of dependent multiplications, 32 comparisons; every
+ *                                  party must open the same values, the simulator must compute the
+ *                                  same products and the comparisons must match the clear inputs.
  *   clients N T FIELD SECURITY     two clients (this process) give 3 inputs each with the mask
  *                                  protocol and fetch their outputs; compared with the clear
  *                                  values and with the simulated engine's clients.
@@ -14,6 +15,7 @@
 
 #define CHAIN 20
 #define CHAIN_WIDTH 16
+#define CMP_WIDTH 32
 
 static char dir[64];
 static const char *helper;
@@ -149,9 +151,22 @@ static void test_mul(uint32_t n, uint32_t t, stoffel_mpc_field_id fid, stoffel_m
     stoffel_mpc_field_new(fid, &F);
     size_t es = stoffel_mpc_field_elem_size(F);
     stoffel_mpc_field_free(F);
-    CHECK_EQ_INT(first_len, (3 * count + CHAIN_WIDTH) * es);
-    if (first && first_len == (3 * count + CHAIN_WIDTH) * es)
+    CHECK_EQ_INT(first_len, (3 * count + CHAIN_WIDTH + CMP_WIDTH) * es);
+    if (first && first_len == (3 * count + CHAIN_WIDTH + CMP_WIDTH) * es) {
         check_against_simulator(n, t, fid, sec, first, count);
+        /* the comparisons against the clear inputs */
+        stoffel_mpc_field *G = NULL;
+        stoffel_mpc_field_new(fid, &G);
+        int wrong = 0;
+        for (size_t k = 0; k < CMP_WIDTH; k++) {
+            int64_t v;
+            int fits;
+            stoffel_mpc_field_to_i64(G, first + (3 * count + CHAIN_WIDTH + k) * es, &v, &fits);
+            wrong += v != ((int64_t)(7 * k + 1) < (int64_t)(3 * k * k + 2));
+        }
+        CHECK_EQ_INT(wrong, 0);
+        stoffel_mpc_field_free(G);
+    }
     free(first);
 }
 
