@@ -209,6 +209,13 @@ mpc_proto *open_new(mpc_party *P, uint64_t instance, const uint64_t *shares, siz
 /* The opened values (count elements, Montgomery form); valid while the instance lives. */
 const uint64_t *open_result(const mpc_proto *p);
 
+/* Batch reconstruction (HBMPC Fig. 2): opens `count` degree-`degree` shares in two rounds with
+ * O(n) elements per party per group of degree+1 values; robust decoding in robust mode. Same
+ * envelope protocol code as OPEN (the two never share an instance id). */
+mpc_proto *batch_open_new(mpc_party *P, uint64_t instance, const uint64_t *shares, size_t count,
+                          uint32_t degree, mpc_outbox *out);
+const uint64_t *batch_open_result(const mpc_proto *p);
+
 /* Party side of OUTPUT: sends its shares to the client (no instance needed). */
 int output_send(mpc_party *P, uint64_t instance, uint64_t client_id, const uint64_t *shares,
                 size_t count, mpc_outbox *out);

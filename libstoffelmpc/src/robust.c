@@ -178,6 +178,13 @@ int robust_reconstruct_full(shamir_ctx *S, const uint64_t *vals, const uint32_t 
                             uint32_t degree, uint32_t t, uint64_t *out, uint8_t *liars,
                             uint64_t *all_shares)
 {
+    return robust_decode_poly(S, vals, idx, m, degree, t, NULL, out, liars, all_shares);
+}
+
+int robust_decode_poly(shamir_ctx *S, const uint64_t *vals, const uint32_t *idx, uint32_t m,
+                       uint32_t degree, uint32_t t, uint64_t *coef_out, uint64_t *out, uint8_t *liars,
+                       uint64_t *all_shares)
+{
     const field *F = S->F;
     const size_t L = F->limbs;
     const uint32_t k = degree + 1, need = degree + t + 1;
@@ -215,7 +222,10 @@ int robust_reconstruct_full(shamir_ctx *S, const uint64_t *vals, const uint32_t 
     int rc = STOFFEL_MPC_ERR_DECODE;
     if (found) {
         rc = 0;
-        fe_copy(F, out, coef); /* f(0) is the constant coefficient */
+        if (out)
+            fe_copy(F, out, coef); /* f(0) is the constant coefficient */
+        if (coef_out)
+            memcpy(coef_out, coef, (size_t)k * L * sizeof(uint64_t));
         uint64_t v[FIELD_MAX_LIMBS];
         if (liars) {
             for (uint32_t j = 0; j < m; j++) {

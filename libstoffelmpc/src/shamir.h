@@ -69,6 +69,13 @@ int robust_reconstruct_full(shamir_ctx *S, const uint64_t *vals, const uint32_t 
                             uint32_t degree, uint32_t t, uint64_t *out, uint8_t *liars,
                             uint64_t *all_shares);
 
+/* The general form: the decoded polynomial's degree+1 coefficients (monomial basis, Montgomery
+ * form) go to coef_out, f(0) to out, evaluations at every party's point to all_shares (each may be
+ * NULL). Used by batch reconstruction, where the secrets are the coefficients. */
+int robust_decode_poly(shamir_ctx *S, const uint64_t *vals, const uint32_t *idx, uint32_t m,
+                       uint32_t degree, uint32_t t, uint64_t *coef_out, uint64_t *out, uint8_t *liars,
+                       uint64_t *all_shares);
+
 /* The rows x columns Vandermonde matrix M[r][c] = (c+1)^r (row-major, Montgomery form), used for
  * randomness extraction: any `rows` of its columns form an invertible matrix. Caller frees. */
 uint64_t *vandermonde_new(const field *F, uint32_t rows, uint32_t cols);
