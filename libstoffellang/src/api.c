@@ -168,6 +168,18 @@ int stoffel_lang_result_bytecode(const stoffel_lang_result *r, const uint8_t **b
     return 0;
 }
 
+int stoffel_lang_result_program(const stoffel_lang_result *r, stoffel_vm_program **out)
+{
+    if (!out)
+        return STOFFEL_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!r)
+        return STOFFEL_ERR_INVALID_ARG;
+    if (!r->ok || !r->bytecode)
+        return STOFFEL_ERR_STATE;
+    return stoffel_vm_program_load(r->bytecode, r->bytecode_len, out, NULL, 0);
+}
+
 char *stoffel_lang_result_render(const stoffel_lang_result *r, int color)
 {
     if (!r)

@@ -45,7 +45,15 @@ int main(void)
     CHECK_EQ_INT(stoffel_lang_result_bytecode(r, &b, &n), 0);
     CHECK(n > 6 && memcmp(b, "STFL", 4) == 0 && b[4] == 9 && b[5] == 0);
     CHECK_EQ_INT(stoffel_lang_result_diagnostic_count(r), 0);
+    stoffel_vm_program *loaded = NULL;
+    CHECK_EQ_INT(stoffel_lang_result_program(r, &loaded), 0);
+    CHECK(loaded != NULL);
     stoffel_lang_result_free(r);
+    if (loaded) {
+        /* the program outlives the result */
+        CHECK(stoffel_vm_program_function_count(loaded) == 1);
+        stoffel_vm_program_free(loaded);
+    }
 
     /* errors: several reported, with file, line, column, code, message, hint */
     r = compile("var a: uint8 = 500\nvar b = [1, \"x\"]\nvar c = y + 1\n", 0);
@@ -64,6 +72,9 @@ int main(void)
     CHECK(d.hint && strstr(d.hint, "Did you mean") != NULL);
     CHECK_EQ_INT(stoffel_lang_result_diagnostic(r, 3, &d), STOFFEL_ERR_INVALID_ARG);
     CHECK_EQ_INT(stoffel_lang_result_bytecode(r, &b, &n), STOFFEL_ERR_STATE);
+    stoffel_vm_program *none_prog = (stoffel_vm_program *)1;
+    CHECK_EQ_INT(stoffel_lang_result_program(r, &none_prog), STOFFEL_ERR_STATE);
+    CHECK(none_prog == NULL);
     char *text = stoffel_lang_result_render(r, 0);
     CHECK(text && strstr(text, "error[E101]: Integer literal 500 does not fit") != NULL);
     CHECK(text && strstr(text, " --> main.stfl:1:16\n") != NULL);

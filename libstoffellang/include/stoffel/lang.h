@@ -145,6 +145,13 @@ STOFFEL_API int stoffel_lang_result_bytecode(const stoffel_lang_result *r, const
                                              size_t *len);
 
 /*
+ * Loads the bytecode of a successful compilation as a VM program (stoffel_vm_program_load) and
+ * stores it in *out; the caller frees it with stoffel_vm_program_free (it does not depend on r).
+ * Returns STOFFEL_ERR_STATE when the compilation failed or was check-only, or the loader's status.
+ */
+STOFFEL_API int stoffel_lang_result_program(const stoffel_lang_result *r, stoffel_vm_program **out);
+
+/*
  * Renders every diagnostic rustc-style (code, "--> file:line:col", snippet with gutter and caret,
  * "help:"), followed by the abort summary when there were errors. color != 0 adds ANSI colours.
  * Returns a NUL-terminated string allocated with malloc (the caller frees it with free()), or
