@@ -482,6 +482,68 @@ static void test_oversized_frame_kills_link(void)
     event_base_free(base);
 }
 
+typedef struct state_log {
+    int seq[16];
+    int status[16];
+    int count;
+} state_log;
+
+static void log_state(void *user, const stoffel_net_peer *peer, stoffel_net_state st, int status)
+{
+    state_log *l = user;
+    if (l->count < 16) {
+        l->status[l->count] = status;
+        l->seq[l->count++] = (int)st;
+    }
+}
+
+/* Connection states over a link's life: a peer that closes is LOST for the acceptor; the dialler
+ * sees LOST, redials a bounded number of times, then CLOSED. */
+static void test_states(void)
+{
+    struct event_base *base = event_base_new();
+    stoffel_net_identity *ids[3] = {0};
+    stoffel_net *nets[3] = {0};
+    stoffel_net_config *cfg = test_config(3, ids);
+    stoffel_net_options o = test_options();
+    o.connect_timeout_ms = 300;
+    o.reconnect_attempts = 1;
+    CHECK_EQ_INT(test_quic_mesh(base, cfg, ids, 3, &o, nets), 0);
+    state_log l0 = {0}, l2 = {0};
+    stoffel_net_set_callbacks(nets[0], NULL, log_state, &l0);
+    stoffel_net_set_callbacks(nets[2], NULL, log_state, &l2);
+    CHECK_EQ_INT(test_wait_all(nets, 3, 5000), 0);
+    CHECK_EQ_INT(stoffel_net_party_state(nets[0], 0), STOFFEL_NET_STATE_CONNECTED);
+    /* Party 1 leaves: party 0 (dialled by 1) sees LOST; party 2 (dials 1) sees LOST, retries, and
+     * gives up: CLOSED. */
+    int before0 = l0.count, before2 = l2.count;
+    stoffel_net_free(nets[1]);
+    nets[1] = NULL;
+    struct timeval tv = {3, 0};
+    event_base_loopexit(base, &tv);
+    event_base_dispatch(base);
+    CHECK_EQ_INT(l0.count - before0, 1);
+    CHECK_EQ_INT(l0.seq[before0], STOFFEL_NET_STATE_LOST);
+    CHECK_EQ_INT(l0.status[before0], STOFFEL_NET_ERR_CLOSED);
+    CHECK_EQ_INT(stoffel_net_party_state(nets[0], 1), STOFFEL_NET_STATE_LOST);
+    CHECK_EQ_INT(l2.count - before2, 2);
+    CHECK_EQ_INT(l2.seq[before2], STOFFEL_NET_STATE_LOST);
+    CHECK_EQ_INT(l2.seq[before2 + 1], STOFFEL_NET_STATE_CLOSED);
+    CHECK_EQ_INT(l2.status[before2 + 1], STOFFEL_ERR_TIMEOUT);
+    CHECK_EQ_INT(stoffel_net_send(nets[2], 1, (const uint8_t *)"x", 1), STOFFEL_NET_ERR_CLOSED);
+    /* Parties 0 and 2 still talk. */
+    CHECK_EQ_INT(stoffel_net_party_state(nets[2], 0), STOFFEL_NET_STATE_CONNECTED);
+    CHECK_EQ_INT(stoffel_net_send(nets[2], 0, (const uint8_t *)"still", 5), 0);
+    uint8_t *d = NULL;
+    size_t len = 0;
+    CHECK_EQ_INT(stoffel_net_recv(nets[0], 5000, NULL, &d, &len), 0);
+    CHECK_EQ_INT(len, 5);
+    stoffel_net_buffer_free(d);
+    free_all(nets, ids, 3);
+    stoffel_net_config_free(cfg);
+    event_base_free(base);
+}
+
 /* Parties on IPv6 loopback. */
 static void test_ipv6(void)
 {
@@ -532,5 +594,6 @@ int main(int argc, char **argv)
     RUN("timeouts", test_timeouts());
     RUN("oversized", test_oversized_frame_kills_link());
     RUN("ipv6", test_ipv6());
+    RUN("states", test_states());
     return test_finish();
 }
