@@ -137,17 +137,29 @@ void pop_scope(struct checker *ch)
     ch->scope = ch->scope->parent;
 }
 
+#define SCOPE_INDEX_MIN 16
+
+static struct var_sym *scope_find(struct scope *s, const char *name)
+{
+    if (s->index.cap)
+        return strmap_get(&s->index, name);
+    for (size_t i = s->vars.len; i-- > 0;) {
+        struct var_sym *v = s->vars.items[i];
+        if (strcmp(v->name, name) == 0)
+            return v;
+    }
+    return NULL;
+}
+
 struct var_sym *lookup_var(struct checker *ch, const char *name)
 {
     bool crossed_function = false;
     for (struct scope *s = ch->scope; s; s = s->parent) {
-        for (size_t i = s->vars.len; i-- > 0;) {
-            struct var_sym *v = s->vars.items[i];
-            if (strcmp(v->name, name) == 0) {
-                if (v->is_global && crossed_function)
-                    v->used_in_func = true;
-                return v;
-            }
+        struct var_sym *v = scope_find(s, name);
+        if (v) {
+            if (v->is_global && crossed_function)
+                v->used_in_func = true;
+            return v;
         }
         if (s->is_function)
             crossed_function = true;
@@ -157,15 +169,11 @@ struct var_sym *lookup_var(struct checker *ch, const char *name)
 
 struct var_sym *declare_var(struct checker *ch, const char *name, struct type *t, int line, int col)
 {
-    for (size_t i = 0; i < ch->scope->vars.len; i++) {
-        struct var_sym *o = ch->scope->vars.items[i];
-        if (strcmp(o->name, name) == 0 && !o->hidden) {
-            check_error(ch, "E201", line, col,
-                        arena_printf(&ch->cx->arena, "'%s' was first declared at line %d, column %d", name, o->line, o->col),
-                        "Symbol '%s' already declared in this scope", name);
-            break;
-        }
-    }
+    struct var_sym *o = scope_find(ch->scope, name);
+    if (o && !o->hidden)
+        check_error(ch, "E201", line, col,
+                    arena_printf(&ch->cx->arena, "'%s' was first declared at line %d, column %d", name, o->line, o->col),
+                    "Symbol '%s' already declared in this scope", name);
     struct var_sym *v = arena_alloc(&ch->cx->arena, sizeof *v);
     v->name = name;
     v->type = t;
@@ -175,7 +183,13 @@ struct var_sym *declare_var(struct checker *ch, const char *name, struct type *t
     v->module = ch->module;
     v->is_global = ch->scope->is_global;
     v->cg_home = -1;
-    ptrvec_push(&ch->cx->arena, &ch->scope->vars, v);
+    struct scope *sc = ch->scope;
+    ptrvec_push(&ch->cx->arena, &sc->vars, v);
+    if (sc->index.cap)
+        strmap_put(&ch->cx->arena, &sc->index, name, v);
+    else if (sc->vars.len >= SCOPE_INDEX_MIN)
+        for (size_t i = 0; i < sc->vars.len; i++) /* build the index once the scope grows */
+            strmap_put(&ch->cx->arena, &sc->index, ((struct var_sym *)sc->vars.items[i])->name, sc->vars.items[i]);
     if (ch->fn && ch->fn->fn && !v->is_global)
         ptrvec_push(&ch->cx->arena, &ch->fn->fn->locals, v);
     return v;

@@ -78,6 +78,7 @@ struct object_info {
 struct scope {
     struct scope *parent;
     struct ptrvec vars;
+    struct strmap index;       /* name -> latest var_sym, built once a scope holds many names */
     bool is_function;
     bool is_global;
 };

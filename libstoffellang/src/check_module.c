@@ -214,6 +214,7 @@ static void check_module(struct checker *ch, struct module *m, bool is_entry)
         ch->pass = pass;
         ch->quiet = pass == 1;
         global->vars.len = 0;
+        memset(&global->index, 0, sizeof global->index);
         ch->scope = global;
         ch->global = global;
         ch->fn = &top;

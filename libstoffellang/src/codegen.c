@@ -38,13 +38,15 @@ struct loc cg_alloc(struct codegen *cg, bool secret)
             l.idx = (uint32_t)r;
             return l;
         }
-    for (size_t s = 0; s < cg->slot_count; s++)
+    while (cg->free_slot_count > 0) {
+        uint32_t s = cg->free_slots[--cg->free_slot_count];
         if (!cg->slot_used[s]) {
             cg->slot_used[s] = 1;
             l.kind = LOC_SLOT;
-            l.idx = (uint32_t)s;
+            l.idx = s;
             return l;
         }
+    }
     if (cg->slot_count == cg->slot_cap) {
         size_t cap = cg->slot_cap ? cg->slot_cap * 2 : 64;
         uint8_t *n = arena_alloc(&cg->cx->arena, cap);
@@ -65,8 +67,18 @@ void cg_free(struct codegen *cg, struct loc l)
         return;
     if (l.kind == LOC_REG && l.idx != 0)
         cg->reg_used[l.idx] = false;
-    else if (l.kind == LOC_SLOT)
+    else if (l.kind == LOC_SLOT && cg->slot_used[l.idx]) {
         cg->slot_used[l.idx] = 0;
+        if (cg->free_slot_count == cg->free_slot_cap) {
+            size_t cap = cg->free_slot_cap ? cg->free_slot_cap * 2 : 64;
+            uint32_t *n = arena_alloc(&cg->cx->arena, cap * sizeof *n);
+            if (cg->free_slot_count)
+                memcpy(n, cg->free_slots, cg->free_slot_count * sizeof *n);
+            cg->free_slots = n;
+            cg->free_slot_cap = cap;
+        }
+        cg->free_slots[cg->free_slot_count++] = l.idx;
+    }
 }
 
 static uint32_t scratch_reg(bool secret, int n)
@@ -471,7 +483,7 @@ static void cg_for(struct codegen *cg, struct stmt *s)
             coll = cg_alloc(cg, false);
             cg_move(cg, coll, coll0);
         }
-        cg_call_values(cg, "len", &coll, 1);
+        cg_call_values(cg, "array_length", &coll, 1);
         struct loc n = cg_result_r0(cg, cg->ch->t_i64);
         struct loc idx = cg_const(cg, k_i64(0), false);
         home_var(cg, v);
@@ -583,6 +595,7 @@ static void reset_regs(struct codegen *cg)
 {
     memset(cg->reg_used, 0, sizeof cg->reg_used);
     cg->slot_count = 0;
+    cg->free_slot_count = 0;
     cg->label_counter = 0;
     cg->loop_depth = 0;
 }

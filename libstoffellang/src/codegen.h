@@ -71,6 +71,8 @@ struct codegen {
     bool reg_used[32];
     uint8_t *slot_used;
     size_t slot_cap, slot_count;
+    uint32_t *free_slots;      /* stack of freed spill slots (reused last-freed first) */
+    size_t free_slot_count, free_slot_cap;
     int label_counter;
     struct loop_labels loops[256];
     int loop_depth;

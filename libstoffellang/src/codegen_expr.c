@@ -386,7 +386,7 @@ static struct loc cg_comp(struct codegen *cg, struct expr *e)
         coll = cg_alloc(cg, false);
         cg_move(cg, coll, coll0);
     }
-    struct loc n = call_to(cg, "len", &coll, 1, cg->ch->t_i64);
+    struct loc n = call_to(cg, "array_length", &coll, 1, cg->ch->t_i64);
     struct loc idx = cg_const(cg, k_i64(0), false);
     struct var_sym *v = e->var;
     struct loc home = cg_alloc(cg, cg_secret(v->type));
