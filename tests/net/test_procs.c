@@ -5,7 +5,10 @@
  *   restart C      this process is party 1-C, a helper is party C; the helper is killed with
  *                  SIGKILL mid-stream and restarted; the link must come back and delivery go on
  *                  in order. C = 1: the helper dials us; C = 0: we dial it (reconnect + backoff).
- * Usage: test_procs HELPER mesh N COUNT | HELPER restart C
+ *   cli STOFFEL N  `stoffel network init` output drives an N-process mesh as is.
+ *   keygen STOFFEL `stoffel keygen` writes a usable identity with a private key file mode 0600.
+ * Usage: test_procs HELPER mesh N COUNT | HELPER restart C | HELPER cli STOFFEL N |
+ *        HELPER keygen STOFFEL
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -307,16 +310,76 @@ static void test_cli_network_init(const char *stoffel, uint32_t n)
     rmdir(parent);
 }
 
+/* Runs `stoffel ARGS...` with stdout captured into out; returns the exit status. */
+static int run_cli(const char *stoffel, char *const args[], char *out, size_t out_len)
+{
+    int pfd[2];
+    if (pipe(pfd) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pfd[1], 1);
+        close(pfd[0]);
+        close(pfd[1]);
+        execv(stoffel, args);
+        _exit(127);
+    }
+    close(pfd[1]);
+    size_t have = 0;
+    ssize_t r;
+    while (have + 1 < out_len && (r = read(pfd[0], out + have, out_len - have - 1)) > 0)
+        have += (size_t)r;
+    out[have] = 0;
+    close(pfd[0]);
+    return wait_for(pid, now_s() + 30);
+}
+
+/* `stoffel keygen`: key mode 0600, the printed fingerprint is the certificate's, no overwrite. */
+static void test_cli_keygen(const char *stoffel)
+{
+    char parent[] = "/tmp/stoffel-keygen-XXXXXX";
+    CHECK(mkdtemp(parent) != NULL);
+    char out[1024], cert[128], key[128], err[256];
+    char *args[] = {(char *)stoffel, "keygen", "--out", parent, "--name", "alice", NULL};
+    CHECK_EQ_INT(run_cli(stoffel, args, out, sizeof out), 0);
+    snprintf(cert, sizeof cert, "%s/alice.crt", parent);
+    snprintf(key, sizeof key, "%s/alice.key", parent);
+    struct stat st;
+    CHECK(stat(key, &st) == 0 && (st.st_mode & 0777) == 0600);
+    stoffel_net_identity *id = NULL;
+    CHECK_EQ_INT(stoffel_net_identity_load(cert, key, &id, err, sizeof err), 0);
+    uint8_t fp[STOFFEL_NET_FINGERPRINT_LEN];
+    char text[STOFFEL_NET_FINGERPRINT_TEXT_LEN + 1], line[128];
+    stoffel_net_identity_fingerprint(id, fp);
+    stoffel_net_fingerprint_format(fp, text);
+    snprintf(line, sizeof line, "fingerprint = \"%s\"", text);
+    CHECK_MSG(strstr(out, line) != NULL, "stdout: %s", out);
+    CHECK(strstr(out, "PRIVATE") == NULL); /* the key itself is never printed */
+    stoffel_net_identity_free(id);
+    CHECK_EQ_INT(run_cli(stoffel, args, out, sizeof out), 1); /* the key exists: refused */
+    char *bad[] = {(char *)stoffel, "keygen", "--days", "0", NULL};
+    CHECK_EQ_INT(run_cli(stoffel, bad, out, sizeof out), 2);
+    char *help[] = {(char *)stoffel, "keygen", "--help", NULL};
+    CHECK_EQ_INT(run_cli(stoffel, help, out, sizeof out), 0);
+    CHECK(strstr(out, "Usage: stoffel keygen") != NULL);
+    unlink(cert);
+    unlink(key);
+    rmdir(parent);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: test_procs HELPER mesh N COUNT | HELPER restart C\n");
+        fprintf(stderr, "usage: test_procs HELPER mesh N COUNT | HELPER restart C | "
+                        "HELPER cli STOFFEL N | HELPER keygen STOFFEL\n");
         return 2;
     }
     helper = argv[1];
     signal(SIGPIPE, SIG_IGN);
     if (strcmp(argv[2], "mesh") == 0 && argc > 4)
         test_mesh((uint32_t)atoi(argv[3]), argv[4]);
+    else if (strcmp(argv[2], "keygen") == 0)
+        test_cli_keygen(argv[3]);
     else if (strcmp(argv[2], "cli") == 0 && argc > 4)
         test_cli_network_init(argv[3], (uint32_t)atoi(argv[4]));
     else if (strcmp(argv[2], "restart") == 0)
