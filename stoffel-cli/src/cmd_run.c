@@ -12,6 +12,7 @@
 #include <stoffel/vm.h>
 
 #include "cli.h"
+#include "lang_cli.h"
 #include "vm_input.h"
 
 #define MAX_INPUTS 256
@@ -216,13 +217,15 @@ int cmd_run(int argc, char **argv)
     if (!path)
         return cli_usage_error("`stoffel run` needs a program file: stoffel run FILE.stflb");
     size_t plen = strlen(path);
-    if (plen >= 5 && strcmp(path + plen - 5, ".stfl") == 0)
-        return cli_error("%s is source code; compile it first (stoffel compile %s), then run the .stflb", path, path);
-
     char err[512];
     stoffel_vm_program *prog = NULL;
-    if (stoffel_vm_program_load_file(path, &prog, err, sizeof err))
+    if (plen >= 5 && strcmp(path + plen - 5, ".stfl") == 0) {
+        /* source code: compiled on the fly by libstoffellang (diagnostics on stderr) */
+        if (lang_cli_compile_to_program(path, &prog) != 0)
+            return CLI_EXIT_ERROR;
+    } else if (stoffel_vm_program_load_file(path, &prog, err, sizeof err)) {
         return cli_error("cannot load %s: %s", path, err);
+    }
 
     stoffel_mpc_sim_config cfg;
     stoffel_mpc_sim_config_defaults(&cfg);

@@ -55,3 +55,21 @@ int lang_cli_curve(const char *name, int *out)
         }
     return -1;
 }
+
+int lang_cli_compile_to_program(const char *path, stoffel_vm_program **out)
+{
+    stoffel_lang_options o;
+    stoffel_lang_options_defaults(&o);
+    o.opt_level = 2;
+    stoffel_lang_result *r = NULL;
+    int rc = stoffel_lang_compile_file(path, &o, &r);
+    if (!r) {
+        cli_error("cannot compile '%s': %s", path, stoffel_lang_strerror(rc));
+        return -1;
+    }
+    lang_cli_print_diagnostics(r);
+    if (rc == 0)
+        rc = stoffel_lang_result_program(r, out);
+    stoffel_lang_result_free(r);
+    return rc;
+}

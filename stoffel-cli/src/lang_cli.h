@@ -15,4 +15,8 @@ int lang_cli_check_extension(const char *path);
 int lang_cli_backend(const char *name, int *out);
 int lang_cli_curve(const char *name, int *out);
 
+/* Compiles a .stfl file (-O2) for `stoffel run`: prints diagnostics; on success stores the
+ * program in *out (stoffel_vm_program_free) and returns 0, else returns non-zero. */
+int lang_cli_compile_to_program(const char *path, stoffel_vm_program **out);
+
 #endif

@@ -91,6 +91,15 @@ with tempfile.TemporaryDirectory() as d:
     check(r.returncode == 0 and "Compilation successful!" in r.stdout, "check succeeds", r)
     r = run("check", bad)
     check(r.returncode == 1 and "error[E101]" in r.stderr, "check reports errors", r)
+    r = run("run", good)
+    check(r.returncode == 0 and "42" in r.stdout, "stoffel run FILE.stfl compiles on the fly", r)
+    mainprog = os.path.join(d, "inputs.stfl")
+    with open(mainprog, "w") as f:
+        f.write("def main(a: int64, b: int64) -> int64:\n  var s: secret int64 = a\n  return (s * b).reveal()\n")
+    r = run("run", mainprog, "--input", "a=6", "--input", "b=7")
+    check(r.returncode == 0 and "Program returned: 42" in r.stdout, "stoffel run FILE.stfl with named inputs", r)
+    r = run("run", bad)
+    check(r.returncode == 1 and "error[E101]" in r.stderr, "stoffel run of a bad source reports the errors", r)
     r = run("compile", "--help")
     check(r.returncode == 0 and "Usage: stoffel compile" in r.stdout, "compile --help", r)
 
