@@ -67,6 +67,30 @@ with tempfile.TemporaryDirectory() as d:
     check("\x1b[" not in r.stderr, "no colour when not a TTY", r)
     check(not os.path.exists(bad[:-5] + ".stflb"), "nothing written on errors")
 
+    # colour only on a TTY, and never with NO_COLOR
+    import pty
+    for no_color, want in ((None, True), ("1", False)):
+        master, slave = pty.openpty()
+        env = dict(os.environ)
+        env.pop("NO_COLOR", None)
+        if no_color:
+            env["NO_COLOR"] = no_color
+        p = subprocess.Popen([stoffel, "check", bad], stdout=subprocess.DEVNULL, stderr=slave, env=env)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        p.wait(timeout=60)
+        os.close(master)
+        text = b"".join(chunks)
+        check((b"\x1b[" in text) == want, f"TTY colour with NO_COLOR={no_color!r}: {text[:120]!r}")
+
     r = run("compile", os.path.join(d, "x.txt"))
     check(r.returncode == 2 and "Source files must have .stfl extension. Got" in r.stderr, "extension check", r)
     r = run("compile", good, "--frobnicate")
