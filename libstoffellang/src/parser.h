@@ -6,6 +6,7 @@
 
 #define PARSE_MAX_DEPTH 200
 #define PARSE_MAX_ERRORS 50
+#define PARSE_MAX_CHAIN 2000
 
 struct parser {
     struct compile_ctx *cx;

@@ -311,8 +311,11 @@ static struct expr *int64_max_lit(struct parser *p, struct token *at)
 static struct expr *parse_postfix(struct parser *p)
 {
     struct expr *e = parse_primary(p);
-    for (;;) {
+    for (int chain = 0;; chain++) {
         struct token *t = peek(p);
+        if (chain > PARSE_MAX_CHAIN)
+            parse_fail(p, t, "split the expression into several statements",
+                       "Expression is too long (more than %d chained calls, fields or indexes)", PARSE_MAX_CHAIN);
         if (is_op(t, "(")) {
             next_tok(p);
             struct expr *c = new_expr(p, E_CALL, t);
@@ -367,6 +370,7 @@ static struct expr *parse_postfix(struct parser *p)
 struct expr *parse_expr(struct parser *p, int min_prec)
 {
     depth_enter(p, peek(p));
+    int chain = 0;
     struct expr *left = parse_postfix(p);
     for (;;) {
         struct token *t = peek(p);
@@ -383,6 +387,11 @@ struct expr *parse_expr(struct parser *p, int min_prec)
         }
         if (prec <= min_prec)
             break;
+        /* a left-associative chain deepens the tree without recursing here; later passes recurse
+         * over it, so it counts against the same bound */
+        if (++chain > PARSE_MAX_CHAIN)
+            parse_fail(p, t, "split the expression into several statements",
+                       "Expression is too long (more than %d chained operators)", PARSE_MAX_CHAIN);
         next_tok(p);
         struct expr *b = new_expr(p, E_BINARY, t);
         b->op = op;
