@@ -10,6 +10,8 @@
  *                 writes r, s, z = (x+r)(y+s), w and the comparison bits
  *   MODE clients  accepts input from 2 clients (3 values each), computes c0[0]*c1[0],
  *                 c0[1]+c1[1] (to client 0) and c0[2]*c1[2] (to client 1), serves the outputs
+ *   MODE crash    the last party exits once connected; the others' preprocessing must time out
+ *                 within its 2 s bound with a message naming it
  * Exit status 0 on success; messages on stderr.
  */
 #include "ne_test_util.h"
@@ -150,6 +152,24 @@ static int run_clients(void)
     return 0;
 }
 
+/* The last party has left (crash mode): preprocessing must fail within the bound, naming it. */
+static int run_crash(void)
+{
+    uint32_t gone = stoffel_mpc_engine_n(E) - 1;
+    double t0 = ne_now_s();
+    int rc = stoffel_mpc_engine_net_preprocess(E, 100, 100);
+    double dt = ne_now_s() - t0;
+    char want[48];
+    snprintf(want, sizeof want, "nothing arrived from parties %u", gone);
+    const char *msg = stoffel_mpc_engine_last_error(E);
+    if (rc != STOFFEL_ERR_TIMEOUT || !strstr(msg, want) || dt > 10.0) {
+        fprintf(stderr, "ne_party %u: expected a timeout naming party %u within 10 s; got %d after %.1f s: %s\n",
+                stoffel_mpc_engine_party_id(E), gone, rc, dt, msg);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 8) {
@@ -168,7 +188,7 @@ int main(int argc, char **argv)
     }
     cfg.security = strcmp(argv[6], "robust") == 0 ? STOFFEL_MPC_ROBUST : STOFFEL_MPC_SEMI_HONEST;
     cfg.session_id = NE_SESSION;
-    cfg.timeout_ms = 60000;
+    cfg.timeout_ms = strcmp(argv[7], "crash") == 0 ? 2000 : 60000;
     size_t count = argc > 8 ? (size_t)atol(argv[8]) : 10000;
 
     stoffel_net_config *ncfg = NULL;
@@ -192,11 +212,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "ne_party %u: connecting: %s\n", me, stoffel_net_last_error(net));
         return 1;
     }
-    int bad = strcmp(argv[7], "mul") == 0 ? run_mul(dir, count) : run_clients();
+    int bad;
+    if (strcmp(argv[7], "crash") == 0 && me == cfg.n - 1)
+        _exit(0); /* leaves without a word, like a killed process */
+    if (strcmp(argv[7], "crash") == 0)
+        bad = run_crash();
+    else
+        bad = strcmp(argv[7], "mul") == 0 ? run_mul(dir, count) : run_clients();
     /* our last shares must reach the others before the connections close, and a party that
      * finished early (robust openings complete from 2t+1 shares) stays a moment to acknowledge
      * the shares still coming to it, so that the others' flushes complete too */
-    stoffel_net_flush(net, 5000);
+    stoffel_net_flush(net, strcmp(argv[7], "crash") == 0 ? 200 : 5000); /* nobody acks for the gone party */
     struct timeval linger = {0, 300000};
     event_base_loopexit(base, &linger);
     event_base_dispatch(base);
