@@ -39,19 +39,20 @@ static uint64_t id_from_key(const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN])
     return id;
 }
 
-static void remember_client(nd_driver *d, uint64_t id, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN])
+/* Records which key speaks for client id. The first key wins: a second certificate whose
+ * fingerprint starts with the same 8 bytes (the id) must not receive the first client's outputs.
+ * Returns 0, or -1 when id already belongs to another key. */
+static int remember_client(nd_driver *d, uint64_t id, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN])
 {
     for (size_t i = 0; i < d->nclients; i++)
-        if (d->clients[i].id == id) {
-            memcpy(d->clients[i].key, key, STOFFEL_NET_FINGERPRINT_LEN);
-            return;
-        }
+        if (d->clients[i].id == id)
+            return sodium_memcmp(d->clients[i].key, key, STOFFEL_NET_FINGERPRINT_LEN) == 0 ? 0 : -1;
     if (d->nclients == d->ccap) {
         size_t cap = d->ccap ? d->ccap * 2 : 8;
         nd_client_key *c = realloc(d->clients, cap * sizeof *c);
         if (!c) {
             d->fatal = 1;
-            return;
+            return -1;
         }
         d->clients = c;
         d->ccap = cap;
@@ -59,6 +60,7 @@ static void remember_client(nd_driver *d, uint64_t id, const uint8_t key[STOFFEL
     d->clients[d->nclients].id = id;
     memcpy(d->clients[d->nclients].key, key, STOFFEL_NET_FINGERPRINT_LEN);
     d->nclients++;
+    return 0;
 }
 
 const uint8_t *nd_client_key_of(const nd_driver *d, uint64_t id)
@@ -185,8 +187,11 @@ static void nd_on_message(void *user, const stoffel_net_peer *peer, const uint8_
         reject(d, from, "frame of another session (check that every node uses the same session_id)");
         return;
     }
-    if (from.role == MPC_ROLE_CLIENT && d->self.role == MPC_ROLE_PARTY)
-        remember_client(d, from.id, peer->key);
+    if (from.role == MPC_ROLE_CLIENT && d->self.role == MPC_ROLE_PARTY &&
+        remember_client(d, from.id, peer->key) != 0) {
+        reject(d, from, "another certificate already speaks for this client id");
+        return;
+    }
     if (env.instance == 0) {
         if (d->hooks.control)
             d->hooks.control(d->hooks.user, from, &env);

@@ -247,7 +247,22 @@ static void test_rejected_frames(void)
         CHECK_MSG(strstr(stoffel_mpc_engine_last_error(E), "another session") != NULL, "%s",
                   stoffel_mpc_engine_last_error(E));
         CHECK_EQ_INT(stoffel_mpc_engine_client_count(E), 0);
+        /* a second certificate whose fingerprint starts like the first (same client id) must not
+         * be able to speak for that client */
+        uint8_t key2[STOFFEL_NET_FINGERPRINT_LEN] = {9, 9, 9, 9};
+        key2[20] = 1;
+        stoffel_net *cl2 = NULL;
+        CHECK_EQ_INT(stoffel_net_mem_client_new(hub, base, key2, NULL, &cl2), 0);
+        CHECK_EQ_INT(stoffel_net_start(cl2), 0);
+        send_raw(cl, 42, MPC_ROLE_CLIENT, me, 1);  /* the real client asks to give input */
+        send_raw(cl2, 42, MPC_ROLE_CLIENT, me, 1); /* the impostor */
+        CHECK_EQ_INT(stoffel_mpc_engine_net_accept_inputs(E, 1, 150), STOFFEL_ERR_TIMEOUT);
+        CHECK_MSG(strstr(stoffel_mpc_engine_last_error(E), "another certificate already speaks for this client id") != NULL,
+                  "%s", stoffel_mpc_engine_last_error(E));
+        CHECK_MSG(strstr(stoffel_mpc_engine_last_error(E), "never sent its masked input") != NULL, "%s",
+                  stoffel_mpc_engine_last_error(E));
         stoffel_mpc_engine_free(E);
+        stoffel_net_free(cl2);
     }
     stoffel_net_free(cl);
     stoffel_net_free(p0);
