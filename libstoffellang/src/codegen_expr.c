@@ -509,8 +509,59 @@ static struct loc cg_call(struct codegen *cg, struct expr *e)
     return r;
 }
 
+/* -O1 constant folding: clear integer arithmetic on literals, computed in the expression's own
+ * width with the VM's checked semantics; anything that would fail at run time (overflow, division
+ * by zero) is left to the run time so the error stays observable. */
+static bool fold_int(struct expr *e, __int128 *out)
+{
+    const struct type *t = e->type;
+    if (!t || t->kind != TY_INT || t->secret)
+        return false;
+    if (e->kind == E_INT) {
+        *out = (__int128)e->ival;
+        return e->ival <= ((u128)1 << 64);
+    }
+    if (e->kind == E_UNARY && e->op == OP_NEG && e->a->kind == E_INT) {
+        *out = -(__int128)e->a->ival;
+        return e->a->ival <= ((u128)1 << 64);
+    }
+    if (e->kind != E_BINARY || !(e->op == OP_ADD || e->op == OP_SUB || e->op == OP_MUL || e->op == OP_DIV || e->op == OP_REM))
+        return false;
+    __int128 a, b, r;
+    if (!fold_int(e->a, &a) || !fold_int(e->b, &b))
+        return false;
+    switch (e->op) {
+    case OP_ADD: r = a + b; break;
+    case OP_SUB: r = a - b; break;
+    case OP_MUL: r = a * b; break;
+    case OP_DIV:
+        if (b == 0)
+            return false;
+        r = a / b; /* C truncates toward zero, as the VM does */
+        break;
+    default:
+        if (b == 0)
+            return false;
+        r = a % b; /* sign of the dividend, as the VM */
+        break;
+    }
+    __int128 lo = t->is_signed ? -((__int128)1 << (t->bits - 1)) : 0;
+    __int128 hi = t->is_signed ? ((__int128)1 << (t->bits - 1)) - 1 : ((__int128)1 << t->bits) - 1;
+    if (r < lo || r > hi)
+        return false;
+    *out = r;
+    return true;
+}
+
 struct loc cg_expr(struct codegen *cg, struct expr *e)
 {
+    __int128 folded;
+    if (cg->opt >= 1 && e->kind == E_BINARY && fold_int(e, &folded)) {
+        struct ir_const k = cg_const_of(cg, e->type, NULL);
+        k.i = (int64_t)folded;
+        k.u = (uint64_t)folded;
+        return cg_const(cg, k, false);
+    }
     switch (e->kind) {
     case E_INT: case E_FLOAT:
         return cg_const(cg, cg_const_of(cg, e->type, e), false);

@@ -760,3 +760,14 @@ prog('spill_in_function', '''def many(x: int64) -> int64:
 print(many(0), many(10))
 # expect: 123 283
 ''')
+prog('folding_keeps_overflow', '''print("start")
+print(9223372036854775807 + 1)
+# expect: start
+# runtime-error: overflow
+''')
+prog('folding_literals', '''var a: uint8 = 200 + 55
+var b = (7 - 10) * 3 / 2
+var c: int16 = 300 * 100
+print(a, b, c, 17 % 5, -17 % 5)
+# expect: 255u8 -4 30000i16 2 -2
+''')
