@@ -179,32 +179,42 @@ static bool mem_has_pending(stoffel_net *net, bool *failed)
     return false;
 }
 
+/* Leaves the hub: peers see the link LOST (as when a process exits); nothing reaches us any more. */
+static void mem_leave(stoffel_net *net)
+{
+    mem_impl *m = impl_of(net);
+    stoffel_net_mem_hub *hub = m->hub;
+    if (m->is_client) {
+        bool member = false;
+        for (size_t i = 0; i < hub->client_count; i++) {
+            if (hub->clients[i].net == net) {
+                hub->clients[i].net = NULL;
+                member = true;
+            }
+        }
+        for (uint32_t j = 0; j < hub->n; j++)
+            if (member && hub->parties[j] && net->started)
+                net_client_state(hub->parties[j], m->key, STOFFEL_NET_STATE_CLOSED,
+                                 STOFFEL_NET_ERR_CLOSED);
+    } else if (net->my_id >= 0 && hub->parties[net->my_id] == net) {
+        hub->parties[net->my_id] = NULL;
+        for (uint32_t j = 0; j < hub->n; j++)
+            if (hub->parties[j] && net->started)
+                net_set_party_state(hub->parties[j], (uint32_t)net->my_id, STOFFEL_NET_STATE_LOST,
+                                    STOFFEL_NET_ERR_CLOSED);
+        for (size_t i = 0; i < hub->client_count; i++)
+            if (hub->clients[i].net && net->started)
+                net_set_party_state(hub->clients[i].net, (uint32_t)net->my_id,
+                                    STOFFEL_NET_STATE_LOST, STOFFEL_NET_ERR_CLOSED);
+    }
+}
+
 static void mem_destroy(stoffel_net *net)
 {
     mem_impl *m = impl_of(net);
     if (m) {
-        stoffel_net_mem_hub *hub = m->hub;
-        if (m->is_client) {
-            for (size_t i = 0; i < hub->client_count; i++)
-                if (hub->clients[i].net == net)
-                    hub->clients[i].net = NULL;
-            for (uint32_t j = 0; j < hub->n; j++)
-                if (hub->parties[j] && net->started)
-                    net_client_state(hub->parties[j], m->key, STOFFEL_NET_STATE_CLOSED,
-                                     STOFFEL_NET_ERR_CLOSED);
-            net_msg_queue_clear(&m->client_in);
-        } else if (net->my_id >= 0 && hub->parties[net->my_id] == net) {
-            hub->parties[net->my_id] = NULL;
-            /* Others see the link go down; a new endpoint for this id reconnects them. */
-            for (uint32_t j = 0; j < hub->n; j++)
-                if (hub->parties[j] && net->started)
-                    net_set_party_state(hub->parties[j], (uint32_t)net->my_id,
-                                        STOFFEL_NET_STATE_LOST, STOFFEL_NET_ERR_CLOSED);
-            for (size_t i = 0; i < hub->client_count; i++)
-                if (hub->clients[i].net && net->started)
-                    net_set_party_state(hub->clients[i].net, (uint32_t)net->my_id,
-                                        STOFFEL_NET_STATE_LOST, STOFFEL_NET_ERR_CLOSED);
-        }
+        mem_leave(net);
+        net_msg_queue_clear(&m->client_in);
         if (m->deliver_ev)
             event_free(m->deliver_ev);
         free(m);
@@ -218,6 +228,7 @@ static const net_ops mem_ops = {
     .send_party = mem_send_party,
     .send_client = mem_send_client,
     .has_pending = mem_has_pending,
+    .close_links = mem_leave,
     .destroy = mem_destroy,
 };
 

@@ -454,6 +454,24 @@ int stoffel_net_flush(stoffel_net *net, int timeout_ms)
     return rc;
 }
 
+int stoffel_net_close(stoffel_net *net, int timeout_ms)
+{
+    if (!net)
+        return STOFFEL_ERR_INVALID_ARG;
+    if (net->closing)
+        return STOFFEL_OK;
+    int rc = net->started ? stoffel_net_flush(net, timeout_ms) : STOFFEL_OK;
+    net->closing = true;
+    for (uint32_t i = 0; i < net->n_parties; i++)
+        if ((int)i != net->my_id && net->party_state[i] != STOFFEL_NET_STATE_CLOSED)
+            net_set_party_state(net, i, STOFFEL_NET_STATE_CLOSING, STOFFEL_OK);
+    net->ops->close_links(net);
+    for (uint32_t i = 0; i < net->n_parties; i++)
+        if ((int)i != net->my_id)
+            net_set_party_state(net, i, STOFFEL_NET_STATE_CLOSED, STOFFEL_OK);
+    return rc;
+}
+
 stoffel_net_state stoffel_net_party_state(const stoffel_net *net, uint32_t id)
 {
     if (!net || id >= net->n_parties)

@@ -44,6 +44,8 @@ typedef struct net_ops {
     bool (*has_pending)(stoffel_net *net, bool *failed);
     int (*set_party_address)(stoffel_net *net, uint32_t id, const char *host, uint16_t port);
     uint16_t (*local_port)(const stoffel_net *net);
+    /* Closes every connection now (no callbacks); later sends are refused by the core. */
+    void (*close_links)(stoffel_net *net);
     void (*destroy)(stoffel_net *net);
 } net_ops;
 

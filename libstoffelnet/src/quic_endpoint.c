@@ -481,6 +481,27 @@ static uint16_t quic_local_port(const stoffel_net *net)
     return 0;
 }
 
+static void quic_close_links(stoffel_net *net)
+{
+    quic_endpoint *ep = ep_of(net);
+    for (uint32_t j = 0; j < net->n_parties; j++) {
+        ep->parties[j].gave_up = true; /* no more dialling */
+        if (ep->parties[j].retry_ev)
+            evtimer_del(ep->parties[j].retry_ev);
+    }
+    while (ep->conns) {
+        quic_conn *c = ep->conns;
+        if (c->link && c->link->conn == c) {
+            if (c->link->kind == STOFFEL_NET_PEER_CLIENT)
+                net_client_state(net, c->link->key, STOFFEL_NET_STATE_CLOSED, STOFFEL_OK);
+            c->link->conn = NULL;
+        }
+        c->link = NULL;
+        quic_conn_close(c, 0);
+        quic_conn_free(c);
+    }
+}
+
 static void quic_destroy(stoffel_net *net)
 {
     quic_endpoint *ep = ep_of(net);
@@ -526,6 +547,7 @@ static const net_ops quic_ops = {
     .has_pending = quic_has_pending,
     .set_party_address = quic_set_party_address,
     .local_port = quic_local_port,
+    .close_links = quic_close_links,
     .destroy = quic_destroy,
 };
 

@@ -147,6 +147,13 @@ static void test_semantics(void)
     CHECK_EQ_INT(stoffel_net_mem_party_new(hub, base, 1, &o, &b), 0);
     CHECK_EQ_INT(stoffel_net_start(b), 0);
     CHECK_EQ_INT(sa.connected[1], 2);
+    /* A graceful close: CLOSING then CLOSED locally, LOST at the peer, sends refused. */
+    states sb = {0};
+    stoffel_net_set_callbacks(b, NULL, on_state, &sb);
+    CHECK_EQ_INT(stoffel_net_close(a, 1000), 0);
+    CHECK_EQ_INT(stoffel_net_party_state(a, 1), STOFFEL_NET_STATE_CLOSED);
+    CHECK_EQ_INT(sb.lost[0], 1);
+    CHECK_EQ_INT(stoffel_net_send(a, 1, (const uint8_t *)"x", 1), STOFFEL_NET_ERR_CLOSED);
     stoffel_net_free(c);
     stoffel_net_free(a);
     stoffel_net_free(b);

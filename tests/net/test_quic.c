@@ -544,6 +544,48 @@ static void test_states(void)
     event_base_free(base);
 }
 
+/* A graceful close: queued messages are delivered first, links go CLOSING then CLOSED, the
+ * peers notice at once (LOST), and sending afterwards fails. */
+static void test_close(void)
+{
+    struct event_base *base = event_base_new();
+    stoffel_net_identity *ids[2] = {0};
+    stoffel_net *nets[2] = {0};
+    stoffel_net_config *cfg = test_config(2, ids);
+    stoffel_net_options o = test_options();
+    o.reconnect_attempts = 0;
+    CHECK_EQ_INT(test_quic_mesh(base, cfg, ids, 2, &o, nets), 0);
+    CHECK_EQ_INT(test_wait_all(nets, 2, 5000), 0);
+    state_log l0 = {0}, l1 = {0};
+    stoffel_net_set_callbacks(nets[0], NULL, log_state, &l0);
+    stoffel_net_set_callbacks(nets[1], NULL, log_state, &l1);
+    uint8_t msg[1000] = {7};
+    for (int i = 0; i < 100; i++)
+        CHECK_EQ_INT(stoffel_net_send(nets[0], 1, msg, sizeof msg), 0);
+    CHECK_EQ_INT(stoffel_net_close(nets[0], 5000), 0);
+    CHECK_EQ_INT(l0.count, 2);
+    CHECK_EQ_INT(l0.seq[0], STOFFEL_NET_STATE_CLOSING);
+    CHECK_EQ_INT(l0.seq[1], STOFFEL_NET_STATE_CLOSED);
+    CHECK_EQ_INT(l0.status[1], 0);
+    CHECK_EQ_INT(stoffel_net_send(nets[0], 1, msg, 1), STOFFEL_NET_ERR_CLOSED);
+    CHECK_EQ_INT(stoffel_net_close(nets[0], 0), 0); /* again: nothing to do */
+    int got = 0;
+    uint8_t *d;
+    size_t l;
+    while (got < 100 && stoffel_net_recv(nets[1], 2000, NULL, &d, &l) == 0) {
+        got += l == sizeof msg;
+        stoffel_net_buffer_free(d);
+    }
+    CHECK_EQ_INT(got, 100); /* everything sent before the close arrived */
+    struct timeval tv = {0, 300000};
+    event_base_loopexit(base, &tv);
+    event_base_dispatch(base);
+    CHECK(l1.count >= 1 && l1.seq[0] == STOFFEL_NET_STATE_LOST);
+    free_all(nets, ids, 2);
+    stoffel_net_config_free(cfg);
+    event_base_free(base);
+}
+
 /* Parties on IPv6 loopback. */
 static void test_ipv6(void)
 {
@@ -595,5 +637,6 @@ int main(int argc, char **argv)
     RUN("oversized", test_oversized_frame_kills_link());
     RUN("ipv6", test_ipv6());
     RUN("states", test_states());
+    RUN("close", test_close());
     return test_finish();
 }

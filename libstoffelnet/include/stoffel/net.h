@@ -443,6 +443,17 @@ STOFFEL_API int stoffel_net_wait_connected(stoffel_net *net, int timeout_ms);
  */
 STOFFEL_API int stoffel_net_flush(stoffel_net *net, int timeout_ms);
 
+/*
+ * Closes the endpoint gracefully without freeing it: first runs the event base until queued
+ * messages are acknowledged (at most timeout_ms), then reports every live link CLOSING and closes
+ * it (QUIC: CONNECTION_CLOSE, so peers notice at once), then reports it CLOSED with status 0.
+ * Afterwards sends fail with STOFFEL_NET_ERR_CLOSED and nothing is accepted or dialled; free the
+ * endpoint with stoffel_net_free. Returns 0, or STOFFEL_ERR_TIMEOUT / STOFFEL_NET_ERR_CLOSED when
+ * some messages could not be delivered first (the endpoint is closed all the same). Calling it
+ * again does nothing. Must not be called from inside one of the endpoint's callbacks.
+ */
+STOFFEL_API int stoffel_net_close(stoffel_net *net, int timeout_ms);
+
 /* Current state of the link to party id (own id: CONNECTED). */
 STOFFEL_API stoffel_net_state stoffel_net_party_state(const stoffel_net *net, uint32_t id);
 
