@@ -1008,7 +1008,7 @@ int stoffel_mpc_engine_sim_set_liar(stoffel_mpc_engine *e, uint32_t party, stoff
         return STOFFEL_ERR_INVALID_ARG;
     if (party >= e->n)
         return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "party %u does not exist (n = %u)", party, e->n);
-    if ((int)behaviour < 0 || behaviour > STOFFEL_MPC_SIM_GARBAGE)
+    if ((int)behaviour < 0 || behaviour > STOFFEL_MPC_SIM_BAD_DEALER)
         return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "unknown behaviour %d", (int)behaviour);
     sim_engine *s = SE(e);
     sim_set_liar(s->sim, party, (int)behaviour);

@@ -310,9 +310,12 @@ int sim_send(mpc_sim *sim, mpc_node from, uint8_t protocol, uint64_t session, ui
         mpc_out *o = &out->items[i];
         if (down)
             continue;
-        if (src->liar && sim->liars_active && from.role == MPC_ROLE_PARTY &&
-            (protocol == MPC_PROTO_OPEN || protocol == MPC_PROTO_OUTPUT))
-            corrupt_payload(sim, o, src->liar);
+        if (src->liar && sim->liars_active && from.role == MPC_ROLE_PARTY) {
+            if (src->liar != SIM_BAD_DEALER && (protocol == MPC_PROTO_OPEN || protocol == MPC_PROTO_OUTPUT))
+                corrupt_payload(sim, o, src->liar);
+            else if (src->liar == SIM_BAD_DEALER && protocol == MPC_PROTO_PREP && o->round == 0)
+                corrupt_payload(sim, o, SIM_LIAR_WRONG_SHARES);
+        }
         size_t to_slot;
         if ((rc = node_slot(sim, o->to, &to_slot)) != 0)
             break;

@@ -15,7 +15,7 @@
 
 #include "proto.h"
 
-enum { SIM_HONEST = 0, SIM_LIAR_WRONG_SHARES = 1, SIM_LIAR_GARBAGE = 2 };
+enum { SIM_HONEST = 0, SIM_LIAR_WRONG_SHARES = 1, SIM_LIAR_GARBAGE = 2, SIM_BAD_DEALER = 3 };
 
 typedef struct {
     int reorder;              /* deliver ready messages in random order */
@@ -52,7 +52,8 @@ const char *sim_error(const mpc_sim *sim);
 void sim_crash(mpc_sim *sim, uint32_t party, uint64_t at_step);
 int sim_is_crashed(const mpc_sim *sim, uint32_t party);
 void sim_set_liar(mpc_sim *sim, uint32_t party, int mode);
-/* Liars only lie in online protocols (OPEN, OUTPUT) and only while this is on. */
+/* Liars (modes 1, 2) lie in online protocols (OPEN, OUTPUT); bad dealers (mode 3) deal
+ * preprocessing shares that are not sharings of the right degree. Only while this is on. */
 void sim_set_liars_active(mpc_sim *sim, int on);
 
 uint64_t sim_step(const mpc_sim *sim);

@@ -337,6 +337,22 @@ static void test_determinism(void)
     CHECK(memcmp(a, d, 32) != 0);
 }
 
+/* Robust preprocessing checks the degree of dealt sharings: a bad dealer makes it abort cleanly,
+ * naming the checker that caught it, instead of producing bad triples. */
+static void test_bad_dealer(void)
+{
+    ctx c;
+    if (ctx_open(&c, 4, 1, STOFFEL_MPC_FIELD_P128, STOFFEL_MPC_ROBUST, 31, 1))
+        return;
+    CHECK_EQ_INT(stoffel_mpc_engine_sim_preprocess(c.e, 100, 100), 0); /* honest run first */
+    CHECK_EQ_INT(stoffel_mpc_engine_sim_set_liar(c.e, 2, STOFFEL_MPC_SIM_BAD_DEALER), 0);
+    int rc = stoffel_mpc_engine_sim_preprocess(c.e, 100, 100);
+    CHECK_EQ_INT(rc, STOFFEL_MPC_ERR_PREPROCESSING);
+    CHECK_MSG(strstr(stoffel_mpc_engine_last_error(c.e), "wrong degree") != NULL, "%s",
+              stoffel_mpc_engine_last_error(c.e));
+    stoffel_mpc_engine_free(c.e);
+}
+
 static void test_bounds(void)
 {
     stoffel_mpc_sim_config cfg;
@@ -397,6 +413,7 @@ int main(void)
     test_clients(STOFFEL_MPC_SEMI_HONEST, 3, 1);
     test_clients(STOFFEL_MPC_ROBUST, 4, 1);
     test_determinism();
+    test_bad_dealer();
     test_bounds();
     test_bad_inputs();
     return test_finish();

@@ -390,12 +390,15 @@ STOFFEL_API int stoffel_mpc_engine_sim_crash_party(stoffel_mpc_engine *engine, u
 typedef enum {
     STOFFEL_MPC_SIM_HONEST = 0,
     STOFFEL_MPC_SIM_WRONG_SHARES = 1, /* sends a wrong (random offset) value for every share */
-    STOFFEL_MPC_SIM_GARBAGE = 2       /* sends payloads that are not share vectors at all */
+    STOFFEL_MPC_SIM_GARBAGE = 2,      /* sends payloads that are not share vectors at all */
+    STOFFEL_MPC_SIM_BAD_DEALER = 3    /* deals preprocessing "sharings" of the wrong degree */
 } stoffel_mpc_sim_behaviour;
 
-/* Makes `party` misbehave from now on. In robust mode up to t such parties are corrected (and
- * blamed, see stoffel_mpc_engine_sim_blame); in semi-honest mode a wrong share aborts the
- * operation with STOFFEL_MPC_ERR_INCONSISTENT or STOFFEL_MPC_ERR_PEER. */
+/* Makes `party` misbehave from now on. In robust mode up to t wrong-share or garbage parties are
+ * corrected (and blamed, see stoffel_mpc_engine_sim_blame), and a bad dealer makes preprocessing
+ * abort with STOFFEL_MPC_ERR_PREPROCESSING (the degree checks catch it); in semi-honest mode a
+ * wrong share aborts the operation with STOFFEL_MPC_ERR_INCONSISTENT or STOFFEL_MPC_ERR_PEER, and
+ * dealing is trusted (semi-honest parties deal correctly by assumption). */
 STOFFEL_API int stoffel_mpc_engine_sim_set_liar(stoffel_mpc_engine *engine, uint32_t party,
                                                 stoffel_mpc_sim_behaviour behaviour);
 
