@@ -413,6 +413,134 @@ STOFFEL_API int stoffel_mpc_engine_sim_transcript_hash(const stoffel_mpc_engine 
 STOFFEL_API int stoffel_mpc_engine_sim_blame(const stoffel_mpc_engine *engine, uint32_t party,
                                              uint64_t *count);
 
+/* ============================================================================================== */
+/* Networked engine and clients (src/netengine): the same protocols over libstoffelnet.          */
+/* ============================================================================================== */
+/*
+ * One party process runs one networked engine over its stoffel_net endpoint (QUIC, or the
+ * in-memory transport in tests). Every party of the session must create its engine with the same
+ * n, t, field, security mode and session id, and then make the same sequence of collective calls
+ * (execute, preprocess, accept_inputs) with the same shapes: instance ids are derived from that
+ * sequence, so no coordination message is needed for them. execute() and the other blocking calls
+ * drive the caller's libevent base until the batch completes; every wait is bounded by
+ * timeout_ms and a timeout names the parties that did not answer. A share of this engine is one
+ * field element (stoffel_mpc_engine_share_size() = field element size).
+ *
+ * Clients are known by the SHA-256 fingerprint of their certificate (the transport authenticates
+ * it); their MPC client id is stoffel_mpc_client_id_from_key(fingerprint). A client gives input
+ * with the mask protocol (stoffel_mpc_client_input): the parties admit waiting clients in the order
+ * party 0 announces (stoffel_mpc_engine_net_accept_inputs), send the client their shares of fresh
+ * random masks, and receive m = x + r. OUTPUT requests store the parties' shares for the client,
+ * which fetches them later (stoffel_mpc_client_fetch_outputs) and reconstructs them itself.
+ */
+
+/* Configuration of a networked party engine or client; initialise with
+ * stoffel_mpc_net_config_defaults(). */
+typedef struct {
+    size_t struct_size;             /* sizeof(stoffel_mpc_net_config) */
+    uint32_t n;                     /* parties (default 3); must match the endpoint's network */
+    uint32_t t;                     /* threshold (default 1) */
+    stoffel_mpc_field_id field;     /* default STOFFEL_MPC_FIELD_BLS12_381 */
+    stoffel_mpc_security security;  /* default semi-honest; robust needs n >= 3t+1 */
+    uint64_t session_id;            /* the same at every party and client of one computation */
+    uint32_t timeout_ms;            /* bound on every wait for other parties (default 30000) */
+    size_t prep_batch;              /* triples / random sharings generated when a pool runs short
+                                     * (default 4096) */
+    size_t max_early_frames;        /* frames buffered for protocol instances not created yet
+                                     * (default 4096); beyond it frames are refused */
+    size_t max_early_bytes;         /* and their total size (default 1 GiB) */
+} stoffel_mpc_net_config;
+
+/* Fills *config with the defaults above (struct_size included). */
+STOFFEL_API void stoffel_mpc_net_config_defaults(stoffel_mpc_net_config *config);
+
+/* The MPC client id of the client whose certificate fingerprint is key: its first 8 bytes read
+ * little-endian. Never fails. */
+STOFFEL_API uint64_t stoffel_mpc_client_id_from_key(const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN]);
+
+/*
+ * Creates this process's party engine over net, a party endpoint (stoffel_net_my_id() >= 0) that
+ * runs on base. The engine borrows base and net (both must outlive it), installs its own message
+ * and state callbacks on net (replacing any), and never frees them. The caller starts the endpoint
+ * (stoffel_net_start) before the first collective call; waiting for the links
+ * (stoffel_net_wait_connected) is optional, messages queue until a link is up. Errors:
+ * STOFFEL_MPC_ERR_BOUND, STOFFEL_ERR_INVALID_ARG (config, or n differs from the endpoint's party
+ * count, or net is a client endpoint), STOFFEL_ERR_NOMEM; a message goes to error_buf when it is
+ * not NULL. *out is owned by the caller (stoffel_mpc_engine_free; free the engine before net).
+ */
+STOFFEL_API int stoffel_mpc_engine_new_networked(const stoffel_mpc_net_config *config,
+                                                 struct event_base *base, stoffel_net *net,
+                                                 stoffel_mpc_engine **out, char *error_buf,
+                                                 size_t error_len);
+
+/* Collective: generates at least `triples` Beaver triples and `randoms` random sharings with the
+ * other parties now (execute() also does this lazily). Errors: STOFFEL_MPC_ERR_PREPROCESSING,
+ * STOFFEL_ERR_TIMEOUT (message names the silent parties), STOFFEL_ERR_UNSUPPORTED (not a
+ * networked engine). */
+STOFFEL_API int stoffel_mpc_engine_net_preprocess(stoffel_mpc_engine *engine, size_t triples,
+                                                  size_t randoms);
+
+/* Collective: runs the input protocol for the next `clients` client submissions, in the order
+ * party 0 admits them (first come, first served at party 0; the other parties follow its
+ * announcements). Afterwards the inputs are in the ClientStore (stoffel_mpc_engine_client_*),
+ * clients in ascending id order. Waits at most timeout_ms (negative: the config's timeout_ms) for
+ * everything. Errors: STOFFEL_ERR_TIMEOUT, STOFFEL_MPC_ERR_PEER (a client sent a bad masked
+ * value, or party 0's announcement disagrees with this party's state), STOFFEL_ERR_LIMIT. */
+STOFFEL_API int stoffel_mpc_engine_net_accept_inputs(stoffel_mpc_engine *engine, size_t clients,
+                                                     int timeout_ms);
+
+/* Runs the event loop until every output stored for a client by OUTPUT requests has been sent to
+ * that client after it asked for its outputs, and acknowledged by the transport, or timeout_ms
+ * passes (STOFFEL_ERR_TIMEOUT; the message names the clients still waited for). */
+STOFFEL_API int stoffel_mpc_engine_net_serve_outputs(stoffel_mpc_engine *engine, int timeout_ms);
+
+/* A client of a networked session (data provider and output receiver). */
+typedef struct stoffel_mpc_client stoffel_mpc_client;
+
+/*
+ * Creates a client over net, a client endpoint (stoffel_net_quic_client_new or
+ * stoffel_net_mem_client_new) on base, whose certificate fingerprint (in-memory: the key it was
+ * created with) is key. base and net are borrowed and must outlive the client; its callbacks are
+ * replaced. The caller starts net. config must match the parties' (n, t, field, security,
+ * session_id). Errors: STOFFEL_MPC_ERR_BOUND, STOFFEL_ERR_INVALID_ARG, STOFFEL_ERR_NOMEM (message
+ * in error_buf when not NULL). Free with stoffel_mpc_client_free.
+ */
+STOFFEL_API int stoffel_mpc_client_new(const stoffel_mpc_net_config *config,
+                                       struct event_base *base, stoffel_net *net,
+                                       const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
+                                       stoffel_mpc_client **out, char *error_buf,
+                                       size_t error_len);
+
+/* This client's MPC id (stoffel_mpc_client_id_from_key of its key). */
+STOFFEL_API uint64_t stoffel_mpc_client_id(const stoffel_mpc_client *client);
+
+/*
+ * Secret-shares `count` (1..65536) canonical field elements with the mask protocol and blocks
+ * until it is done: asks every party for input, reconstructs its masks r from their shares (the
+ * only thing it learns), sends every party the same m = x + r. Returns once m is handed to the
+ * transport and acknowledged. Errors: STOFFEL_MPC_ERR_NOT_IN_FIELD, STOFFEL_ERR_LIMIT,
+ * STOFFEL_ERR_TIMEOUT (no admission or masks within timeout_ms; the message names the parties),
+ * STOFFEL_MPC_ERR_INCONSISTENT / STOFFEL_MPC_ERR_DECODE (mask shares do not reconstruct).
+ */
+STOFFEL_API int stoffel_mpc_client_input(stoffel_mpc_client *client, const uint8_t *values,
+                                         size_t count, int timeout_ms);
+
+/*
+ * Asks the parties for this client's outputs and blocks until `count` output values are
+ * reconstructed (robustly in robust mode: up to t wrong shares are corrected) or timeout_ms
+ * passes. values receives count canonical field elements in the order the parties produced them.
+ * Errors: STOFFEL_ERR_TIMEOUT (message: how many values arrived, which parties were silent),
+ * STOFFEL_MPC_ERR_INCONSISTENT, STOFFEL_MPC_ERR_DECODE, STOFFEL_ERR_INVALID_ARG.
+ */
+STOFFEL_API int stoffel_mpc_client_fetch_outputs(stoffel_mpc_client *client, uint8_t *values,
+                                                 size_t count, int timeout_ms);
+
+/* The message of the last failed call on this client ("" if none); valid until the next call. */
+STOFFEL_API const char *stoffel_mpc_client_last_error(const stoffel_mpc_client *client);
+
+/* Frees a client and zeroes its secrets; NULL is a no-op. Free it before its endpoint. */
+STOFFEL_API void stoffel_mpc_client_free(stoffel_mpc_client *client);
+
 #ifdef __cplusplus
 }
 #endif
