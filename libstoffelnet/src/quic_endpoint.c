@@ -647,6 +647,7 @@ static int endpoint_new(struct event_base *base, const stoffel_net_config *cfg, 
         net_errbuf(errbuf, errbuf_len, "cannot set up TLS credentials from the identity");
         goto fail;
     }
+    ep->id = NULL; /* GnuTLS copied the certificate and key: the caller may free the identity */
     *out = net;
     return STOFFEL_OK;
 fail:

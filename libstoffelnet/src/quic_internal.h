@@ -93,7 +93,7 @@ struct quic_conn {
 struct quic_endpoint {
     stoffel_net *net;
     stoffel_net_config *cfg;
-    const stoffel_net_identity *id;
+    const stoffel_net_identity *id; /* only during creation */
     int fd;
     struct sockaddr_storage local;
     socklen_t local_len;

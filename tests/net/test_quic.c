@@ -199,6 +199,8 @@ static void test_impostor_refused_by_dialler(void)
     stoffel_net_config_set_party(icfg, 0, "127.0.0.1", 0, ifp);
     stoffel_net_config_set_party(icfg, 1, "127.0.0.1", 0, fp1);
     CHECK_EQ_INT(stoffel_net_quic_party_new(base, icfg, 0, impostor, &o, &p0, err, sizeof err), 0);
+    stoffel_net_identity_free(impostor); /* the endpoint keeps its own copy */
+    impostor = NULL;
     stoffel_net_config_set_party(cfg, 0, "127.0.0.1", stoffel_net_local_port(p0), NULL);
     CHECK_EQ_INT(stoffel_net_quic_party_new(base, cfg, 1, ids[1], &o, &p1, err, sizeof err), 0);
     stoffel_net_start(p0);

@@ -342,8 +342,9 @@ STOFFEL_API void stoffel_net_options_defaults(stoffel_net_options *opts);
 
 /*
  * Creates party my_id's QUIC endpoint on base: binds its UDP socket to the configured address of
- * my_id (port 0 picks a free port, see stoffel_net_local_port). cfg and id are copied/referenced:
- * id must outlive the endpoint; cfg is copied. opts may be NULL. Nothing is dialled until
+ * my_id (port 0 picks a free port, see stoffel_net_local_port). cfg and id are only read during
+ * the call (the endpoint keeps its own copies; both may be freed afterwards). opts may be NULL
+ * (defaults). Nothing is dialled until
  * stoffel_net_start. Errors: INVALID_ARG, STOFFEL_ERR_IO (bind failed: message in errbuf),
  * STOFFEL_NET_ERR_CONFIG (my identity is not the one pinned for my_id), NOMEM.
  */
