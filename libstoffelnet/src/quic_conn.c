@@ -105,8 +105,11 @@ static int recv_stream_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t stream
         int r = net_frame_reader_feed(&c->reader, data + pos, datalen - pos, &used, &msg, &msg_len);
         pos += used;
         if (r < 0) {
-            snprintf(c->why, sizeof c->why, "the peer sent a frame larger than the maximum of "
-                     "%zu bytes", c->reader.max);
+            if (r == STOFFEL_ERR_LIMIT)
+                snprintf(c->why, sizeof c->why, "the peer sent a frame larger than the maximum "
+                         "of %zu bytes", c->reader.max);
+            else
+                snprintf(c->why, sizeof c->why, "out of memory receiving a message");
             c->fail_status = r;
             return NGTCP2_ERR_CALLBACK_FAILURE;
         }
@@ -362,7 +365,8 @@ static void conn_fatal(quic_conn *c, int rv)
                              "larger than its maximum");
                 } else {
                     c->fail_status = STOFFEL_NET_ERR_CLOSED;
-                    snprintf(c->why, sizeof c->why, "the peer closed the connection");
+                    snprintf(c->why, sizeof c->why, "the peer closed the connection (or it "
+                             "restarted and reset it)");
                 }
             } else if (rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT) {
                 c->fail_status = STOFFEL_ERR_TIMEOUT;
