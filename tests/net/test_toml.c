@@ -2,7 +2,7 @@
  * test_toml.c - the TOML-subset parser (libstoffelnet/src/toml.c, compiled in): values, tables,
  * arrays of tables, inline tables, and errors with line:column and a fix.
  */
-#include "../../libstoffelnet/src/toml.h"
+#include "toml.h"
 #include "test_util.h"
 
 static toml_value *parse_ok(const char *text)
