@@ -455,10 +455,135 @@ static struct loc cg_constructor(struct codegen *cg, struct expr *e)
     return obj;
 }
 
+/* Size of an expression tree, or -1 when it cannot be inlined (self call, comprehension, frame-bound
+ * builtins such as upvalues and closures). */
+static int inline_cost(struct expr *e, struct func_sym *self)
+{
+    if (!e)
+        return 0;
+    int n = 1;
+    switch (e->kind) {
+    case E_COMP: return -1;
+    case E_CALL: {
+        if (e->func == self || e->call_kind == CALL_CLOSURE_VAR)
+            return -1;
+        const char *name = e->call_name ? e->call_name : (e->func ? e->func->vm_name : "");
+        if (strstr(name, "upvalue") || strstr(name, "closure"))
+            return -1;
+        for (size_t i = 0; i < e->call_arg_count; i++) {
+            int c = inline_cost(e->call_args[i].value, self);
+            if (c < 0)
+                return -1;
+            n += c;
+        }
+        return n;
+    }
+    case E_LIST: case E_DICT:
+        for (size_t i = 0; i < e->item_count; i++) {
+            int c = inline_cost(e->items[i], self);
+            int d = e->kind == E_DICT ? inline_cost(e->values[i], self) : 0;
+            if (c < 0 || d < 0)
+                return -1;
+            n += c + d;
+        }
+        return n;
+    default: {
+        struct expr *kids[4] = {e->a, e->b, e->c, e->d};
+        for (int i = 0; i < 4; i++) {
+            int c = inline_cost(kids[i], self);
+            if (c < 0)
+                return -1;
+            n += c;
+        }
+        return n;
+    }
+    }
+}
+
+#define INLINE_MAX_COST 40
+
+/* -O3 inlining of a function whose body is a single `return expr` (language.md section 9.3): the
+ * arguments are evaluated in order, bound to the callee's parameters, and the expression is
+ * lowered in place (no frame, no PUSHARG/CALL/RET, and pending secret operations of the caller
+ * stay batched with the callee's). */
+static bool try_inline(struct codegen *cg, struct expr *e, struct func_sym *f, struct loc *out)
+{
+    struct stmt *d = f->decl;
+    if (cg->opt < 3 || !d || f->builtin || f->variadic || d->body.count != 1 || d->body.stmts[0]->kind != S_RETURN ||
+        !d->body.stmts[0]->e || e->call_arg_count != f->nparams || f->nparams > 8)
+        return false;
+    struct expr *body = d->body.stmts[0]->e;
+    int cost = inline_cost(body, f);
+    if (cost < 0 || cost > INLINE_MAX_COST)
+        return false;
+    struct var_sym *params[8];
+    size_t k = 0;
+    for (size_t i = 0; i < f->locals.len && k < f->nparams; i++)
+        if (((struct var_sym *)f->locals.items[i])->is_param)
+            params[k++] = f->locals.items[i];
+    if (k != f->nparams)
+        return false;
+    for (size_t i = 0; i < k; i++) {
+        struct type *at = e->call_args[i].value->type;
+        if (ty_is_secret(at) && !cg_secret(params[i]->type))
+            return false; /* a share would land in a clear home */
+    }
+    struct loc args[8];
+    int saved_kind[8], saved_home[8];
+    for (size_t i = 0; i < k; i++) {
+        struct expr *a = e->call_args[i].value;
+        struct loc v = cg_expr(cg, a);
+        if (cg_secret(params[i]->type) && !v.secret && params[i]->type->kind != TY_SHARE) {
+            struct loc p = cg_promote(cg, v, a->type, params[i]->type);
+            cg_free(cg, v);
+            v = p;
+        } else if (v.kind == LOC_REG && v.idx == 0) {
+            struct loc t = cg_alloc(cg, v.secret);
+            cg_move(cg, t, v);
+            v = t;
+        }
+        args[i] = v;
+    }
+    for (size_t i = 0; i < k; i++) {
+        saved_kind[i] = params[i]->cg_kind;
+        saved_home[i] = params[i]->cg_home;
+        params[i]->cg_kind = args[i].kind;
+        params[i]->cg_home = (int)args[i].idx;
+    }
+    struct loc r = cg_expr(cg, body);
+    for (size_t i = 0; i < k; i++) {
+        params[i]->cg_kind = saved_kind[i];
+        params[i]->cg_home = saved_home[i];
+    }
+    /* the result must not alias an argument temporary that is freed now */
+    bool aliases = false;
+    for (size_t i = 0; i < k; i++)
+        if (args[i].temp && args[i].kind == r.kind && args[i].idx == r.idx)
+            aliases = true;
+    if (!r.temp || aliases) {
+        struct loc c = cg_alloc(cg, r.secret);
+        cg_move(cg, c, r);
+        r = c;
+    }
+    if (cg_secret(f->ret) && !r.secret && f->ret->kind != TY_SHARE) {
+        struct loc p = cg_promote(cg, r, body->type, f->ret);
+        cg_free(cg, r);
+        r = p;
+    }
+    for (size_t i = 0; i < k; i++)
+        if (!(args[i].kind == r.kind && args[i].idx == r.idx))
+            cg_free(cg, args[i]);
+    *out = r;
+    return true;
+}
+
 static struct loc cg_call(struct codegen *cg, struct expr *e)
 {
     if (e->call_kind == CALL_CONSTRUCTOR)
         return cg_constructor(cg, e);
+    struct loc inlined;
+    if (e->call_kind == CALL_USER && e->func && try_inline(cg, e, e->func, &inlined))
+        return inlined;
     struct func_sym *f = e->func;
     if (!f)
         return cg_const(cg, (struct ir_const){.kind = K_UNIT}, false);

@@ -11,6 +11,7 @@
  *   # client: SLOT=V1,V2      simulated client SLOT inputs these integers (in order)
  *   # client-output: SLOT=V   client SLOT reconstructs V (integers, in order)
  *   # compile-only            no run (e.g. needs a network or storage)
+ *   # fewer-rounds-at: N      the program must use strictly fewer MPC rounds at -ON (2 or 3) than -O0
  *
  * For every positive program: compiles at -O0, -O2 and -O3, each twice (byte-identical output
  * required), runs each level and checks output and result, and checks that -O2 never uses more
@@ -44,6 +45,7 @@ struct expect {
     char *runtime_error;
     int secret;
     int compile_only;
+    int fewer_rounds_at;
     uint64_t client_slot[8];
     int64_t client_vals[8][32];
     size_t client_nvals[8];
@@ -147,6 +149,8 @@ static void parse_expect(char *src, struct expect *e)
             e->runtime_error = strdup(h + 15);
         else if (!strcmp(h, "secret"))
             e->secret = 1;
+        else if (!strncmp(h, "fewer-rounds-at: ", 17))
+            e->fewer_rounds_at = atoi(h + 17);
         else if (!strcmp(h, "compile-only"))
             e->compile_only = 1;
         else if (!strncmp(h, "client: ", 8) && e->client_count < 8) {
@@ -420,6 +424,11 @@ static void run_file(const char *path)
     }
     if (e.secret && rounds[0] >= 0 && rounds[1] >= 0 && rounds[1] > rounds[0])
         fail("-O2 used %ld rounds, more than -O0 (%ld)", rounds[1], rounds[0]);
+    if (e.fewer_rounds_at == 2 || e.fewer_rounds_at == 3) {
+        long r = rounds[e.fewer_rounds_at == 2 ? 1 : 2];
+        if (!(r >= 0 && rounds[0] > 0 && r < rounds[0]))
+            fail("-O%d used %ld rounds, not fewer than -O0 (%ld)", e.fewer_rounds_at, r, rounds[0]);
+    }
     if (getenv("LANG_CORPUS_ROUNDS") && e.secret)
         printf("{\"program\": \"%s\", \"rounds_O0\": %ld, \"rounds_O2\": %ld, \"rounds_O3\": %ld}\n", path, rounds[0],
                rounds[1], rounds[2]);

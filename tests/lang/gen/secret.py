@@ -229,3 +229,28 @@ prog('secret_many_params', '''def mix(a: secret int64, b: int64, c: secret int64
 print(mix(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14).reveal())
 # expect: 105
 ''')
+prog('opt_inline_rounds', '''# fewer-rounds-at: 3
+def sq(x: secret int64) -> secret int64:
+  return x * x
+var a: secret int64 = 3
+var b: secret int64 = 4
+var c = sq(a) + sq(b)
+print(c.reveal())
+# expect: 25
+''')
+prog('opt_reveal_batching_rounds', '''# fewer-rounds-at: 2
+var a: secret int64 = 3
+var b: secret int64 = 4
+var c: secret int64 = 5
+print(a.reveal(), b.reveal(), c.reveal())
+# expect: 3 4 5
+''')
+prog('opt_unrolled_inline_rounds', '''# fewer-rounds-at: 3
+def cube(x: secret int64) -> secret int64:
+  return x * x * x
+var total: secret int64 = 0
+var xs: list[secret int64] = [1, 2, 3]
+var p = cube(xs[0]) + cube(xs[1]) + cube(xs[2])
+print(p.reveal())
+# expect: 36
+''')
