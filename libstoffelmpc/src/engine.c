@@ -43,11 +43,6 @@ static int is_core_kind(stoffel_mpc_op_kind k)
            k == STOFFEL_MPC_OP_OUTPUT;
 }
 
-static int is_comparison(stoffel_mpc_op_kind k)
-{
-    return k >= STOFFEL_MPC_OP_LT && k <= STOFFEL_MPC_OP_NE;
-}
-
 uint32_t stoffel_mpc_engine_party_id(const stoffel_mpc_engine *e) { return e->party_id; }
 uint32_t stoffel_mpc_engine_n(const stoffel_mpc_engine *e) { return e->n; }
 uint32_t stoffel_mpc_engine_t(const stoffel_mpc_engine *e) { return e->t; }
@@ -169,25 +164,26 @@ int stoffel_mpc_engine_execute(stoffel_mpc_engine *e, stoffel_mpc_request *reque
         return engine_fail(e, STOFFEL_ERR_NOMEM, "execute: out of memory");
     }
     size_t ic = 0, in = 0;
-    uint64_t cmps = 0;
     for (size_t i = 0; i < count; i++) {
         if (is_core_kind(requests[i].kind))
             core[ic++] = requests[i];
-        else {
+        else
             non[in++] = requests[i];
-            if (is_comparison(requests[i].kind))
-                cmps += requests[i].count;
-        }
     }
     int rc = ncore ? e->vt->execute(e, core, ncore) : 0;
     if (rc == 0) {
         char msg[sizeof e->last_error];
         msg[0] = 0;
-        rc = nonlinear_execute(e, non, nnon, msg, sizeof msg);
+        nonlinear_cost cost;
+        memset(&cost, 0, sizeof cost);
+        rc = nonlinear_execute_counted(e, non, nnon, &cost, msg, sizeof msg);
         if (rc)
             engine_fail(e, rc, "%s", msg[0] ? msg : e->last_error);
-        else
-            e->comparisons += cmps;
+        /* the protocols' own rounds went through execute() and are in `rounds`; those that
+         * generated random bits and masks are also reported as preprocessing rounds */
+        e->comparisons += cost.comparisons;
+        e->random_bits += cost.random_bits;
+        e->nl_prep_rounds += cost.preprocessing_rounds;
     }
     free(core);
     free(non);
@@ -230,6 +226,10 @@ int stoffel_mpc_engine_get_stats(const stoffel_mpc_engine *e, stoffel_mpc_stats 
     memset(&full, 0, sizeof full);
     e->vt->fill_stats(e, &full);
     full.comparisons += e->comparisons;
+    full.random_bits_used += e->random_bits;
+    /* rounds stays the total of every execute round (the nonlinear tests count on it);
+     * preprocessing_rounds adds the nonlinear batches' mask-generation rounds as well */
+    full.preprocessing_rounds += e->nl_prep_rounds;
     size_t n = stats->struct_size < sizeof full ? stats->struct_size : sizeof full;
     full.struct_size = stats->struct_size;
     memcpy(stats, &full, n);

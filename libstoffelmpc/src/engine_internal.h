@@ -39,7 +39,9 @@ struct stoffel_mpc_engine {
     stoffel_mpc_field *owned_field; /* freed with the engine when set */
     size_t share_size;
     const char *protocol_name;      /* overrides vt->protocol_name when set (host engines) */
-    uint64_t comparisons;           /* counted here: nonlinear kinds LT..NE */
+    uint64_t comparisons;           /* counted here from the nonlinear protocols' cost reports */
+    uint64_t random_bits;
+    uint64_t nl_prep_rounds;        /* rounds of nonlinear batches that generated preprocessing */
     char last_error[512];
 };
 
