@@ -168,6 +168,17 @@ typedef enum {
  *   TRUNC_PR       as TRUNC, probabilistic rounding (Catrina-Saxena TruncPr): cheaper.
  *   FIXED_DIV      a, b: fixed-point shares (bits = k total, shift = f fractional); out: a / b.
  *   OUTPUT         a: shares; sends them to the client `client_id`, who reconstructs (no out).
+ * Nonlinear kinds added by the nonlinear protocols (src/nonlinear):
+ *   FIXED_MUL      a, b: fixed-point shares (bits = k, shift = f); out: a * b with probabilistic
+ *                  rounding (TruncPr): the error is below 2^-f. Needs 2k + kappa + 1 field bits.
+ *   SELECT         a: shares of bits c; b: 2*count shares, the `then` values followed by the
+ *                  `else` values; out: c ? then : else (one multiplication round).
+ *   MIN MAX        a, b: integers of `bits` bits (is_signed as for LT); out: the smaller / larger.
+ *   ABS            a: signed `bits`-bit integers; out: |a| (|min| = 2^(bits-1), not wrapped).
+ *   SIGN           a: signed `bits`-bit integers; out: -1, 0 or 1.
+ *   BIT_DECOMPOSE  a: integers of `bits` bits; out: count*bits shares of 0/1, element-major (bit i of
+ *                  element e at index e*bits + i), two's complement for negative values.
+ *   BIT_COMPOSE    a: count*bits shares of bits, element-major; out: sum_i 2^i bit_i (local).
  */
 typedef enum {
     STOFFEL_MPC_OP_MUL = 0,
@@ -189,6 +200,14 @@ typedef enum {
     STOFFEL_MPC_OP_TRUNC_PR,
     STOFFEL_MPC_OP_FIXED_DIV,
     STOFFEL_MPC_OP_OUTPUT,
+    STOFFEL_MPC_OP_FIXED_MUL,
+    STOFFEL_MPC_OP_SELECT,
+    STOFFEL_MPC_OP_MIN,
+    STOFFEL_MPC_OP_MAX,
+    STOFFEL_MPC_OP_ABS,
+    STOFFEL_MPC_OP_SIGN,
+    STOFFEL_MPC_OP_BIT_DECOMPOSE,
+    STOFFEL_MPC_OP_BIT_COMPOSE,
     STOFFEL_MPC_OP_KIND_COUNT
 } stoffel_mpc_op_kind;
 

@@ -31,6 +31,14 @@ static const char *kind_name(stoffel_mpc_op_kind kind)
     case STOFFEL_MPC_OP_TRUNC: return "TRUNC";
     case STOFFEL_MPC_OP_TRUNC_PR: return "TRUNC_PR";
     case STOFFEL_MPC_OP_FIXED_DIV: return "FIXED_DIV";
+    case STOFFEL_MPC_OP_FIXED_MUL: return "FIXED_MUL";
+    case STOFFEL_MPC_OP_SELECT: return "SELECT";
+    case STOFFEL_MPC_OP_MIN: return "MIN";
+    case STOFFEL_MPC_OP_MAX: return "MAX";
+    case STOFFEL_MPC_OP_ABS: return "ABS";
+    case STOFFEL_MPC_OP_SIGN: return "SIGN";
+    case STOFFEL_MPC_OP_BIT_DECOMPOSE: return "BIT_DECOMPOSE";
+    case STOFFEL_MPC_OP_BIT_COMPOSE: return "BIT_COMPOSE";
     default: return "?";
     }
 }
@@ -53,6 +61,14 @@ int nonlinear_supports(stoffel_mpc_op_kind kind)
     case STOFFEL_MPC_OP_TRUNC:
     case STOFFEL_MPC_OP_TRUNC_PR:
     case STOFFEL_MPC_OP_FIXED_DIV:
+    case STOFFEL_MPC_OP_FIXED_MUL:
+    case STOFFEL_MPC_OP_SELECT:
+    case STOFFEL_MPC_OP_MIN:
+    case STOFFEL_MPC_OP_MAX:
+    case STOFFEL_MPC_OP_ABS:
+    case STOFFEL_MPC_OP_SIGN:
+    case STOFFEL_MPC_OP_BIT_DECOMPOSE:
+    case STOFFEL_MPC_OP_BIT_COMPOSE:
         return 1;
     default:
         return 0;
@@ -82,7 +98,9 @@ static int validate(nl_ctx *ctx, size_t idx, const stoffel_mpc_request *r)
     if (!r->out)
         return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG, "request %zu (%s): out is NULL", idx, name);
     int needs_a = r->kind != STOFFEL_MPC_OP_RANDOM_BIT && r->kind != STOFFEL_MPC_OP_RANDOM_INT;
-    int needs_b = needs_a && r->kind != STOFFEL_MPC_OP_TRUNC && r->kind != STOFFEL_MPC_OP_TRUNC_PR;
+    int needs_b = needs_a && r->kind != STOFFEL_MPC_OP_TRUNC && r->kind != STOFFEL_MPC_OP_TRUNC_PR &&
+                  r->kind != STOFFEL_MPC_OP_ABS && r->kind != STOFFEL_MPC_OP_SIGN &&
+                  r->kind != STOFFEL_MPC_OP_BIT_DECOMPOSE && r->kind != STOFFEL_MPC_OP_BIT_COMPOSE;
     if ((needs_a && !r->a) || (needs_b && !r->b))
         return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG, "request %zu (%s): operand %s is NULL", idx,
                        name, !r->a ? "a" : "b");
@@ -103,20 +121,33 @@ static int validate(nl_ctx *ctx, size_t idx, const stoffel_mpc_request *r)
                            idx, name, r->bits, r->shift);
         return nl_check_capacity(ctx, name, r->bits);
     }
-    if (r->kind == STOFFEL_MPC_OP_FIXED_DIV) {
+    if (r->kind == STOFFEL_MPC_OP_FIXED_DIV || r->kind == STOFFEL_MPC_OP_FIXED_MUL) {
         if (r->bits < 2 || r->bits > NL_MAX_INT_BITS || r->shift >= r->bits)
             return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
-                           "request %zu (FIXED_DIV): need 2 <= k <= 64 and f < k (k = %u, f = %u)",
-                           idx, r->bits, r->shift);
+                           "request %zu (%s): need 2 <= k <= 64 and f < k (k = %u, f = %u)", idx,
+                           name, r->bits, r->shift);
+        return r->kind == STOFFEL_MPC_OP_FIXED_MUL ? nl_check_capacity(ctx, name, 2 * r->bits)
+                                                   : nl_check_capacity(ctx, name, 2 * (r->bits + r->shift));
+    }
+    if (r->kind == STOFFEL_MPC_OP_SELECT)
+        return 0;
+    if (r->kind == STOFFEL_MPC_OP_BIT_COMPOSE) {
+        if (r->bits == 0 || r->bits + 1 >= ctx->pbits)
+            return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
+                           "request %zu (BIT_COMPOSE): bits = %u, must be in 1..%u", idx, r->bits,
+                           ctx->pbits - 2);
         return 0;
     }
     if (r->bits == 0 || r->bits > NL_MAX_INT_BITS)
         return nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
                        "request %zu (%s): bits = %u, must be in 1..%d", idx, name, r->bits,
                        NL_MAX_INT_BITS);
-    if (is_ltz_family(r->kind) || is_eqz_family(r->kind))
-        return nl_check_capacity(ctx, name, r->bits + 1);
-    return 0;
+    if (r->kind == STOFFEL_MPC_OP_DIV || r->kind == STOFFEL_MPC_OP_REM)
+        return nl_check_capacity(ctx, name, 2 * r->bits);
+    if (r->kind == STOFFEL_MPC_OP_DIV_PUBLIC || r->kind == STOFFEL_MPC_OP_REM_PUBLIC)
+        return nl_check_capacity(ctx, name, 2 * r->bits + 1);
+    /* comparisons, MIN, MAX, ABS, SIGN, BIT_DECOMPOSE: (bits + 1)-bit masked openings */
+    return nl_check_capacity(ctx, name, r->bits + 1);
 }
 
 /*
@@ -202,6 +233,21 @@ static int run_one(nl_ctx *ctx, stoffel_mpc_request *r)
     }
     case STOFFEL_MPC_OP_FIXED_DIV:
         return nl_fixed_div(ctx, r->a, r->b, r->bits, r->shift, n, r->out);
+    case STOFFEL_MPC_OP_FIXED_MUL:
+        return nl_fixed_mul(ctx, r->a, r->b, r->bits, r->shift, n, r->out);
+    case STOFFEL_MPC_OP_SELECT:
+        return nl_select(ctx, r->a, r->b, r->b + n * ctx->ss, n, r->out);
+    case STOFFEL_MPC_OP_MIN:
+    case STOFFEL_MPC_OP_MAX:
+        return nl_min_max(ctx, r->a, r->b, r->bits, r->kind == STOFFEL_MPC_OP_MAX, n, r->out);
+    case STOFFEL_MPC_OP_ABS:
+        return nl_abs(ctx, r->a, r->bits, n, r->out);
+    case STOFFEL_MPC_OP_SIGN:
+        return nl_sign(ctx, r->a, r->bits, n, r->out);
+    case STOFFEL_MPC_OP_BIT_DECOMPOSE:
+        return nl_bit_decompose(ctx, r->a, r->bits, n, r->out);
+    case STOFFEL_MPC_OP_BIT_COMPOSE:
+        return nl_bit_compose(ctx, r->a, r->bits, n, r->out);
     default:
         return nl_fail(ctx, STOFFEL_ERR_UNSUPPORTED, "MPC operation %d is not a nonlinear protocol",
                        (int)r->kind);

@@ -144,5 +144,11 @@ int nl_fixed_div(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, un
 /* out = c ? x : y for secret bits c. */
 int nl_select(nl_ctx *ctx, const uint8_t *c, const uint8_t *x, const uint8_t *y, size_t n,
               uint8_t *out);
+int nl_min_max(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned bits, int want_max,
+               size_t n, uint8_t *out);
+int nl_abs(nl_ctx *ctx, const uint8_t *a, unsigned bits, size_t n, uint8_t *out);
+int nl_sign(nl_ctx *ctx, const uint8_t *a, unsigned bits, size_t n, uint8_t *out);
+/* element-major bits (m per element) -> values */
+int nl_bit_compose(nl_ctx *ctx, const uint8_t *bits, unsigned m, size_t n, uint8_t *out);
 
 #endif

@@ -40,7 +40,7 @@ static void check_field(stoffel_mpc_field_id id, const char *label)
     nlc_check_random(e, 2000, label);
 
     uint64_t st = 0x9e3779b97f4a7c15ull;
-    enum { N = 600 };
+    enum { N = 200 };
     int64_t a[N], b[N];
     static const unsigned widths[] = {1, 8, 16, 32, 64};
     for (size_t w = 0; w < 5; w++) {
@@ -54,7 +54,7 @@ static void check_field(stoffel_mpc_field_id id, const char *label)
             }
             nlc_check_compare(e, bits, sgn, a, b, N, label);
             /* division needs 2 bits + kappa + 1 bits of field: only bls12-381 at 64 bits */
-            size_t nd = bits >= 32 ? 24 : 120;
+            size_t nd = bits >= 32 ? 8 : 60;
             if (bits >= 2 && 2 * bits + 42 < stoffel_mpc_field_bits(stoffel_mpc_engine_field(e))) {
                 nlc_check_divide(e, bits, sgn, 0, a, b, nd, label);
                 for (size_t i = 0; i < nd; i++)
@@ -64,8 +64,42 @@ static void check_field(stoffel_mpc_field_id id, const char *label)
             }
             if (sgn && bits >= 8)
                 nlc_check_trunc(e, bits, bits / 4, a, N, label);
+            if (sgn)
+                nlc_check_misc(e, bits, a, b, 100, label);
         }
     }
+    /* fixed point (k, f) = (32, 8) on values below 2^20 in magnitude */
+    for (size_t i = 0; i < 100; i++) {
+        a[i] = nlh_rand_bits(&st, 20, 1);
+        b[i] = nlh_rand_bits(&st, 12, 1);
+    }
+    b[0] = 0;
+    nlc_check_fixed(e, 32, 8, a, b, 100, 1, label);
+    clear_engine_free(e);
+}
+
+/* What needs the big field: 64-bit division and (64, 16) fixed point. */
+static void check_wide(void)
+{
+    stoffel_mpc_engine *e;
+    CHECK(clear_engine_new(STOFFEL_MPC_FIELD_BLS12_381, 9, &e) == 0);
+    uint64_t st = 12345;
+    int64_t a[16], b[16];
+    for (size_t i = 0; i < 16; i++) {
+        a[i] = nlh_rand_bits(&st, 64, 1);
+        b[i] = nlh_rand_bits(&st, i < 8 ? 64 : 20, 1);
+    }
+    a[0] = INT64_MIN;
+    b[0] = -1;
+    b[1] = 0;
+    nlc_check_divide(e, 64, 1, 0, a, b, 6, "bls12-381");
+    b[1] = 5;
+    nlc_check_divide(e, 64, 1, 1, a, b, 16, "bls12-381");
+    for (size_t i = 0; i < 16; i++) {
+        a[i] = nlh_rand_bits(&st, 40, 1);
+        b[i] = nlh_rand_bits(&st, 30, 1);
+    }
+    nlc_check_fixed(e, 64, 16, a, b, 16, 0, "bls12-381 fixed (64, 16)");
     clear_engine_free(e);
 }
 
@@ -88,6 +122,6 @@ int main(void)
 {
     check_capacity();
     check_field(STOFFEL_MPC_FIELD_P128, "p128");
-    check_field(STOFFEL_MPC_FIELD_BLS12_381, "bls12-381");
+    check_wide();
     return test_finish();
 }

@@ -129,4 +129,115 @@ static void nlc_check_random(stoffel_mpc_engine *e, size_t n, const char *label)
     free(out);
 }
 
+/* MIN, MAX, ABS, SIGN (signed `bits`-bit values), SELECT on c = a & 1, BIT_DECOMPOSE and
+ * BIT_COMPOSE back (two's complement bits). */
+static void nlc_check_misc(stoffel_mpc_engine *e, unsigned bits, const int64_t *a, const int64_t *b,
+                           size_t n, const char *label)
+{
+    int64_t *out = malloc(n * sizeof *out);
+    size_t bad = 0;
+    int rc = nlh_run(e, STOFFEL_MPC_OP_MIN, bits, 0, 1, a, b, n, out);
+    CHECK_MSG(rc == 0, "%s: MIN: %s", label, stoffel_mpc_engine_last_error(e));
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        bad += out[i] != (a[i] < b[i] ? a[i] : b[i]);
+    rc = nlh_run(e, STOFFEL_MPC_OP_MAX, bits, 0, 1, a, b, n, out);
+    CHECK_MSG(rc == 0, "%s: MAX: %s", label, stoffel_mpc_engine_last_error(e));
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        bad += out[i] != (a[i] < b[i] ? b[i] : a[i]);
+    CHECK_MSG(bad == 0, "%s: %zu wrong MIN/MAX at %u bits", label, bad, bits);
+    bad = 0;
+    rc = nlh_run(e, STOFFEL_MPC_OP_ABS, bits, 0, 1, a, NULL, n, out);
+    CHECK_MSG(rc == 0, "%s: ABS: %s", label, stoffel_mpc_engine_last_error(e));
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        bad += (uint64_t)out[i] != (a[i] < 0 ? (uint64_t)0 - (uint64_t)a[i] : (uint64_t)a[i]);
+    rc = nlh_run(e, STOFFEL_MPC_OP_SIGN, bits, 0, 1, a, NULL, n, out);
+    CHECK_MSG(rc == 0, "%s: SIGN: %s", label, stoffel_mpc_engine_last_error(e));
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        bad += out[i] != (a[i] > 0) - (a[i] < 0);
+    CHECK_MSG(bad == 0, "%s: %zu wrong ABS/SIGN at %u bits", label, bad, bits);
+
+    size_t ss = stoffel_mpc_engine_share_size(e);
+    uint8_t *sa = malloc(n * ss * bits + ss), *sb = malloc(2 * n * ss), *so = malloc(n * ss * bits + ss);
+    uint8_t *sc = malloc(n * ss);
+    int64_t *cv = malloc(n * sizeof *cv), *ab = malloc(2 * n * sizeof *ab);
+    for (size_t i = 0; i < n; i++) {
+        cv[i] = a[i] & 1;
+        ab[i] = a[i];
+        ab[n + i] = b[i];
+    }
+    bad = 0;
+    CHECK(nlh_input(e, cv, n, 1, sc) == 0 && nlh_input(e, ab, 2 * n, 1, sb) == 0);
+    stoffel_mpc_request sel = {.kind = STOFFEL_MPC_OP_SELECT, .count = n, .a = sc, .b = sb, .out = so};
+    rc = stoffel_mpc_engine_execute(e, &sel, 1);
+    CHECK_MSG(rc == 0, "%s: SELECT: %s", label, stoffel_mpc_engine_last_error(e));
+    if (rc == 0 && nlh_open(e, so, n, out) == 0)
+        for (size_t i = 0; i < n; i++)
+            bad += out[i] != (cv[i] ? a[i] : b[i]);
+    CHECK_MSG(bad == 0, "%s: %zu wrong SELECT", label, bad);
+
+    bad = 0;
+    int64_t *bitv = malloc(n * bits * sizeof *bitv);
+    CHECK(nlh_input(e, a, n, 1, sa) == 0);
+    stoffel_mpc_request dec = {.kind = STOFFEL_MPC_OP_BIT_DECOMPOSE, .count = n, .a = sa, .out = so,
+                               .bits = bits, .is_signed = 1};
+    rc = stoffel_mpc_engine_execute(e, &dec, 1);
+    CHECK_MSG(rc == 0, "%s: BIT_DECOMPOSE: %s", label, stoffel_mpc_engine_last_error(e));
+    if (rc == 0 && nlh_open(e, so, n * bits, bitv) == 0)
+        for (size_t i = 0; i < n; i++)
+            for (unsigned j = 0; j < bits; j++)
+                bad += bitv[i * bits + j] != (int64_t)(((uint64_t)a[i] >> j) & 1);
+    CHECK_MSG(bad == 0, "%s: %zu wrong decomposed bits at %u bits", label, bad, bits);
+    stoffel_mpc_request com = {.kind = STOFFEL_MPC_OP_BIT_COMPOSE, .count = n, .a = so, .out = sa,
+                               .bits = bits};
+    rc = stoffel_mpc_engine_execute(e, &com, 1);
+    CHECK_MSG(rc == 0, "%s: BIT_COMPOSE: %s", label, stoffel_mpc_engine_last_error(e));
+    bad = 0;
+    if (rc == 0 && nlh_open(e, sa, n, out) == 0)
+        for (size_t i = 0; i < n; i++) {
+            uint64_t want = bits == 64 ? (uint64_t)a[i] : (uint64_t)a[i] & (((uint64_t)1 << bits) - 1);
+            bad += (uint64_t)out[i] != want;
+        }
+    CHECK_MSG(bad == 0, "%s: %zu wrong recomposed values", label, bad);
+    free(bitv);
+    free(sa);
+    free(sb);
+    free(so);
+    free(sc);
+    free(cv);
+    free(ab);
+    free(out);
+}
+
+/* FIXED_MUL within one unit (probabilistic rounding) and FIXED_DIV exact (truncated), at (k, f). */
+static void nlc_check_fixed(stoffel_mpc_engine *e, unsigned k, unsigned f, const int64_t *a,
+                            const int64_t *b, size_t n, int with_div, const char *label)
+{
+    int64_t *out = malloc(n * sizeof *out);
+    int rc = nlh_run(e, STOFFEL_MPC_OP_FIXED_MUL, k, f, 1, a, b, n, out);
+    CHECK_MSG(rc == 0, "%s: FIXED_MUL: %s", label, stoffel_mpc_engine_last_error(e));
+    size_t bad = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        __int128 p = (__int128)a[i] * b[i];
+        __int128 lo = p >> f; /* floor */
+        if ((out[i] != (int64_t)lo && out[i] != (int64_t)(lo + 1)) && bad++ < 3)
+            fprintf(stderr, "%s: fixmul %lld * %lld = %lld, want %lld (+1)\n", label,
+                    (long long)a[i], (long long)b[i], (long long)out[i], (long long)lo);
+    }
+    CHECK_MSG(bad == 0, "%s: %zu wrong fixed-point products", label, bad);
+    if (with_div) {
+        rc = nlh_run(e, STOFFEL_MPC_OP_FIXED_DIV, k, f, 1, a, b, n, out);
+        CHECK_MSG(rc == 0, "%s: FIXED_DIV: %s", label, stoffel_mpc_engine_last_error(e));
+        bad = 0;
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            __int128 num = (__int128)a[i] * ((__int128)1 << f);
+            int64_t want = b[i] == 0 ? 0 : (int64_t)(num / b[i]);
+            if (out[i] != want && bad++ < 3)
+                fprintf(stderr, "%s: fixdiv %lld / %lld = %lld, want %lld\n", label,
+                        (long long)a[i], (long long)b[i], (long long)out[i], (long long)want);
+        }
+        CHECK_MSG(bad == 0, "%s: %zu wrong fixed-point quotients", label, bad);
+    }
+    free(out);
+}
+
 #endif

@@ -31,6 +31,16 @@ static void check_config(uint32_t n, uint32_t t)
         }
     nls_pairs(64, 1, &st, a, b, NPAIRS);
     nlc_check_trunc(e, 64, 16, a, NPAIRS, label);
+    nlc_check_misc(e, 64, a, b, 24, label);
+    nls_pairs(8, 1, &st, a, b, NPAIRS);
+    nlc_check_misc(e, 8, a, b, 64, label);
+    /* fixed point (32, 8) fits p128: 2 * 32 + 41 < 127 */
+    for (size_t i = 0; i < 16; i++) {
+        a[i] = nlh_rand_bits(&st, 20, 1);
+        b[i] = nlh_rand_bits(&st, 12, 1);
+    }
+    b[1] = 0;
+    nlc_check_fixed(e, 32, 8, a, b, 16, n == 3, label);
     nls_pairs(8, 1, &st, a, b, NPAIRS);
     nlc_check_divide(e, 8, 1, 0, a, b, 64, label); /* includes x / 0 and min / -1 */
     nls_pairs(16, 0, &st, a, b, NPAIRS);
@@ -60,6 +70,11 @@ static void check_wide_division(void)
         if (b[i] == 0)
             b[i] = 97;
     nlc_check_divide(e, 64, 1, 1, a, b, 16, "bls n=3 64-bit public divisor");
+    for (size_t i = 0; i < 16; i++) {
+        a[i] = nlh_rand_bits(&st, 40, 1);
+        b[i] = nlh_rand_bits(&st, 30, 1);
+    }
+    nlc_check_fixed(e, 64, 16, a, b, 16, 0, "bls n=3 fixed (64, 16)");
     stoffel_mpc_engine_free(e);
 }
 
