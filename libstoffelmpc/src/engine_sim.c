@@ -12,63 +12,17 @@
 
 #include <sodium.h>
 
-#include "engine_internal.h"
-#include "field.h"
-#include "proto.h"
-#include "sim.h"
+#include "engine_sim.h"
 
-typedef struct {
-    uint64_t *a, *b, *c; /* triples [pos, len) are unused */
-    size_t pos, len, cap;
-    uint64_t *r;         /* random sharings */
-    size_t rpos, rlen, rcap;
-} party_pools;
-
-typedef struct {
-    uint64_t client_id;
-    uint64_t *shares;    /* this party's shares of the client's inputs */
-    size_t count, cap;
-} store_entry;
-
-typedef struct {
-    store_entry *entries; /* ascending client id */
-    size_t count, cap;
-} client_store;
-
-typedef struct {
-    mpc_client C;
-    uint8_t *outputs;    /* reconstructed outputs, canonical bytes */
-    size_t nout, cap;
-} sim_client;
-
-typedef struct {
-    stoffel_mpc_engine base;
-    stoffel_mpc_sim_config cfg;
-    const field *F;
-    mpc_sim *sim;
-    mpc_party *parties;
-    party_pools *pools;
-    client_store *stores;
-    sim_client *clients;
-    size_t nclients, ccap;
-    uint64_t session, next_instance;
-    mpc_cache cache;     /* big blocks reused across rounds (share vectors, frames) */
-    /* counters */
-    uint64_t rounds, prep_rounds, triples_used, randoms_used, mults, openings;
-    uint64_t online_ns, prep_ns;
-} sim_engine;
-
-static uint64_t now_ns(void)
+uint64_t sime_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static sim_engine *SE(stoffel_mpc_engine *e) { return (sim_engine *)e; }
-static const sim_engine *CSE(const stoffel_mpc_engine *e) { return (const sim_engine *)e; }
 
-static void wipe_free(void *p, size_t bytes)
+void sime_wipe_free(void *p, size_t bytes)
 {
     if (!p)
         return;
@@ -94,20 +48,20 @@ static void strided_copy(size_t eb, void *dst, size_t dstride, const void *src, 
     }
 }
 
-static void gather(const sim_engine *s, const uint8_t *shares, size_t count, uint32_t i, uint64_t *dst)
+void sime_gather(const sim_engine *s, const uint8_t *shares, size_t count, uint32_t i, uint64_t *dst)
 {
     const size_t eb = s->F->elem_size;
     strided_copy(eb, dst, eb, shares + i * eb, s->base.share_size, count);
 }
 
-static void scatter(const sim_engine *s, uint8_t *shares, size_t count, uint32_t i, const uint64_t *src)
+void sime_scatter(const sim_engine *s, uint8_t *shares, size_t count, uint32_t i, const uint64_t *src)
 {
     const size_t eb = s->F->elem_size;
     strided_copy(eb, shares + i * eb, s->base.share_size, src, eb, count);
 }
 
 /* Reads `count` canonical public elements into Montgomery limbs; reports the first bad one. */
-static int read_public(sim_engine *s, const uint8_t *bytes, size_t count, uint64_t *dst, const char *what)
+int sime_read_public(sim_engine *s, const uint8_t *bytes, size_t count, uint64_t *dst, const char *what)
 {
     const size_t L = s->F->limbs;
     for (size_t k = 0; k < count; k++)
@@ -138,8 +92,8 @@ static int local_binop(sim_engine *s, vec_binop op, const uint8_t *a, const uint
     memcpy(tb, b, bytes);
     op(s->F, ta, ta, tb, elems);
     memcpy(out, ta, bytes);
-    wipe_free(ta, bytes);
-    wipe_free(tb, bytes);
+    sime_wipe_free(ta, bytes);
+    sime_wipe_free(tb, bytes);
     return 0;
 }
 
@@ -175,7 +129,7 @@ static int public_op(sim_engine *s, const uint8_t *a, const uint8_t *c, uint8_t 
         free(row);
         return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
     }
-    int rc = c ? read_public(s, c, count, cv, mul ? "mul_public constant" : "add_public constant") : 0;
+    int rc = c ? sime_read_public(s, c, count, cv, mul ? "mul_public constant" : "add_public constant") : 0;
     for (size_t k = 0; k < count && rc == 0; k++) {
         memcpy(row, a + k * s->base.share_size, s->base.share_size);
         if (mul)
@@ -185,7 +139,7 @@ static int public_op(sim_engine *s, const uint8_t *a, const uint8_t *c, uint8_t 
         memcpy(out + k * s->base.share_size, row, s->base.share_size);
     }
     free(cv);
-    wipe_free(row, (size_t)s->base.n * L * 8);
+    sime_wipe_free(row, (size_t)s->base.n * L * 8);
     return rc;
 }
 
@@ -217,10 +171,10 @@ static int sim_share_public(stoffel_mpc_engine *e, const uint8_t *values, uint8_
 
 /* ---- protocol runs ---- */
 
-static int live(const sim_engine *s, uint32_t i) { return !sim_is_crashed(s->sim, i); }
+int sime_live(const sim_engine *s, uint32_t i) { return !sim_is_crashed(s->sim, i); }
 
 /* Registers p and sends what it produced at creation. */
-static int start_instance(sim_engine *s, mpc_proto *p, mpc_outbox *out)
+int sime_start_instance(sim_engine *s, mpc_proto *p, mpc_outbox *out)
 {
     int rc = sim_register(s->sim, p);
     if (rc == 0)
@@ -229,7 +183,7 @@ static int start_instance(sim_engine *s, mpc_proto *p, mpc_outbox *out)
     return rc;
 }
 
-static void drop_instances(sim_engine *s, mpc_proto **v, size_t count)
+void sime_drop_instances(sim_engine *s, mpc_proto **v, size_t count)
 {
     for (size_t i = 0; i < count; i++)
         if (v[i]) {
@@ -239,7 +193,7 @@ static void drop_instances(sim_engine *s, mpc_proto **v, size_t count)
         }
 }
 
-static int grow(uint64_t **v, size_t *cap, size_t need, size_t L)
+int sime_grow(uint64_t **v, size_t *cap, size_t need, size_t L)
 {
     if (need <= *cap)
         return 0;
@@ -251,7 +205,7 @@ static int grow(uint64_t **v, size_t *cap, size_t need, size_t L)
         return STOFFEL_ERR_NOMEM;
     if (*v) {
         memcpy(nv, *v, *cap * L * 8);
-        wipe_free(*v, *cap * L * 8);
+        sime_wipe_free(*v, *cap * L * 8);
     }
     *v = nv;
     *cap = cap2;
@@ -275,7 +229,7 @@ static int pools_append(sim_engine *s, uint32_t i, const mpc_proto *p)
         pl->len = keep;
     }
     size_t cap = pl->cap, cap_b = pl->cap, cap_c = pl->cap;
-    if (grow(&pl->a, &cap, keep + nt, L) || grow(&pl->b, &cap_b, keep + nt, L) || grow(&pl->c, &cap_c, keep + nt, L))
+    if (sime_grow(&pl->a, &cap, keep + nt, L) || sime_grow(&pl->b, &cap_b, keep + nt, L) || sime_grow(&pl->c, &cap_c, keep + nt, L))
         return STOFFEL_ERR_NOMEM;
     pl->cap = cap;
     if (nt) {
@@ -290,7 +244,7 @@ static int pools_append(sim_engine *s, uint32_t i, const mpc_proto *p)
         pl->rpos = 0;
         pl->rlen = rkeep;
     }
-    if (grow(&pl->r, &pl->rcap, rkeep + nr, L))
+    if (sime_grow(&pl->r, &pl->rcap, rkeep + nr, L))
         return STOFFEL_ERR_NOMEM;
     if (nr)
         memcpy(pl->r + rkeep * L, r, nr * L * 8);
@@ -299,9 +253,9 @@ static int pools_append(sim_engine *s, uint32_t i, const mpc_proto *p)
 }
 
 /* Runs the preprocessing protocol for at least `triples` triples and `randoms` random sharings. */
-static int run_prep(sim_engine *s, size_t triples, size_t randoms)
+int sime_run_prep(sim_engine *s, size_t triples, size_t randoms)
 {
-    uint64_t t0 = now_ns();
+    uint64_t t0 = sime_now_ns();
     const uint32_t n = s->base.n;
     mpc_proto **inst = calloc(n, sizeof *inst);
     if (!inst)
@@ -311,10 +265,10 @@ static int run_prep(sim_engine *s, size_t triples, size_t randoms)
     out.cache = &s->cache;
     int rc = 0;
     for (uint32_t i = 0; i < n && rc == 0; i++) {
-        if (!live(s, i))
+        if (!sime_live(s, i))
             continue;
         inst[i] = prep_new(&s->parties[i], instance, triples, randoms, &out);
-        rc = inst[i] ? start_instance(s, inst[i], &out) : STOFFEL_ERR_NOMEM;
+        rc = inst[i] ? sime_start_instance(s, inst[i], &out) : STOFFEL_ERR_NOMEM;
     }
     if (rc == 0) {
         rc = sim_run(s->sim, inst, n);
@@ -322,23 +276,23 @@ static int run_prep(sim_engine *s, size_t triples, size_t randoms)
             engine_fail(&s->base, STOFFEL_MPC_ERR_PREPROCESSING, "preprocessing failed: %s", sim_error(s->sim));
     }
     for (uint32_t i = 0; i < n && rc == 0; i++)
-        if (inst[i] && live(s, i) && inst[i]->done)
+        if (inst[i] && sime_live(s, i) && inst[i]->done)
             rc = pools_append(s, i, inst[i]);
     if (rc && !s->base.last_error[0])
         engine_fail(&s->base, rc, "preprocessing failed: out of memory");
-    drop_instances(s, inst, n);
+    sime_drop_instances(s, inst, n);
     outbox_free(&out);
     free(inst);
     s->prep_rounds += 2;
-    s->prep_ns += now_ns() - t0;
+    s->prep_ns += sime_now_ns() - t0;
     return rc ? STOFFEL_MPC_ERR_PREPROCESSING : 0;
 }
 
-static int ensure_pools(sim_engine *s, size_t triples, size_t randoms)
+int sime_ensure_pools(sim_engine *s, size_t triples, size_t randoms)
 {
-    /* every live party holds the same number of items */
+    /* every sime_live party holds the same number of items */
     uint32_t i0 = 0;
-    while (i0 < s->base.n && !live(s, i0))
+    while (i0 < s->base.n && !sime_live(s, i0))
         i0++;
     if (i0 == s->base.n)
         return engine_fail(&s->base, STOFFEL_MPC_ERR_PEER, "every party has crashed");
@@ -353,10 +307,10 @@ static int ensure_pools(sim_engine *s, size_t triples, size_t randoms)
         need_t = batch;
     if (need_r && need_r < batch)
         need_r = batch;
-    return run_prep(s, need_t, need_r);
+    return sime_run_prep(s, need_t, need_r);
 }
 
-static sim_client *find_client(sim_engine *s, uint64_t id, int create)
+sim_client *sime_find_client(sim_engine *s, uint64_t id, int create)
 {
     for (size_t i = 0; i < s->nclients; i++)
         if (s->clients[i].C.id == id)
@@ -405,18 +359,18 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
         default: return engine_fail(e, STOFFEL_ERR_INTERNAL, "core execute got kind %d", (int)req[q].kind);
         }
     }
-    int rc = ensure_pools(s, M, R);
+    int rc = sime_ensure_pools(s, M, R);
     if (rc)
         return rc;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = sime_now_ns();
     /* RANDOM: local */
     for (size_t q = 0; q < count; q++) {
         if (req[q].kind != STOFFEL_MPC_OP_RANDOM)
             continue;
         for (uint32_t i = 0; i < n; i++) {
             party_pools *pl = &s->pools[i];
-            if (live(s, i) && pl->rlen - pl->rpos >= req[q].count) {
-                scatter(s, req[q].out, req[q].count, i, pl->r + pl->rpos * L);
+            if (sime_live(s, i) && pl->rlen - pl->rpos >= req[q].count) {
+                sime_scatter(s, req[q].out, req[q].count, i, pl->r + pl->rpos * L);
                 pl->rpos += req[q].count;
             } else {
                 for (size_t k = 0; k < req[q].count; k++)
@@ -427,7 +381,7 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
     }
     size_t V = 2 * M + O;
     if (V == 0 && nout == 0) {
-        s->online_ns += now_ns() - t0;
+        s->online_ns += sime_now_ns() - t0;
         return 0;
     }
     mpc_proto **inst = calloc((size_t)n + nout, sizeof *inst);
@@ -445,7 +399,7 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
     uint64_t open_instance = s->next_instance++;
     if (V > 0) {
         for (uint32_t i = 0; i < n && rc == 0; i++) {
-            if (!live(s, i))
+            if (!sime_live(s, i))
                 continue;
             party_pools *pl = &s->pools[i];
             uint64_t *v = vec[i] = cache_get(&s->cache, V * L * 8, &vec_cap[i]);
@@ -457,18 +411,18 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
             size_t m = 0, o = 2 * M;
             for (size_t q = 0; q < count; q++) {
                 if (req[q].kind == STOFFEL_MPC_OP_MUL) {
-                    gather(s, req[q].a, req[q].count, i, v + m * L);
-                    gather(s, req[q].b, req[q].count, i, v + (M + m) * L);
+                    sime_gather(s, req[q].a, req[q].count, i, v + m * L);
+                    sime_gather(s, req[q].b, req[q].count, i, v + (M + m) * L);
                     m += req[q].count;
                 } else if (req[q].kind == STOFFEL_MPC_OP_OPEN) {
-                    gather(s, req[q].a, req[q].count, i, v + o * L);
+                    sime_gather(s, req[q].a, req[q].count, i, v + o * L);
                     o += req[q].count;
                 }
             }
             fe_vec_sub(F, v, v, pl->a + pl->pos * L, M);
             fe_vec_sub(F, v + M * L, v + M * L, pl->b + pl->pos * L, M);
             inst[i] = open_new(&s->parties[i], open_instance, v, V, e->t, &out);
-            rc = inst[i] ? start_instance(s, inst[i], &out) : engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+            rc = inst[i] ? sime_start_instance(s, inst[i], &out) : engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
         }
     }
     /* OUTPUT: each party sends its shares to the client; the client reconstructs */
@@ -477,7 +431,7 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
         if (req[q].kind != STOFFEL_MPC_OP_OUTPUT)
             continue;
         uint64_t instance = s->next_instance++;
-        sim_client *c = find_client(s, req[q].client_id, 1);
+        sim_client *c = sime_find_client(s, req[q].client_id, 1);
         if (!c) {
             rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
             break;
@@ -494,14 +448,14 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
             break;
         }
         for (uint32_t i = 0; i < n && rc == 0; i++) {
-            if (!live(s, i))
+            if (!sime_live(s, i))
                 continue;
-            gather(s, req[q].a, req[q].count, i, buf);
+            sime_gather(s, req[q].a, req[q].count, i, buf);
             rc = output_send(&s->parties[i], instance, req[q].client_id, buf, req[q].count, &out);
             if (rc == 0)
                 rc = sim_send(s->sim, party_node(i), MPC_PROTO_OUTPUT, s->session, instance, &out);
         }
-        wipe_free(buf, (req[q].count ? req[q].count : 1) * L * 8);
+        sime_wipe_free(buf, (req[q].count ? req[q].count : 1) * L * 8);
     }
     if (rc)
         goto done;
@@ -514,7 +468,7 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
     /* results */
     const uint64_t *ref = NULL;
     for (uint32_t i = 0; i < n && V > 0; i++) {
-        if (!live(s, i) || !inst[i])
+        if (!sime_live(s, i) || !inst[i])
             continue;
         const uint64_t *res = open_result(inst[i]);
         if (!ref)
@@ -536,7 +490,7 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
         fe_vec_mul(F, de, d, ev, M);
         for (uint32_t i = 0; i < n; i++) {
             party_pools *pl = &s->pools[i];
-            if (live(s, i)) {
+            if (sime_live(s, i)) {
                 fe_vec_mul(F, tmp, d, pl->b + pl->pos * L, M);
                 fe_vec_add(F, tmp, tmp, pl->c + pl->pos * L, M);
                 fe_vec_mul(F, t2, ev, pl->a + pl->pos * L, M);
@@ -549,7 +503,7 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
             size_t m = 0;
             for (size_t q = 0; q < count; q++)
                 if (req[q].kind == STOFFEL_MPC_OP_MUL) {
-                    scatter(s, req[q].out, req[q].count, i, tmp + m * L);
+                    sime_scatter(s, req[q].out, req[q].count, i, tmp + m * L);
                     m += req[q].count;
                 }
         }
@@ -572,7 +526,7 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
         if (req[q].kind != STOFFEL_MPC_OP_OUTPUT)
             continue;
         mpc_proto *cp = inst[w++];
-        sim_client *c = find_client(s, req[q].client_id, 0);
+        sim_client *c = sime_find_client(s, req[q].client_id, 0);
         const uint64_t *res = output_client_result(cp);
         size_t need = (c->nout + req[q].count) * F->elem_size;
         if (need > c->cap) {
@@ -593,7 +547,7 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
     }
 done:
     if (inst)
-        drop_instances(s, inst, (size_t)n + nout);
+        sime_drop_instances(s, inst, (size_t)n + nout);
     if (vec && vec_cap)
         for (uint32_t i = 0; i < n; i++)
             cache_put(&s->cache, vec[i], V * L * 8, vec_cap[i]);
@@ -604,97 +558,8 @@ done:
     free(inst);
     cache_put(&s->cache, tmp, (V ? V : 1) * L * 8, tmp_cap);
     outbox_free(&out);
-    s->online_ns += now_ns() - t0;
+    s->online_ns += sime_now_ns() - t0;
     return rc;
-}
-
-/* ---- client store ---- */
-
-static store_entry *store_find(client_store *cs, uint64_t id, int create)
-{
-    size_t i = 0;
-    while (i < cs->count && cs->entries[i].client_id < id)
-        i++;
-    if (i < cs->count && cs->entries[i].client_id == id)
-        return &cs->entries[i];
-    if (!create)
-        return NULL;
-    if (cs->count == cs->cap) {
-        size_t cap = cs->cap ? cs->cap * 2 : 8;
-        store_entry *ne = realloc(cs->entries, cap * sizeof *ne);
-        if (!ne)
-            return NULL;
-        cs->entries = ne;
-        cs->cap = cap;
-    }
-    memmove(&cs->entries[i + 1], &cs->entries[i], (cs->count - i) * sizeof *cs->entries);
-    memset(&cs->entries[i], 0, sizeof *cs->entries);
-    cs->entries[i].client_id = id;
-    cs->count++;
-    return &cs->entries[i];
-}
-
-static int store_append(sim_engine *s, uint32_t party, uint64_t client, const uint64_t *shares, size_t count)
-{
-    const size_t L = s->F->limbs;
-    store_entry *en = store_find(&s->stores[party], client, 1);
-    if (!en || grow(&en->shares, &en->cap, en->count + count, L))
-        return STOFFEL_ERR_NOMEM;
-    memcpy(en->shares + en->count * L, shares, count * L * 8);
-    en->count += count;
-    return 0;
-}
-
-static const client_store *reference_store(const sim_engine *s)
-{
-    for (uint32_t i = 0; i < s->base.n; i++)
-        if (!sim_is_crashed(s->sim, i))
-            return &s->stores[i];
-    return &s->stores[0];
-}
-
-static size_t sim_client_count(const stoffel_mpc_engine *e)
-{
-    return reference_store(CSE(e))->count;
-}
-
-static int sim_client_id(const stoffel_mpc_engine *e, size_t idx, uint64_t *id)
-{
-    const client_store *cs = reference_store(CSE(e));
-    if (idx >= cs->count)
-        return STOFFEL_ERR_NOT_FOUND;
-    *id = cs->entries[idx].client_id;
-    return 0;
-}
-
-static int sim_client_input_count(const stoffel_mpc_engine *e, size_t idx, size_t *count)
-{
-    const client_store *cs = reference_store(CSE(e));
-    if (idx >= cs->count)
-        return STOFFEL_ERR_NOT_FOUND;
-    *count = cs->entries[idx].count;
-    return 0;
-}
-
-static int sim_client_input_get(stoffel_mpc_engine *e, size_t idx, size_t input, uint8_t *share_out)
-{
-    sim_engine *s = SE(e);
-    const size_t L = s->F->limbs;
-    const client_store *ref = reference_store(s);
-    if (idx >= ref->count)
-        return engine_fail(e, STOFFEL_ERR_NOT_FOUND, "client index %zu: only %zu clients have input", idx, ref->count);
-    uint64_t id = ref->entries[idx].client_id;
-    if (input >= ref->entries[idx].count)
-        return engine_fail(e, STOFFEL_ERR_NOT_FOUND, "client %llu has %zu inputs; index %zu does not exist",
-                           (unsigned long long)id, ref->entries[idx].count, input);
-    for (uint32_t i = 0; i < e->n; i++) {
-        store_entry *en = store_find(&s->stores[i], id, 0);
-        if (en && input < en->count)
-            memcpy(share_out + i * L * 8, en->shares + input * L, L * 8);
-        else
-            memset(share_out + i * L * 8, 0, L * 8);
-    }
-    return 0;
 }
 
 /* ---- stats, lifetime ---- */
@@ -727,19 +592,19 @@ static void sim_destroy(stoffel_mpc_engine *e)
     if (s->pools)
         for (uint32_t i = 0; i < e->n; i++) {
             party_pools *pl = &s->pools[i];
-            wipe_free(pl->a, pl->cap * L * 8);
-            wipe_free(pl->b, pl->cap * L * 8);
-            wipe_free(pl->c, pl->cap * L * 8);
-            wipe_free(pl->r, pl->rcap * L * 8);
+            sime_wipe_free(pl->a, pl->cap * L * 8);
+            sime_wipe_free(pl->b, pl->cap * L * 8);
+            sime_wipe_free(pl->c, pl->cap * L * 8);
+            sime_wipe_free(pl->r, pl->rcap * L * 8);
         }
     if (s->stores)
         for (uint32_t i = 0; i < e->n; i++) {
             for (size_t k = 0; k < s->stores[i].count; k++)
-                wipe_free(s->stores[i].entries[k].shares, s->stores[i].entries[k].cap * L * 8);
+                sime_wipe_free(s->stores[i].entries[k].shares, s->stores[i].entries[k].cap * L * 8);
             free(s->stores[i].entries);
         }
     for (size_t c = 0; c < s->nclients; c++) {
-        wipe_free(s->clients[c].outputs, s->clients[c].cap);
+        sime_wipe_free(s->clients[c].outputs, s->clients[c].cap);
         client_free(&s->clients[c].C);
     }
     free(s->clients);
@@ -765,10 +630,10 @@ static const engine_vtable sim_vtable = {
     sim_add_public,
     sim_mul_public,
     sim_execute,
-    sim_client_count,
-    sim_client_id,
-    sim_client_input_count,
-    sim_client_input_get,
+    sime_client_count,
+    sime_client_id,
+    sime_client_input_count,
+    sime_client_input_get,
     sim_fill_stats,
     sim_destroy,
 };
@@ -890,152 +755,17 @@ int stoffel_mpc_engine_new_simulated(const stoffel_mpc_sim_config *config, stoff
     return 0;
 }
 
-static int is_sim(const stoffel_mpc_engine *e) { return e && e->vt == &sim_vtable; }
-
-int stoffel_mpc_engine_sim_client_input(stoffel_mpc_engine *e, uint64_t client_id, const uint8_t *values,
-                                        size_t count)
-{
-    if (!e || (count && !values))
-        return STOFFEL_ERR_INVALID_ARG;
-    if (!is_sim(e))
-        return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "sim_client_input needs a simulated engine");
-    e->last_error[0] = 0;
-    sim_engine *s = SE(e);
-    const size_t L = s->F->limbs;
-    const uint32_t n = e->n;
-    if (count > 65536)
-        return engine_fail(e, STOFFEL_ERR_LIMIT, "a client input message carries at most 65536 values (got %zu)", count);
-    if (count == 0)
-        return 0;
-    uint64_t *x = malloc(count * L * 8);
-    if (!x)
-        return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
-    int rc = read_public(s, values, count, x, "client input");
-    if (rc == 0)
-        rc = ensure_pools(s, 0, count);
-    if (rc) {
-        wipe_free(x, count * L * 8);
-        return rc;
-    }
-    uint64_t t0 = now_ns();
-    sim_client *c = find_client(s, client_id, 1);
-    mpc_proto **inst = calloc((size_t)n + 1, sizeof *inst);
-    mpc_outbox out = {0};
-    out.cache = &s->cache;
-    if (!c || !inst) {
-        wipe_free(x, count * L * 8);
-        free(inst);
-        return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
-    }
-    uint64_t instance = s->next_instance++;
-    inst[n] = input_client_new(&c->C, instance, x, count, &out);
-    rc = inst[n] ? start_instance(s, inst[n], &out) : engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
-    for (uint32_t i = 0; i < n && rc == 0; i++) {
-        if (!live(s, i))
-            continue;
-        party_pools *pl = &s->pools[i];
-        inst[i] = input_party_new(&s->parties[i], instance, client_id, pl->r + pl->rpos * L, count, &out);
-        rc = inst[i] ? start_instance(s, inst[i], &out) : engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
-    }
-    if (rc == 0) {
-        rc = sim_run(s->sim, inst, (size_t)n + 1);
-        if (rc)
-            engine_fail(e, rc, "client %llu input: %s", (unsigned long long)client_id, sim_error(s->sim));
-    }
-    for (uint32_t i = 0; i < n && rc == 0; i++) {
-        if (!live(s, i) || !inst[i])
-            continue;
-        s->pools[i].rpos += count;
-        rc = store_append(s, i, client_id, input_party_result(inst[i]), count);
-        if (rc)
-            engine_fail(e, rc, "out of memory");
-    }
-    if (rc == 0) {
-        s->randoms_used += count;
-        s->rounds += 2;
-    }
-    drop_instances(s, inst, (size_t)n + 1);
-    free(inst);
-    outbox_free(&out);
-    wipe_free(x, count * L * 8);
-    s->online_ns += now_ns() - t0;
-    return rc;
-}
-
-int stoffel_mpc_engine_sim_client_output(const stoffel_mpc_engine *e, uint64_t client_id, uint8_t *values,
-                                         size_t *count)
-{
-    if (!e || !count || (*count && !values))
-        return STOFFEL_ERR_INVALID_ARG;
-    if (!is_sim(e))
-        return STOFFEL_ERR_UNSUPPORTED;
-    sim_engine *s = SE((stoffel_mpc_engine *)e);
-    sim_client *c = find_client(s, client_id, 0);
-    size_t have = c ? c->nout : 0;
-    size_t copy = *count < have ? *count : have;
-    if (copy)
-        memcpy(values, c->outputs, copy * s->F->elem_size);
-    *count = have;
-    return 0;
-}
+int sime_is_sim(const stoffel_mpc_engine *e) { return e && e->vt == &sim_vtable; }
 
 int stoffel_mpc_engine_sim_preprocess(stoffel_mpc_engine *e, size_t triples, size_t randoms)
 {
     if (!e)
         return STOFFEL_ERR_INVALID_ARG;
-    if (!is_sim(e))
+    if (!sime_is_sim(e))
         return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "sim_preprocess needs a simulated engine");
     e->last_error[0] = 0;
     if (triples == 0 && randoms == 0)
         return 0;
-    return run_prep(SE(e), triples, randoms);
+    return sime_run_prep(SE(e), triples, randoms);
 }
 
-int stoffel_mpc_engine_sim_crash_party(stoffel_mpc_engine *e, uint32_t party, uint64_t after_steps)
-{
-    if (!e || !is_sim(e))
-        return STOFFEL_ERR_INVALID_ARG;
-    if (party >= e->n)
-        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "party %u does not exist (n = %u)", party, e->n);
-    sim_engine *s = SE(e);
-    sim_crash(s->sim, party, after_steps ? sim_step(s->sim) + after_steps : 0);
-    return 0;
-}
-
-int stoffel_mpc_engine_sim_set_liar(stoffel_mpc_engine *e, uint32_t party, stoffel_mpc_sim_behaviour behaviour)
-{
-    if (!e || !is_sim(e))
-        return STOFFEL_ERR_INVALID_ARG;
-    if (party >= e->n)
-        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "party %u does not exist (n = %u)", party, e->n);
-    if ((int)behaviour < 0 || behaviour > STOFFEL_MPC_SIM_BAD_DEALER)
-        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "unknown behaviour %d", (int)behaviour);
-    sim_engine *s = SE(e);
-    sim_set_liar(s->sim, party, (int)behaviour);
-    sim_set_liars_active(s->sim, 1);
-    return 0;
-}
-
-int stoffel_mpc_engine_sim_transcript_hash(const stoffel_mpc_engine *e, uint8_t out[32])
-{
-    if (!e || !out || !is_sim(e))
-        return STOFFEL_ERR_INVALID_ARG;
-    const sim_engine *s = CSE(e);
-    if (!s->cfg.record_transcript)
-        return STOFFEL_ERR_STATE;
-    sim_transcript_hash(s->sim, out);
-    return 0;
-}
-
-int stoffel_mpc_engine_sim_blame(const stoffel_mpc_engine *e, uint32_t party, uint64_t *count)
-{
-    if (!e || !count || !is_sim(e) || party >= e->n)
-        return STOFFEL_ERR_INVALID_ARG;
-    const sim_engine *s = CSE(e);
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < e->n; i++)
-        if (i != party && !sim_is_crashed(s->sim, i))
-            total += s->parties[i].blame[party];
-    *count = total;
-    return 0;
-}
