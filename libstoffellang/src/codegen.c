@@ -569,7 +569,8 @@ static void cg_stmt(struct codegen *cg, struct stmt *s)
     case S_VAR: {
         struct var_sym *v = s->var;
         struct loc val = s->e ? value_for(cg, s->e, v->type) : default_value(cg, v->type);
-        home_var(cg, v);
+        if (v->cg_kind == LOC_NONE) /* an unrolled loop body declares its variables once per copy */
+            home_var(cg, v);
         cg_var_write(cg, v, val);
         cg_free(cg, val);
         break;
