@@ -771,3 +771,22 @@ var c: int16 = 300 * 100
 print(a, b, c, 17 % 5, -17 % 5)
 # expect: 255u8 -4 30000i16 2 -2
 ''')
+prog('unroll_body_vars', '''var out = []
+for i in 0..6:
+  var sq = i * i
+  var label = f"v{sq}"
+  append(out, label)
+for j in 0..3:
+  for k in 0..2:
+    var p = j * 10 + k
+    append(out, to_string(p))
+print(out)
+# expect: ["v0", "v1", "v4", "v9", "v16", "v25", "0", "1", "10", "11", "20", "21"]
+''')
+prog('unroll_not_when_loopvar_assigned', '''var seen = []
+for i in 0..6:
+  append(seen, i)
+  i = i + 1
+print(seen)
+# expect: [0, 2, 4]
+''')
