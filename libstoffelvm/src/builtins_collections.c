@@ -110,13 +110,18 @@ static vm_table *want_array(vm_state *vm, const char *name, vm_val *args, size_t
         bi_type(vm, name, i, args[i], "an array");
         return NULL;
     }
+    if (t->length > VM_ITER_LIMIT) {
+        vm_fail(vm, STOFFEL_ERR_LIMIT, "%s: array of length %llu is longer than the %llu elements it can walk", name,
+                (unsigned long long)t->length, (unsigned long long)VM_ITER_LIMIT);
+        return NULL;
+    }
     return t;
 }
 
 #define WANT_ARRAY(var, name, i)                   \
     vm_table *var = want_array(vm, name, args, i); \
     if (!var)                                      \
-        return STOFFEL_VM_ERR_TYPE;
+        return table_get(vm, args[i]) ? STOFFEL_ERR_LIMIT : STOFFEL_VM_ERR_TYPE;
 #define ARITY(name, lo, hi)                                     \
     do {                                                        \
         int arc_ = bi_arity(vm, name, nargs, lo, hi);           \
@@ -616,6 +621,8 @@ static int b_contains(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     if (!t)
         return bi_type(vm, "contains", 0, args[0], "a string, array or object");
     if (t->is_array) {
+        if (t->length > VM_ITER_LIMIT)
+            return vm_fail(vm, STOFFEL_ERR_LIMIT, "contains: array of length %llu is too long to walk", (unsigned long long)t->length);
         for (uint64_t i = 0; i < t->length; i++)
             if (val_equal(vm, array_at(t, i), args[1], 0)) {
                 *out = val_bool(1);

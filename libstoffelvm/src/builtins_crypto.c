@@ -25,6 +25,8 @@ int bytes_read(vm_state *vm, const char *name, size_t i, vm_val v, uint8_t **buf
     vm_table *t = table_get(vm, v);
     if (!t || !t->is_array)
         return bi_type(vm, name, i, v, "bytes (an array of uint8)");
+    if (t->length > VM_ITER_LIMIT)
+        return vm_fail(vm, STOFFEL_ERR_LIMIT, "%s: byte array of length %llu is too long", name, (unsigned long long)t->length);
     *len = (size_t)t->length;
     *buf = malloc(*len ? *len : 1);
     if (!*buf)

@@ -276,6 +276,8 @@ static int collect_shares(vm_state *vm, const char *name, vm_val *args, size_t i
     vm_table *t = table_get(vm, args[i]);
     if (!t || !t->is_array)
         return bi_type(vm, name, i, args[i], "an array of shares");
+    if (t->length > VM_ITER_LIMIT)
+        return vm_fail(vm, STOFFEL_ERR_LIMIT, "%s: array of length %llu is too long", name, (unsigned long long)t->length);
     *n = (size_t)t->length;
     *buf = malloc((*n ? *n : 1) * vm->share_size);
     if (!*buf)

@@ -236,6 +236,12 @@ static char **read_names(reader *r, uint16_t count, const char *what)
     }
     for (uint16_t i = 0; i < count && !r->status; i++)
         names[i] = rd_str(r, 2, what, NULL);
+    if (r->status) {
+        for (uint16_t i = 0; i < count; i++)
+            free(names[i]);
+        free(names);
+        return NULL;
+    }
     return names;
 }
 
@@ -333,6 +339,10 @@ static void read_function(reader *r, vm_function *f)
             if (f->labels[w - 1].target != f->labels[i].target) {
                 r->pos = labels_at;
                 fail(r, STOFFEL_ERR_MALFORMED, "function '%s': label '%s' is defined twice with different targets (%u and %u)", f->name, f->labels[i].name, f->labels[w - 1].target, f->labels[i].target);
+                /* Entries from i on were not kept: free them; the first w stay owned. */
+                for (size_t k = i; k < f->label_count; k++)
+                    free(f->labels[k].name);
+                f->label_count = w;
                 return;
             }
             free(f->labels[i].name);

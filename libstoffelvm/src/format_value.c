@@ -129,7 +129,7 @@ void format_value(vm_state *vm, vm_sbuf *s, vm_val v, stoffel_vm_format_style st
             sbuf_put(s, "[]", 2);
             return;
         }
-        if (result && t->length > 0) {
+        if (result && t->length > 0 && t->length <= VM_ITER_LIMIT) {
             /* A non-empty array of U8 values prints as bytes. */
             int all_u8 = 1;
             for (uint64_t i = 0; i < t->length && all_u8; i++)

@@ -270,7 +270,7 @@ static int emit_event(vm_state *vm, stoffel_vm_event *ev)
 static int do_call(vm_state *vm, vm_frame *f, uint32_t ni)
 {
     size_t nargs = vm->nargs - f->arg_base;
-    vm_val *args = vm->args + f->arg_base;
+    vm_val *args = vm->args ? vm->args + f->arg_base : NULL;
     for (size_t i = 0; i < nargs; i++)
         if (args[i].kind == VK_PENDING)
             return VM_NEED_FLUSH;

@@ -41,6 +41,8 @@ static int encode(vm_state *vm, vm_sbuf *s, vm_val v, int depth)
         return 0;
     case STOFFEL_VM_ARRAY: {
         vm_table *t = table_get(vm, v);
+        if (t->length > VM_ITER_LIMIT)
+            return vm_fail(vm, STOFFEL_ERR_LIMIT, "LocalStorage.store: array of length %llu is too long", (unsigned long long)t->length);
         put_le(s, t->length, 4);
         for (uint64_t i = 0; i < t->length; i++) {
             int rc = encode(vm, s, array_at(t, i), depth + 1);

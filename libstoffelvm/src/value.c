@@ -137,7 +137,7 @@ int val_equal(vm_state *vm, vm_val a, vm_val b, int depth)
             return 1;
         if (vm && depth < 64) {
             vm_table *x = table_get(vm, a), *y = table_get(vm, b);
-            if (!x || !y || x->length != y->length)
+            if (!x || !y || x->length != y->length || x->length > VM_ITER_LIMIT)
                 return 0;
             for (uint64_t i = 0; i < x->length; i++)
                 if (!val_equal(vm, array_at(x, i), array_at(y, i), depth + 1))

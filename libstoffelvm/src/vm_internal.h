@@ -137,6 +137,10 @@ typedef struct {
     uint64_t length;     /* arrays: highest I64 index set + 1 */
 } vm_table;
 
+/* Arrays longer than this (necessarily sparse: their elements would not fit the default memory
+ * limit) are refused by builtins that walk every index, so no builtin loops for ages. [OURS] */
+#define VM_ITER_LIMIT ((uint64_t)1 << 26)
+
 int table_new(vm_state *vm, int is_array, vm_val *out);
 vm_table *table_get(vm_state *vm, vm_val v); /* NULL if v is no table */
 /* Raw get/set (no index normalisation): missing keys read as Unit. */

@@ -115,6 +115,14 @@ static void test_versions(void)
         CHECK_EQ_INT(d.triples, versions[v] >= 8 ? 3 : 0);
         CHECK_EQ_INT(d.dynamic, versions[v] >= 8);
 
+        /* Every version runs: 40 + 2, the dead instruction jumped over. */
+        stoffel_vm *vm = NULL;
+        CHECK_EQ_INT(stoffel_vm_new(p, NULL, &vm, err, sizeof err), 0);
+        stoffel_vm_value result;
+        CHECK_EQ_INT(stoffel_vm_execute(vm, "main", NULL, 0, &result), 0);
+        CHECK(result.kind == STOFFEL_VM_I64 && result.as.i == 42);
+        stoffel_vm_free(vm);
+
         /* Re-written as v9 and read back: same meaning, and writing again gives the same bytes. */
         uint8_t *w1, *w2;
         size_t n1, n2;
