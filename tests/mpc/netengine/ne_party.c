@@ -12,6 +12,8 @@
  *                 c0[1]+c1[1] (to client 0) and c0[2]*c1[2] (to client 1), serves the outputs
  *   MODE crash    the last party exits once connected; the others' preprocessing must time out
  *                 within its 2 s bound with a message naming it
+ *   MODE crash_online  (robust) the last party exits after preprocessing; the others' 1000
+ *                 multiplications and openings must still complete, with the right squares
  * Exit status 0 on success; messages on stderr.
  */
 #include "ne_test_util.h"
@@ -170,6 +172,47 @@ static int run_crash(void)
     return 0;
 }
 
+/* Robust mode, the last party leaves after preprocessing: the online phase must go on without it
+ * (openings complete from 2t+1 shares). Products of public sharings are checkable in clear. */
+static int run_crash_online(stoffel_net *net)
+{
+    enum { M = 1000 };
+    uint32_t me = stoffel_mpc_engine_party_id(E), gone = stoffel_mpc_engine_n(E) - 1;
+    TRY("preprocess", stoffel_mpc_engine_net_preprocess(E, M, M));
+    if (me == gone) {
+        stoffel_net_flush(net, 5000);
+        _exit(0);
+    }
+    const stoffel_mpc_field *F = stoffel_mpc_engine_field(E);
+    size_t es = stoffel_mpc_field_elem_size(F), ss = stoffel_mpc_engine_share_size(E);
+    uint8_t *x = malloc(M * es), *X = malloc(M * ss), *R = malloc(M * ss), *Z = malloc(M * ss), *o = malloc(M * es);
+    for (int k = 0; k < M; k++)
+        stoffel_mpc_field_from_i64(F, 1000 + k, x + k * es);
+    stoffel_mpc_request rnd = {.kind = STOFFEL_MPC_OP_RANDOM, .count = M, .out = R};
+    TRY("random", stoffel_mpc_engine_execute(E, &rnd, 1));
+    TRY("add_public", stoffel_mpc_engine_add_public(E, R, x, X, M));
+    TRY("sub", stoffel_mpc_engine_sub(E, X, R, X, M)); /* [x] through a real random sharing */
+    stoffel_mpc_request m = {.kind = STOFFEL_MPC_OP_MUL, .count = M, .a = X, .b = X, .out = Z};
+    TRY("mul without the last party", stoffel_mpc_engine_execute(E, &m, 1));
+    stoffel_mpc_request op = {.kind = STOFFEL_MPC_OP_OPEN, .count = M, .a = Z, .out = o};
+    TRY("open without the last party", stoffel_mpc_engine_execute(E, &op, 1));
+    int wrong = 0;
+    for (int k = 0; k < M; k++) {
+        int64_t v;
+        int fits;
+        stoffel_mpc_field_to_i64(F, o + k * es, &v, &fits);
+        wrong += v != (int64_t)(1000 + k) * (1000 + k);
+    }
+    free(x);
+    free(X);
+    free(R);
+    free(Z);
+    free(o);
+    if (wrong)
+        fprintf(stderr, "ne_party %u: %d wrong squares without the last party\n", me, wrong);
+    return wrong != 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 8) {
@@ -217,12 +260,15 @@ int main(int argc, char **argv)
         _exit(0); /* leaves without a word, like a killed process */
     if (strcmp(argv[7], "crash") == 0)
         bad = run_crash();
+    else if (strcmp(argv[7], "crash_online") == 0)
+        bad = run_crash_online(net);
     else
         bad = strcmp(argv[7], "mul") == 0 ? run_mul(dir, count) : run_clients();
     /* our last shares must reach the others before the connections close, and a party that
      * finished early (robust openings complete from 2t+1 shares) stays a moment to acknowledge
      * the shares still coming to it, so that the others' flushes complete too */
-    stoffel_net_flush(net, strcmp(argv[7], "crash") == 0 ? 200 : 5000); /* nobody acks for the gone party */
+    int gone_party = strncmp(argv[7], "crash", 5) == 0;
+    stoffel_net_flush(net, gone_party ? 200 : 5000); /* nobody acks for the gone party */
     struct timeval linger = {0, 300000};
     event_base_loopexit(base, &linger);
     event_base_dispatch(base);

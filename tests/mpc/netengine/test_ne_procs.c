@@ -10,6 +10,8 @@
  *                                  values and with the simulated engine's clients.
  *   crash N T FIELD SECURITY       the last party leaves once connected; every other party's
  *                                  preprocessing must time out naming it (checked by the helpers).
+ *   crash_online N T FIELD robust  the last party leaves after preprocessing; the others' online
+ *                                  multiplications must complete without it (checked by the helpers).
  * Usage: test_ne_procs HELPER MODE N T FIELD SECURITY [COUNT]
  */
 #include "../../test_util.h"
@@ -317,9 +319,9 @@ int main(int argc, char **argv)
         return 1;
     }
     double t0 = ne_now_s();
-    if (strcmp(argv[2], "crash") == 0) {
+    if (strncmp(argv[2], "crash", 5) == 0) {
         pid_t pids[16];
-        CHECK_EQ_INT(spawn_parties(pids, n, argv, "crash", "0"), 0);
+        CHECK_EQ_INT(spawn_parties(pids, n, argv, argv[2], "0"), 0);
         CHECK_EQ_INT(ne_wait_children(pids, n, 60, NULL), 0);
     } else if (strcmp(argv[2], "mul") == 0)
         test_mul(n, t, fid, sec, argv, argc > 7 ? (size_t)atol(argv[7]) : 10000);
