@@ -13,7 +13,7 @@
 #include <stoffel/mpc.h>
 
 /* [x] = [r] + (x - r) with a fresh random [r] opened for the purpose (2 rounds for any n). */
-static int nlh_input(stoffel_mpc_engine *e, const int64_t *vals, size_t n, int is_signed,
+static inline int nlh_input(stoffel_mpc_engine *e, const int64_t *vals, size_t n, int is_signed,
                      uint8_t *shares)
 {
     const stoffel_mpc_field *f = stoffel_mpc_engine_field(e);
@@ -54,7 +54,7 @@ done:
 }
 
 /* Opens n shares and decodes them as centred int64 (low 64 bits when they do not fit). */
-static int nlh_open(stoffel_mpc_engine *e, const uint8_t *shares, size_t n, int64_t *out)
+static inline int nlh_open(stoffel_mpc_engine *e, const uint8_t *shares, size_t n, int64_t *out)
 {
     const stoffel_mpc_field *f = stoffel_mpc_engine_field(e);
     size_t es = stoffel_mpc_field_elem_size(f);
@@ -73,7 +73,7 @@ static int nlh_open(stoffel_mpc_engine *e, const uint8_t *shares, size_t n, int6
 
 /* Runs one request of `kind` on clear vectors a (and b: shares, or public elements for the
  * *_PUBLIC kinds; NULL for unary kinds) and opens the result into out. */
-static int nlh_run(stoffel_mpc_engine *e, stoffel_mpc_op_kind kind, uint32_t bits, uint32_t shift,
+static inline int nlh_run(stoffel_mpc_engine *e, stoffel_mpc_op_kind kind, uint32_t bits, uint32_t shift,
                    int is_signed, const int64_t *a, const int64_t *b, size_t n, int64_t *out)
 {
     const stoffel_mpc_field *f = stoffel_mpc_engine_field(e);
@@ -111,7 +111,7 @@ done:
 }
 
 /* ---- clear oracles ---------------------------------------------------------------------------- */
-static int64_t nlh_cmp(stoffel_mpc_op_kind kind, int64_t a, int64_t b, int is_signed)
+static inline int64_t nlh_cmp(stoffel_mpc_op_kind kind, int64_t a, int64_t b, int is_signed)
 {
     int lt, eq;
     if (is_signed) {
@@ -134,7 +134,7 @@ static int64_t nlh_cmp(stoffel_mpc_op_kind kind, int64_t a, int64_t b, int is_si
 
 /* Truncating quotient and remainder with the documented edge cases (b = 0: q = 0, r = a;
  * min / -1: q = 2^(bits-1), which wraps to min in int64 when bits = 64). */
-static void nlh_divrem(int64_t a, int64_t b, int64_t *q, int64_t *r)
+static inline void nlh_divrem(int64_t a, int64_t b, int64_t *q, int64_t *r)
 {
     if (b == 0) {
         *q = 0;
@@ -149,7 +149,7 @@ static void nlh_divrem(int64_t a, int64_t b, int64_t *q, int64_t *r)
 }
 
 /* A random value of `bits` bits (signed: in [-2^(bits-1), 2^(bits-1)); unsigned: [0, 2^bits)). */
-static int64_t nlh_rand_bits(uint64_t *state, unsigned bits, int is_signed)
+static inline int64_t nlh_rand_bits(uint64_t *state, unsigned bits, int is_signed)
 {
     *state ^= *state << 13;
     *state ^= *state >> 7;

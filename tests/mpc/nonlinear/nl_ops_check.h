@@ -14,7 +14,7 @@ static const stoffel_mpc_op_kind nlc_cmp_kinds[6] = {
     STOFFEL_MPC_OP_GE, STOFFEL_MPC_OP_EQ, STOFFEL_MPC_OP_NE};
 
 /* All six comparisons on the pairs (a[i], b[i]); each kind runs on all n pairs. */
-static void nlc_check_compare(stoffel_mpc_engine *e, unsigned bits, int is_signed,
+static inline void nlc_check_compare(stoffel_mpc_engine *e, unsigned bits, int is_signed,
                               const int64_t *a, const int64_t *b, size_t n, const char *label)
 {
     int64_t *out = malloc(n * sizeof *out);
@@ -38,7 +38,7 @@ static void nlc_check_compare(stoffel_mpc_engine *e, unsigned bits, int is_signe
 }
 
 /* DIV and REM (secret divisor) and DIV_PUBLIC / REM_PUBLIC (public divisor, b[i] != 0). */
-static void nlc_check_divide(stoffel_mpc_engine *e, unsigned bits, int is_signed, int public_b,
+static inline void nlc_check_divide(stoffel_mpc_engine *e, unsigned bits, int is_signed, int public_b,
                              const int64_t *a, const int64_t *b, size_t n, const char *label)
 {
     int64_t *q = malloc(n * sizeof *q), *r = malloc(n * sizeof *r);
@@ -74,7 +74,7 @@ static void nlc_check_divide(stoffel_mpc_engine *e, unsigned bits, int is_signed
 }
 
 /* TRUNC exact (floor) and TRUNC_PR (floor or floor + 1) of signed `bits`-bit values. */
-static void nlc_check_trunc(stoffel_mpc_engine *e, unsigned bits, unsigned shift, const int64_t *a,
+static inline void nlc_check_trunc(stoffel_mpc_engine *e, unsigned bits, unsigned shift, const int64_t *a,
                             size_t n, const char *label)
 {
     int64_t *out = malloc(n * sizeof *out);
@@ -102,7 +102,7 @@ static void nlc_check_trunc(stoffel_mpc_engine *e, unsigned bits, unsigned shift
 }
 
 /* RANDOM_BIT gives 0/1 with both values frequent; RANDOM_INT stays below 2^bits. */
-static void nlc_check_random(stoffel_mpc_engine *e, size_t n, const char *label)
+static inline void nlc_check_random(stoffel_mpc_engine *e, size_t n, const char *label)
 {
     int64_t *out = malloc(n * sizeof *out);
     int rc = nlh_run(e, STOFFEL_MPC_OP_RANDOM_BIT, 0, 0, 1, NULL, NULL, n, out);
@@ -131,7 +131,7 @@ static void nlc_check_random(stoffel_mpc_engine *e, size_t n, const char *label)
 
 /* MIN, MAX, ABS, SIGN (signed `bits`-bit values), SELECT on c = a & 1, BIT_DECOMPOSE and
  * BIT_COMPOSE back (two's complement bits). */
-static void nlc_check_misc(stoffel_mpc_engine *e, unsigned bits, const int64_t *a, const int64_t *b,
+static inline void nlc_check_misc(stoffel_mpc_engine *e, unsigned bits, const int64_t *a, const int64_t *b,
                            size_t n, const char *label)
 {
     int64_t *out = malloc(n * sizeof *out);
@@ -209,7 +209,7 @@ static void nlc_check_misc(stoffel_mpc_engine *e, unsigned bits, const int64_t *
 }
 
 /* FIXED_MUL within one unit (probabilistic rounding) and FIXED_DIV exact (truncated), at (k, f). */
-static void nlc_check_fixed(stoffel_mpc_engine *e, unsigned k, unsigned f, const int64_t *a,
+static inline void nlc_check_fixed(stoffel_mpc_engine *e, unsigned k, unsigned f, const int64_t *a,
                             const int64_t *b, size_t n, int with_div, const char *label)
 {
     int64_t *out = malloc(n * sizeof *out);
