@@ -547,7 +547,10 @@ STOFFEL_API int stoffel_mpc_client_input(stoffel_mpc_client *client, const uint8
 /*
  * Asks the parties for this client's outputs and blocks until `count` output values are
  * reconstructed (robustly in robust mode: up to t wrong shares are corrected) or timeout_ms
- * passes. values receives count canonical field elements in the order the parties produced them.
+ * passes. values receives the first `count` output values of this client (counted over the whole
+ * session, so a later call with a larger count returns the earlier values again first) as
+ * canonical field elements, in the order the parties produced them. The parties answer while
+ * they run any engine call or stoffel_mpc_engine_net_serve_outputs.
  * Errors: STOFFEL_ERR_TIMEOUT (message: how many values arrived, which parties were silent),
  * STOFFEL_MPC_ERR_INCONSISTENT, STOFFEL_MPC_ERR_DECODE, STOFFEL_ERR_INVALID_ARG.
  */

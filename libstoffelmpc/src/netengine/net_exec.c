@@ -111,6 +111,18 @@ static void store_shares(net_engine *s, uint8_t *dst, const uint64_t *src, size_
     memcpy(dst, src, count * s->base.share_size);
 }
 
+/* dst = shares - pool in one pass when the caller's buffer is aligned (the usual case), else
+ * through a copy. */
+static void sub_shares(net_engine *s, uint64_t *dst, const uint8_t *shares, const uint64_t *pool, size_t count)
+{
+    if ((uintptr_t)shares % 8 == 0) {
+        fe_vec_sub(s->F, dst, (const uint64_t *)shares, pool, count);
+        return;
+    }
+    load_shares(s, dst, shares, count);
+    fe_vec_sub(s->F, dst, dst, pool, count);
+}
+
 /* [xy] = [c] + d [b] + e [a] + d e for the M multiplications of the batch (Beaver 1991). */
 static int finish_muls(net_engine *s, stoffel_mpc_request *req, size_t count, const uint64_t *opened, size_t M)
 {
@@ -204,19 +216,18 @@ int ne_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t count)
             rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
             goto done;
         }
+        /* [d] = [x] - [a], [e] = [y] - [b] for every multiplication, then the plain openings */
         size_t m = 0, o = 2 * M;
         for (size_t q = 0; q < count; q++) {
             if (req[q].kind == STOFFEL_MPC_OP_MUL) {
-                load_shares(s, v + m * L, req[q].a, req[q].count);
-                load_shares(s, v + (M + m) * L, req[q].b, req[q].count);
+                sub_shares(s, v + m * L, req[q].a, pl->a + (pl->pos + m) * L, req[q].count);
+                sub_shares(s, v + (M + m) * L, req[q].b, pl->b + (pl->pos + m) * L, req[q].count);
                 m += req[q].count;
             } else if (req[q].kind == STOFFEL_MPC_OP_OPEN) {
                 load_shares(s, v + o * L, req[q].a, req[q].count);
                 o += req[q].count;
             }
         }
-        fe_vec_sub(F, v, v, pl->a + pl->pos * L, M);
-        fe_vec_sub(F, v + M * L, v + M * L, pl->b + pl->pos * L, M);
         p = open_new(&s->P, s->next_instance++, v, V, e->t, &out);
         if (!p) {
             rc = engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
