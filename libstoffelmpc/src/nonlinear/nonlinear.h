@@ -4,8 +4,9 @@
  *
  * The engine core's stoffel_mpc_engine_execute() hands every request whose kind is one of
  * RANDOM_BIT, RANDOM_INT, LT, LE, GT, GE, EQ, NE, DIV, REM, DIV_PUBLIC, REM_PUBLIC, TRUNC,
- * TRUNC_PR, FIXED_DIV to nonlinear_execute(). The nonlinear protocols are written over the
- * engine's own primitives (local share algebra and batched MUL / OPEN / RANDOM requests through
+ * TRUNC_PR, FIXED_DIV and the kinds appended after OUTPUT (FIXED_MUL, SELECT, MIN, MAX, ABS,
+ * SIGN, BIT_DECOMPOSE, BIT_COMPOSE; nonlinear_supports() is the list) to nonlinear_execute().
+ * The nonlinear protocols are written over the engine's own primitives (local share algebra and batched MUL / OPEN / RANDOM requests through
  * stoffel_mpc_engine_execute), so they run unchanged on every engine: simulated, networked, host.
  */
 #ifndef STOFFEL_MPC_NONLINEAR_H
