@@ -467,7 +467,8 @@ typedef struct {
                                      * (default 4096) */
     size_t max_early_frames;        /* frames buffered for protocol instances not created yet
                                      * (default 4096); beyond it frames are refused */
-    size_t max_early_bytes;         /* and their total size (default 1 GiB) */
+    size_t max_early_bytes;         /* and their total size (default 256 MiB); clients together
+                                     * may use at most 256 frames and 64 MiB of it */
 } stoffel_mpc_net_config;
 
 /* Fills *config with the defaults above (struct_size included). */

@@ -112,6 +112,15 @@ static void deliver(nd_driver *d, nd_inst *in, mpc_node from, const mpc_envelope
 
 static void buffer_early(nd_driver *d, mpc_node from, const mpc_envelope *env, const uint8_t *data, size_t len)
 {
+    /* clients get a small share of the buffer (a client's only early frame is its masked input,
+     * at most 65536 elements), so one client cannot crowd out the parties' frames */
+    int client = from.role == MPC_ROLE_CLIENT;
+    if (client && (d->early_client >= NE_EARLY_CLIENT_FRAMES ||
+                   d->early_client_bytes + len > NE_EARLY_CLIENT_BYTES)) {
+        d->early_refused++;
+        reject(d, from, "too many frames from clients for protocol instances not started yet");
+        return;
+    }
     if (d->nearly >= d->max_early || d->early_bytes + len > d->max_early_bytes) {
         d->early_refused++;
         reject(d, from, "too many frames for protocol instances not started yet (raise max_early_frames / max_early_bytes)");
@@ -144,6 +153,10 @@ static void buffer_early(nd_driver *d, mpc_node from, const mpc_envelope *env, c
     e->protocol = env->protocol;
     e->instance = env->instance;
     d->early_bytes += len;
+    if (client) {
+        d->early_client++;
+        d->early_client_bytes += len;
+    }
     if (d->hooks.buffered)
         d->hooks.buffered(d->hooks.user, from, env);
 }
@@ -153,6 +166,10 @@ static void early_drop(nd_driver *d, size_t k)
     nd_early *e = &d->early[k];
     cache_put(d->cache, e->bytes, e->len, e->cap); /* zeroes: share vectors */
     d->early_bytes -= e->len;
+    if (e->from.role == MPC_ROLE_CLIENT) {
+        d->early_client--;
+        d->early_client_bytes -= e->len;
+    }
     /* keep arrival order: frames of one sender must be handed over in the order they came */
     memmove(&d->early[k], &d->early[k + 1], (d->nearly - k - 1) * sizeof *d->early);
     d->nearly--;

@@ -28,6 +28,10 @@ enum {
     NCTRL_OUTPUT_FETCH = 1   /* client -> parties (protocol OUTPUT): empty */
 };
 
+/* The part of the early-frame buffer clients may use (all clients together). */
+#define NE_EARLY_CLIENT_FRAMES 256
+#define NE_EARLY_CLIENT_BYTES ((size_t)64 << 20)
+
 typedef struct nd_driver nd_driver;
 
 /* Hooks of the node that owns the driver (all optional). They run inside the transport's message
@@ -74,6 +78,7 @@ struct nd_driver {
     size_t ninst, icap;
     nd_early *early;
     size_t nearly, ecap, early_bytes, max_early, max_early_bytes;
+    size_t early_client, early_client_bytes; /* of which from clients */
     uint64_t early_refused;          /* frames refused because the buffer was full */
     nd_client_key *clients;          /* keys of clients heard from (to answer them) */
     size_t nclients, ccap;

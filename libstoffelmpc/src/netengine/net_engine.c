@@ -52,7 +52,7 @@ void stoffel_mpc_net_config_defaults(stoffel_mpc_net_config *c)
     c->timeout_ms = 30000;
     c->prep_batch = 4096;
     c->max_early_frames = 4096;
-    c->max_early_bytes = (size_t)1 << 30;
+    c->max_early_bytes = (size_t)256 << 20;
 }
 
 uint64_t stoffel_mpc_client_id_from_key(const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN])
@@ -255,7 +255,7 @@ int ne_config_check(const stoffel_mpc_net_config *in, stoffel_mpc_net_config *cf
         cfg->prep_batch = 4096;
     if (cfg->max_early_frames == 0 || cfg->max_early_bytes == 0)
         return fail_new(err, err_len, STOFFEL_ERR_INVALID_ARG,
-                        "max_early_frames and max_early_bytes must be positive (defaults 4096 and 1 GiB)");
+                        "max_early_frames and max_early_bytes must be positive (defaults 4096 and 256 MiB)");
     return 0;
 }
 

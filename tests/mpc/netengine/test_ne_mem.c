@@ -197,15 +197,21 @@ static void test_timeout_names_parties(void)
     event_base_free(base);
 }
 
-static void send_raw(stoffel_net *from, uint64_t session, uint8_t role, uint64_t id, uint32_t round)
+static void send_raw_to(stoffel_net *from, uint64_t session, uint8_t role, uint64_t id, uint64_t instance,
+                        uint32_t round)
 {
     uint8_t payload[8] = {3};
-    mpc_envelope env = {MPC_PROTO_INPUT, session, 0, round, {role, id}, payload, sizeof payload};
+    mpc_envelope env = {MPC_PROTO_INPUT, session, instance, round, {role, id}, payload, sizeof payload};
     uint8_t *buf;
     size_t len;
     CHECK_EQ_INT(wire_encode(&env, &buf, &len), 0);
     CHECK_EQ_INT(stoffel_net_broadcast(from, buf, len), 0);
     free(buf);
+}
+
+static void send_raw(stoffel_net *from, uint64_t session, uint8_t role, uint64_t id, uint32_t round)
+{
+    send_raw_to(from, session, role, id, 0, round);
 }
 
 /* A raw client endpoint sends frames the driver must refuse; the party's timeout says why. */
@@ -245,6 +251,13 @@ static void test_rejected_frames(void)
         send_raw(cl, 43, MPC_ROLE_CLIENT, me, 1);
         CHECK_EQ_INT(stoffel_mpc_engine_net_accept_inputs(E, 1, 150), STOFFEL_ERR_TIMEOUT);
         CHECK_MSG(strstr(stoffel_mpc_engine_last_error(E), "another session") != NULL, "%s",
+                  stoffel_mpc_engine_last_error(E));
+        /* a client flooding frames for instances that do not exist yet fills only its share of
+         * the early-frame buffer */
+        for (int k = 0; k < 300; k++)
+            send_raw_to(cl, 42, MPC_ROLE_CLIENT, me, 1000 + (uint64_t)k, 1);
+        CHECK_EQ_INT(stoffel_mpc_engine_net_accept_inputs(E, 1, 150), STOFFEL_ERR_TIMEOUT);
+        CHECK_MSG(strstr(stoffel_mpc_engine_last_error(E), "too many frames from clients") != NULL, "%s",
                   stoffel_mpc_engine_last_error(E));
         CHECK_EQ_INT(stoffel_mpc_engine_client_count(E), 0);
         /* a second certificate whose fingerprint starts like the first (same client id) must not
