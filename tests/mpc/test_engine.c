@@ -202,6 +202,20 @@ static void test_robust_faults(uint32_t n, uint32_t t, int mode)
     stoffel_mpc_engine_free(c.e);
 }
 
+/* Semi-honest, n = 3: a party that stops answering after preprocessing; the others open from the
+ * t+1 shares they have once the network has nothing more to deliver (the timeout event). */
+static void test_semi_honest_crash(void)
+{
+    ctx c;
+    if (ctx_open(&c, 3, 1, STOFFEL_MPC_FIELD_BLS12_381, STOFFEL_MPC_SEMI_HONEST, 55, 1))
+        return;
+    CHECK_EQ_INT(stoffel_mpc_engine_sim_preprocess(c.e, 600, 300), 0);
+    CHECK_EQ_INT(stoffel_mpc_engine_sim_crash_party(c.e, 1, 0), 0);
+    long wrong = mul_open_run(&c, 300, 100, 8);
+    CHECK_EQ_INT(wrong, 0);
+    stoffel_mpc_engine_free(c.e);
+}
+
 /* Semi-honest: a lying party makes the opening abort, never return a wrong value. */
 static void test_semi_honest_liar(void)
 {
@@ -410,6 +424,7 @@ int main(void)
         test_robust_faults(7, 2, mode);
     }
     test_semi_honest_liar();
+    test_semi_honest_crash();
     test_clients(STOFFEL_MPC_SEMI_HONEST, 3, 1);
     test_clients(STOFFEL_MPC_ROBUST, 4, 1);
     test_determinism();
