@@ -174,10 +174,15 @@ int secret_decode(vm_state *vm, const vm_share *sh, const uint8_t *elem, vm_val 
 
 int secret_pending(vm_state *vm)
 {
-    for (size_t i = 0; i < vm->q.count; i++)
-        if (!vm->q.ops[i].cancelled)
-            return 1;
-    return 0;
+    return vm->q.live > 0;
+}
+
+static void op_cancel(vm_state *vm, vm_pending_op *op)
+{
+    if (!op->cancelled) {
+        op->cancelled = 1;
+        vm->q.live--;
+    }
 }
 
 static void op_release(vm_state *vm, vm_pending_op *op)
@@ -201,7 +206,7 @@ void val_drop(vm_state *vm, vm_val *v)
 {
     if (v->kind == VK_PENDING) {
         if (v->aux < vm->q.count)
-            vm->q.ops[v->aux].cancelled = 1; /* writing the destination cancels the operation */
+            op_cancel(vm, &vm->q.ops[v->aux]); /* writing the destination cancels the operation */
         v->kind = STOFFEL_VM_UNIT;
         v->as.u = 0;
         return;
@@ -233,6 +238,7 @@ int secret_enqueue(vm_state *vm, vm_pending_op *op, vm_frame *f, uint32_t dst)
     slot->aux = (uint32_t)vm->q.count;
     slot->as.u = 0;
     vm->q.count++;
+    vm->q.live++;
     if (op->kind == STOFFEL_MPC_OP_MUL)
         vm->stats.secret_mul++;
     if (op->kind == STOFFEL_MPC_OP_OPEN)
@@ -242,18 +248,21 @@ int secret_enqueue(vm_state *vm, vm_pending_op *op, vm_frame *f, uint32_t dst)
 
 void secret_discard_from(vm_state *vm, size_t depth)
 {
+    if (vm->q.count == 0)
+        return;
     if (vm->q.in_flight)
         return; /* results of an in-flight batch are dropped at finish for cancelled ops */
     int any = 0;
     for (size_t i = 0; i < vm->q.count; i++) {
         if (vm->q.ops[i].depth >= depth)
-            vm->q.ops[i].cancelled = 1;
+            op_cancel(vm, &vm->q.ops[i]);
         any |= !vm->q.ops[i].cancelled;
     }
     if (!any) {
         for (size_t i = 0; i < vm->q.count; i++)
             op_release(vm, &vm->q.ops[i]);
         vm->q.count = 0;
+        vm->q.live = 0;
     }
 }
 
@@ -455,6 +464,7 @@ int secret_finish_batch(vm_state *vm, int status)
     for (size_t i = 0; i < q->count; i++)
         op_release(vm, &q->ops[i]);
     q->count = 0;
+    q->live = 0;
     if (rc) {
         for (size_t i = 0; i < nnext; i++)
             op_release(vm, &next[i]);
@@ -468,6 +478,7 @@ int secret_finish_batch(vm_state *vm, int status)
             return vm_fail(vm, STOFFEL_ERR_INTERNAL, "queue overflow");
         }
         q->ops[q->count++] = next[i];
+        q->live++;
     }
     free(next);
     sodium_memzero(q->buf, q->buf_cap);

@@ -236,8 +236,8 @@ static void run_reset(vm_state *vm)
     frames_unwind(vm, 0);
     while (vm->nargs)
         val_release(vm, &vm->args[--vm->nargs]);
-    secret_discard_from(vm, 0);
     vm->q.in_flight = 0;
+    secret_discard_from(vm, 0);
     val_release(vm, &vm->result);
     val_release(vm, &vm->handout);
     vm->running = 0;

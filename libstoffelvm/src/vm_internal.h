@@ -211,6 +211,7 @@ typedef struct {
 typedef struct {
     vm_pending_op *ops;
     size_t count, cap;
+    size_t live;       /* ops not cancelled */
     /* The batch handed to the host: one request per kind with its operands packed. */
     stoffel_mpc_request *reqs;
     size_t nreqs;

@@ -294,7 +294,8 @@ int cmd_run(int argc, char **argv)
     }
     double wall = now_ms() - t0;
     stoffel_vm_value shown = result;
-    if (result.kind == STOFFEL_VM_SHARE && stoffel_vm_reveal(vm, &result, &shown)) {
+    /* A returned share (or share object) is opened first; other values pass through. */
+    if ((result.kind == STOFFEL_VM_SHARE || result.kind == STOFFEL_VM_OBJECT) && stoffel_vm_reveal(vm, &result, &shown)) {
         cli_error("%s", stoffel_vm_last_error(vm));
         goto done;
     }

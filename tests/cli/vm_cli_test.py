@@ -91,6 +91,11 @@ with tempfile.TemporaryDirectory() as tmp:
         r = run("run", mul, "--parties", str(n), "--threshold", str(t), "--stats")
         check(r.returncode == 0 and r.stdout == "Program returned: 42\n", f"secret multiply n={n}", r)
         check(f"parties={n} threshold={t} rounds=2" in r.stderr, f"--stats shows parties and rounds n={n}", r)
+    # A returned share object is opened before printing.
+    obj = write("obj.stflb", program([5], [function("main", [], [
+        ("LDI", 1, 0), ("PUSHARG", 1), ("CALL", "Share.from_clear"), ("RET", 0)])]))
+    r = run("run", obj)
+    check(r.returncode == 0 and r.stdout == "Program returned: 5\n", "returned share object is revealed", r)
     r = run("run", mul, "--parties=4", "--threshold=2")
     check(r.returncode == 1 and "n >= 2t+1" in r.stderr.replace(" ", " "), "bad n/t is refused with the bound", r)
 

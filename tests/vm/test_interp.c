@@ -165,6 +165,7 @@ static void test_control_and_calls(void)
     OK("fn main\n LDI r0 i64 7\n", "7");
     OK("fn main\n LDI r0 i64 8\n JMP end\n LDI r0 i64 9\nend:\n", "8");
     OK("fn main\n", "()");
+    PRINTS("fn main\n NOP\n LDI r1 i64 3\n NOP\n PUSHARG r1\n CALL print\n RET r0\n", "3\n");
     /* LD reads the pending argument stack (offset 0 = top). */
     OK("fn main\n LDI r1 i64 5\n LDI r2 i64 6\n PUSHARG r1\n PUSHARG r2\n LD r3 0\n LD r4 -1\n SUB r0 r3 r4\n RET r0\n", "1");
     ERR("fn main\n LD r3 -1\n RET r3\n", STOFFEL_VM_ERR_RUNTIME, "LD offset -1 is out of bounds");

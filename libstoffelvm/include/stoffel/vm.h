@@ -686,6 +686,183 @@ typedef struct {
 typedef int (*stoffel_vm_hook_fn)(void *userdata, const stoffel_vm_event *event);
 STOFFEL_API int stoffel_vm_set_hook(stoffel_vm *vm, stoffel_vm_hook_fn fn, void *userdata);
 
+/* ============================================================================================== */
+/* Party runtime (src/party): deployed bundles and the party store (SQLite).                     */
+/* ============================================================================================== */
+/*
+ * A bundle is what `stoffel deploy` ships to every party: a program name, its entry function and
+ * the program's .stflb bytes (which carry the manifest: backend, curve, client slots, demand). It
+ * is identified by the SHA-256 of its canonical encoding, so two parties hold the same program
+ * exactly when they hold the same hash. Encoding (all integers big-endian):
+ *   "STFLBNDL" | u8 version (1) | u16 name_len | name | u16 entry_len | entry | u32 code_len | code
+ * name: 1..128 bytes of [A-Za-z0-9_.-]; entry: a 1..128 byte identifier; code: a loadable .stflb
+ * of at most STOFFEL_VM_BUNDLE_MAX_CODE bytes. Nothing may follow the code.
+ *
+ * The party store is one SQLite database per party (WAL journal, synchronous=FULL, secure_delete,
+ * schema version in PRAGMA user_version) holding bundles by hash, the names they were deployed
+ * under, client input shares, run records and LocalStorage data. Every state change is one
+ * transaction: when a call that changes state returns 0, the change is on disk and survives a
+ * crash; when it fails, nothing changed. A store handle is used by one thread at a time.
+ */
+#define STOFFEL_VM_BUNDLE_HASH_LEN 32                 /* SHA-256 */
+#define STOFFEL_VM_BUNDLE_HASH_HEX_LEN 64             /* lower-case hex, without NUL */
+#define STOFFEL_VM_BUNDLE_MAX_CODE (64u * 1024 * 1024) /* largest .stflb in a bundle */
+#define STOFFEL_VM_PARTY_STORE_SCHEMA 1               /* the schema version this build writes */
+
+typedef struct stoffel_vm_bundle stoffel_vm_bundle;
+
+/*
+ * Makes a bundle from a program name, its entry function (NULL = "main") and .stflb bytes
+ * (copied). The bytes must load (stoffel_vm_program_load) and define the entry. Errors:
+ * STOFFEL_ERR_INVALID_ARG (bad name or entry), STOFFEL_ERR_MALFORMED (bytecode does not load),
+ * STOFFEL_ERR_NOT_FOUND (no such entry function), STOFFEL_ERR_LIMIT, STOFFEL_ERR_NOMEM; a message
+ * goes to err when it is not NULL. *out is the caller's (stoffel_vm_bundle_free).
+ */
+STOFFEL_API int stoffel_vm_bundle_new(const char *name, const char *entry, const uint8_t *code,
+                                      size_t code_len, stoffel_vm_bundle **out, char *err,
+                                      size_t err_len);
+
+/* Decodes a bundle strictly (format above) and verifies its bytecode as stoffel_vm_bundle_new
+ * does. Errors and ownership as there; the message names the byte offset or the field. */
+STOFFEL_API int stoffel_vm_bundle_decode(const uint8_t *bytes, size_t len, stoffel_vm_bundle **out,
+                                         char *err, size_t err_len);
+
+/* Encodes the bundle canonically; *bytes is malloc'd (stoffel_vm_bytes_free). STOFFEL_ERR_NOMEM. */
+STOFFEL_API int stoffel_vm_bundle_encode(const stoffel_vm_bundle *bundle, uint8_t **bytes, size_t *len);
+
+/* The bundle's hash: SHA-256 of its encoding. Never fails for a valid bundle. */
+STOFFEL_API void stoffel_vm_bundle_hash(const stoffel_vm_bundle *bundle,
+                                        uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN]);
+
+/* Name, entry (borrowed from the bundle) and bytecode (borrowed; *len set). */
+STOFFEL_API const char *stoffel_vm_bundle_name(const stoffel_vm_bundle *bundle);
+STOFFEL_API const char *stoffel_vm_bundle_entry(const stoffel_vm_bundle *bundle);
+STOFFEL_API const uint8_t *stoffel_vm_bundle_code(const stoffel_vm_bundle *bundle, size_t *len);
+
+/* Frees a bundle; NULL is a no-op. */
+STOFFEL_API void stoffel_vm_bundle_free(stoffel_vm_bundle *bundle);
+
+/* Writes a hash as 64 lower-case hex digits plus NUL into out. Never fails. */
+STOFFEL_API void stoffel_vm_bundle_hash_to_hex(const uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN],
+                                               char out[STOFFEL_VM_BUNDLE_HASH_HEX_LEN + 1]);
+
+/* Parses exactly 64 hex digits (either case; an optional "sha256:" prefix). STOFFEL_ERR_MALFORMED
+ * for anything else. */
+STOFFEL_API int stoffel_vm_bundle_hash_from_hex(const char *text,
+                                                uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN]);
+
+typedef struct stoffel_vm_party_store stoffel_vm_party_store;
+
+/*
+ * Opens (creating when absent) the party store at path and brings a fresh file to the current
+ * schema. Runs left RUNNING by a crash are marked FAILED ("interrupted") in one transaction.
+ * Errors: STOFFEL_ERR_IO (cannot open or write), STOFFEL_ERR_MALFORMED (not a party store: another
+ * SQLite database or not SQLite at all), STOFFEL_ERR_UNSUPPORTED (written by a newer schema; the
+ * message says which), STOFFEL_ERR_NOMEM; the message goes to err when not NULL. *out is the
+ * caller's (stoffel_vm_party_store_close).
+ */
+STOFFEL_API int stoffel_vm_party_store_open(const char *path, stoffel_vm_party_store **out, char *err,
+                                            size_t err_len);
+
+/* Closes the store (checkpointing the WAL) and zeroes its buffers; NULL is a no-op. */
+STOFFEL_API void stoffel_vm_party_store_close(stoffel_vm_party_store *store);
+
+/* The message of the last failed call on this store ("" if none); valid until the next call. */
+STOFFEL_API const char *stoffel_vm_party_store_last_error(const stoffel_vm_party_store *store);
+
+/* The schema version of the open database (STOFFEL_VM_PARTY_STORE_SCHEMA). */
+STOFFEL_API uint32_t stoffel_vm_party_store_schema(const stoffel_vm_party_store *store);
+
+/*
+ * Stores a bundle under its hash and its name (one transaction); the hash is written to hash_out
+ * when not NULL. Storing the same bundle again is a no-op success. A different bundle already
+ * deployed under the same name is STOFFEL_ERR_STATE (message names the name and both hashes);
+ * nothing changes then. Bundles are immutable: there is no update or delete.
+ */
+STOFFEL_API int stoffel_vm_party_store_put_bundle(stoffel_vm_party_store *store,
+                                                  const stoffel_vm_bundle *bundle,
+                                                  uint8_t hash_out[STOFFEL_VM_BUNDLE_HASH_LEN]);
+
+/* Loads the bundle with this hash, re-verifying its bytes against the hash (a mismatch is
+ * STOFFEL_ERR_MALFORMED: the file was altered). STOFFEL_ERR_NOT_FOUND when absent. *out is the
+ * caller's (stoffel_vm_bundle_free). */
+STOFFEL_API int stoffel_vm_party_store_get_bundle(stoffel_vm_party_store *store,
+                                                  const uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN],
+                                                  stoffel_vm_bundle **out);
+
+/* The hash of the bundle deployed under name. STOFFEL_ERR_NOT_FOUND when none. */
+STOFFEL_API int stoffel_vm_party_store_find_bundle(stoffel_vm_party_store *store, const char *name,
+                                                   uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN]);
+
+/*
+ * Records a client's input for a deployed program: `count` shares of share_size bytes each (this
+ * party's shares of the client's values, as the networked engine's input protocol produced them),
+ * in one transaction, durable when this returns 0: acknowledge the client only after that. The
+ * record's sequence number (1, 2, ... in arrival order per store) goes to *seq when not NULL.
+ * Errors: STOFFEL_ERR_NOT_FOUND (no bundle with that hash; nothing is stored),
+ * STOFFEL_ERR_INVALID_ARG (count or share_size 0, or over 65536 / 1024), STOFFEL_ERR_IO.
+ */
+STOFFEL_API int stoffel_vm_party_store_put_input(stoffel_vm_party_store *store,
+                                                 const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                                                 uint64_t client_id, const uint8_t *shares,
+                                                 size_t share_size, size_t count, uint64_t *seq);
+
+/* Number of input records stored for a program (0 for an unknown program). */
+STOFFEL_API int stoffel_vm_party_store_input_count(stoffel_vm_party_store *store,
+                                                   const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                                                   size_t *count);
+
+/* One input record of a program, by position 0..count-1 in arrival order. *shares (count *
+ * share_size bytes) is secret: free it with stoffel_vm_party_secret_free(*shares, len), which
+ * zeroes it. STOFFEL_ERR_NOT_FOUND for index >= count. */
+STOFFEL_API int stoffel_vm_party_store_get_input(stoffel_vm_party_store *store,
+                                                 const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                                                 size_t index, uint64_t *client_id, uint8_t **shares,
+                                                 size_t *share_size, size_t *count);
+
+/* Zeroes len bytes at p and frees it (for secret buffers returned by the store); NULL is a no-op. */
+STOFFEL_API void stoffel_vm_party_secret_free(void *p, size_t len);
+
+/* The state of a run record. */
+typedef enum {
+    STOFFEL_VM_PARTY_RUN_RUNNING = 0,
+    STOFFEL_VM_PARTY_RUN_DONE = 1,
+    STOFFEL_VM_PARTY_RUN_FAILED = 2
+} stoffel_vm_party_run_state;
+
+/* Records the start of a run of a deployed program; *run_id gets its id (1, 2, ...).
+ * STOFFEL_ERR_NOT_FOUND for an unknown program. */
+STOFFEL_API int stoffel_vm_party_store_begin_run(stoffel_vm_party_store *store,
+                                                 const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                                                 uint64_t *run_id);
+
+/* Ends a RUNNING run: DONE with its revealed result (text or bytes, copied; may be empty), or
+ * FAILED with the message as result. STOFFEL_ERR_NOT_FOUND (no such run), STOFFEL_ERR_STATE (the
+ * run is not RUNNING), STOFFEL_ERR_INVALID_ARG (state RUNNING). */
+STOFFEL_API int stoffel_vm_party_store_finish_run(stoffel_vm_party_store *store, uint64_t run_id,
+                                                  stoffel_vm_party_run_state state,
+                                                  const uint8_t *result, size_t result_len);
+
+/* Reads a run record: its program hash, state and result (*result malloc'd and NUL-terminated,
+ * free with stoffel_vm_bytes_free; NULL while RUNNING). Any out pointer may be NULL.
+ * STOFFEL_ERR_NOT_FOUND when no such run. */
+STOFFEL_API int stoffel_vm_party_store_get_run(stoffel_vm_party_store *store, uint64_t run_id,
+                                               uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                                               stoffel_vm_party_run_state *state, uint8_t **result,
+                                               size_t *result_len);
+
+/*
+ * LocalStorage backed by the store: stoffel_vm_set_storage(vm,
+ * stoffel_vm_party_store_storage_interface(), store) makes the VM's LocalStorage builtins read and
+ * write the namespace selected with stoffel_vm_party_store_use_namespace (each put and remove is
+ * one transaction). Values live in the database until removed.
+ */
+STOFFEL_API const stoffel_vm_storage *stoffel_vm_party_store_storage_interface(void);
+
+/* Selects the LocalStorage namespace (normally the running program's hash; all zeros by default). */
+STOFFEL_API void stoffel_vm_party_store_use_namespace(stoffel_vm_party_store *store,
+                                                      const uint8_t ns[STOFFEL_VM_BUNDLE_HASH_LEN]);
+
 #ifdef __cplusplus
 }
 #endif
