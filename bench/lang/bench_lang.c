@@ -178,7 +178,7 @@ int main(void)
     bench_compile(src, lines, 3);
     free(src);
     static const char *const programs[] = {"independent_muls", "secret_add_sub", "secret_bool_logic", "secret_mixed_clear",
-                                           "many_reveals", "secret_select", "share_builtins", "opt_inline_rounds",
+                                           "many_reveals", "secret_inferred_accumulator", "share_builtins", "opt_inline_rounds",
                                            "opt_reveal_batching_rounds"};
     FILE *out = stdout;
     for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++) {
