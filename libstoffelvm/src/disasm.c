@@ -147,6 +147,110 @@ static const char *type_name(const stoffel_vm_type *t, char *buf, size_t len)
     }
 }
 
+/* ---- type inference for the listing (language.md §9.4) ------------------------------------ */
+
+static int is_numeric(const char *t)
+{
+    return t[0] == 'i' || t[0] == 'u' || !strcmp(t, "float") || !strcmp(t, "number");
+}
+
+/* Unifies two inferred types: equal stays, two numbers become "number", else "unknown". */
+static const char *unify(const char *a, const char *b)
+{
+    if (!a)
+        return b;
+    if (!b || !strcmp(a, b))
+        return a;
+    if (is_numeric(a) && is_numeric(b) && strcmp(a, "unit") && strcmp(b, "unit"))
+        return "number";
+    return "unknown";
+}
+
+static const char *const_type(const stoffel_vm_value *v)
+{
+    static const char *const names[] = {"unit", "i64", "i32", "i16", "i8", "u8", "u16", "u32", "u64", "float", "bool", "string"};
+    return (unsigned)v->kind <= STOFFEL_VM_STRING ? names[v->kind] : "unknown";
+}
+
+/*
+ * One linear pass over every function, tracking the type of the last write to each register:
+ * the PUSHARG registers before `CALL target` give target's parameter types, and target's own RET
+ * registers its return type. Control flow is ignored (a listing aid, not a type checker).
+ */
+static int infer_types(const stoffel_vm_program *p, const vm_function *target, const char **params, const char **ret)
+{
+    for (size_t i = 0; i < target->param_count; i++)
+        params[i] = NULL;
+    *ret = NULL;
+    for (size_t fi = 0; fi < p->fn_count; fi++) {
+        const vm_function *f = &p->fns[fi];
+        const char **reg = calloc(f->frame_size ? f->frame_size : 1, sizeof *reg);
+        const char **pushed = calloc(f->instr_count + 1, sizeof *pushed);
+        if (!reg || !pushed) {
+            free(reg);
+            free(pushed);
+            return STOFFEL_ERR_NOMEM;
+        }
+        size_t npushed = 0;
+        for (size_t k = 0; k < f->frame_size; k++)
+            reg[k] = k >= 16 ? "secret" : "unknown";
+        for (size_t i = 0; i < f->param_count && i < f->frame_size; i++)
+            if (i < 16)
+                reg[i] = "unknown";
+        for (size_t i = 0; i < f->instr_count; i++) {
+            const vm_instr *in = &f->code[i];
+            const char *t;
+            switch (in->op) {
+            case STOFFEL_VM_OP_LDI:
+                reg[in->a] = in->a >= 16 ? "secret" : in->b < p->const_count ? const_type(&p->consts[in->b]) : "unknown";
+                break;
+            case STOFFEL_VM_OP_MOV:
+                reg[in->a] = in->a >= 16 ? "secret" : in->b >= 16 ? "unknown" : reg[in->b];
+                break;
+            case STOFFEL_VM_OP_NOT: reg[in->a] = in->a >= 16 ? "secret" : reg[in->b]; break;
+            case STOFFEL_VM_OP_LD:
+            case STOFFEL_VM_OP_LDS: reg[in->a] = in->a >= 16 ? "secret" : "unknown"; break;
+            case STOFFEL_VM_OP_PUSHARG: pushed[npushed++] = reg[in->a]; break;
+            case STOFFEL_VM_OP_RET:
+                if (f == target)
+                    *ret = unify(*ret, reg[in->a]);
+                break;
+            case STOFFEL_VM_OP_CALL: {
+                const char *name = f->names[in->a];
+                if (!strcmp(name, target->name))
+                    for (size_t k = 0; k < npushed && k < target->param_count; k++)
+                        params[k] = unify(params[k], pushed[k]);
+                npushed = 0;
+                reg[0] = !strcmp(name, "create_array") ? "array" : !strcmp(name, "create_object") ? "object"
+                       : !strcmp(name, "create_closure") ? "closure" : "unknown";
+                break;
+            }
+            default:
+                if (opcode_shape(in->op) == SHAPE_RRR) {
+                    const char *a = reg[in->b], *b = reg[in->c];
+                    if (in->a >= 16 || !strcmp(a, "secret") || !strcmp(b, "secret"))
+                        t = "secret";
+                    else if (!strcmp(a, b))
+                        t = a;
+                    else if (!strcmp(a, "unknown")) /* operands share a variant (or int64 with float) */
+                        t = b;
+                    else if (!strcmp(b, "unknown"))
+                        t = a;
+                    else if ((!strcmp(a, "float") && !strcmp(b, "i64")) || (!strcmp(a, "i64") && !strcmp(b, "float")))
+                        t = "float";
+                    else
+                        t = "unknown";
+                    reg[in->a] = t;
+                }
+                break;
+            }
+        }
+        free(reg);
+        free((void *)pushed);
+    }
+    return 0;
+}
+
 static int fn_name_cmp(const void *a, const void *b)
 {
     return strcmp((*(const vm_function *const *)a)->name, (*(const vm_function *const *)b)->name);
@@ -197,11 +301,21 @@ int stoffel_vm_program_disassemble(const stoffel_vm_program *p, char **text, siz
         sb_printf(&s, "; params (%zu): ", f->param_count);
         for (size_t i = 0; i < f->param_count; i++)
             sb_printf(&s, "%s%s", i ? ", " : "", f->params[i]);
+        const char **pt = f->param_count ? calloc(f->param_count, sizeof *pt) : NULL;
+        const char *rt = NULL;
+        if ((f->param_count && !pt) || infer_types(p, f, pt, &rt)) {
+            free((void *)pt);
+            s.failed = 1;
+            break;
+        }
+        /* Without call sites, fall back to the file's declared types (v5+), else unknown. */
         sb_printf(&s, "\n; inferred param types: (");
         for (size_t i = 0; i < f->param_count; i++)
             sb_printf(&s, "%s%s", i ? ", " : "",
-                      type_name(f->param_types ? f->param_types[i] : NULL, tmp, sizeof tmp));
-        sb_printf(&s, ")\n; inferred return: %s\n", type_name(f->return_type, tmp, sizeof tmp));
+                      pt[i] ? pt[i] : f->param_types && f->param_types[i] ? type_name(f->param_types[i], tmp, sizeof tmp) : "unknown");
+        sb_printf(&s, ")\n; inferred return: %s\n",
+                  rt ? rt : f->return_type ? type_name(f->return_type, tmp, sizeof tmp) : "unknown");
+        free((void *)pt);
         uint32_t clear, secret;
         vm_function_register_use(f, 16, &clear, &secret);
         sb_printf(&s, "; registers: %u (clear %u, secret %u)\n", f->frame_size, clear, secret);

@@ -11,6 +11,7 @@
 
 #include "stflb_asm.h"
 #include "test_util.h"
+#include "vm_text_asm.h"
 
 /* The constants and `main` of a small program valid in every version: returns 40 + 2 after a
  * jump over a dead instruction. Version >= 5 adds type metadata, 9 a spill round trip. */
@@ -538,6 +539,9 @@ static void test_builder_round_trip(void)
         CHECK(strstr(text, ".function helper\n; parent: main\n; params (2): x, xs\n; inferred param types: (i64, array)\n; inferred return: i64\n; registers: 3 (clear 3, secret 0)\n; labels: {}\n; instructions (3):\n  0000: LDI(2, I64(1))\n  0001: ADD(0, 0, 2)\n  0002: RET(0)\n.endfunction\n") != NULL);
         CHECK(strstr(text, "; labels: {a_dead: 1, b_dead: 1, start: 2, end: 12}\n") != NULL);
         CHECK(strstr(text, "  0000: JMP(\"start\")\n  0001: NOP\n") != NULL);
+        /* main never returns a typed register (r0 is never written); g returns a float. */
+        CHECK(strstr(text, ".function main\n; params (0): \n; inferred param types: ()\n; inferred return: unknown\n") != NULL);
+        CHECK(strstr(text, ".function g\n; params (0): \n; inferred param types: ()\n; inferred return: float\n") != NULL);
         CHECK(strstr(text, "  0004: PUSHARG(1)\n  0005: CALL(\"print\")\n  0006: STS(0, 16)\n  0007: LDS(17, 0)\n  0008: LD(3, -1)\n  0009: CMP(1, 1)\n  0010: JMPEQ(\"end\")\n  0011: NOT(2, 2)\n") != NULL);
         CHECK(strstr(text, "; registers: 18 (clear 4, secret 2)\n") != NULL);
         stoffel_vm_bytes_free(text);
@@ -580,9 +584,31 @@ static void test_builder_errors(void)
     stoffel_vm_builder_free(b);
 }
 
+/* Parameter types are inferred from the PUSHARG registers at every call site. */
+static void test_disasm_inference(void)
+{
+    stoffel_vm_program *p = tasm_build("fn main\n LDI r1 i64 1\n LDI r2 f64 2.5\n PUSHARG r1\n PUSHARG r2\n CALL f\n"
+                                       " LDI r1 u8 3\n PUSHARG r1\n PUSHARG r2\n CALL f\n LDI r16 i64 1\n PUSHARG r16\n PUSHARG r2\n CALL f\n RET r0\n"
+                                       "fn f a b\n LDI r3 str \"s\"\n RET r3\n");
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    char *text;
+    CHECK_EQ_INT(stoffel_vm_program_disassemble(p, &text, NULL), 0);
+    CHECK(strstr(text, ".function f\n; params (2): a, b\n; inferred param types: (unknown, float)\n; inferred return: string\n") != NULL);
+    stoffel_vm_bytes_free(text);
+    stoffel_vm_program_free(p);
+    p = tasm_build("fn main\n LDI r1 i64 1\n PUSHARG r1\n CALL f\n LDI r1 u8 3\n PUSHARG r1\n CALL f\n RET r0\nfn f a\n RET r0\n");
+    CHECK_EQ_INT(stoffel_vm_program_disassemble(p, &text, NULL), 0);
+    CHECK(strstr(text, "; inferred param types: (number)\n") != NULL);
+    stoffel_vm_bytes_free(text);
+    stoffel_vm_program_free(p);
+}
+
 int main(void)
 {
     test_versions();
+    test_disasm_inference();
     test_malformed();
     test_builder_round_trip();
     test_builder_errors();

@@ -214,7 +214,7 @@ static void tasm_sink(void *ud, const char *text, size_t len)
 
 /* Runs main of src (with an optional engine). On success *result gets the `Program returned:`
  * text; on failure the VM's error message. printed gets the print output. Returns the status. */
-static int run_main_engine(const char *src, stoffel_mpc_engine *engine, char *result, size_t rlen, char *printed, size_t plen)
+__attribute__((unused)) static int run_main_engine(const char *src, stoffel_mpc_engine *engine, char *result, size_t rlen, char *printed, size_t plen)
 {
     stoffel_vm_program *p = tasm_build(src);
     if (!p) {
@@ -256,7 +256,7 @@ static int run_main_engine(const char *src, stoffel_mpc_engine *engine, char *re
     return rc;
 }
 
-static int run_main(const char *src, char *result, size_t rlen, char *printed, size_t plen)
+__attribute__((unused)) static int run_main(const char *src, char *result, size_t rlen, char *printed, size_t plen)
 {
     return run_main_engine(src, NULL, result, rlen, printed, plen);
 }
