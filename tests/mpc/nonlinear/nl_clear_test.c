@@ -118,8 +118,39 @@ static void check_capacity(void)
     clear_engine_free(e);
 }
 
+/* Bad requests get an error naming the request and the fix, never a wrong answer. */
+static void check_bad_requests(void)
+{
+    stoffel_mpc_engine *e;
+    CHECK(clear_engine_new(STOFFEL_MPC_FIELD_P128, 2, &e) == 0);
+    int64_t a[2] = {5, -9}, b[2] = {0, 3}, out[2];
+    CHECK_EQ_INT(nlh_run(e, STOFFEL_MPC_OP_TRUNC, 16, 16, 1, a, NULL, 2, out),
+                 STOFFEL_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(stoffel_mpc_engine_last_error(e), "shift < bits"), "%s",
+              stoffel_mpc_engine_last_error(e));
+    CHECK_EQ_INT(nlh_run(e, STOFFEL_MPC_OP_LT, 65, 0, 1, a, b, 2, out), STOFFEL_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(stoffel_mpc_engine_last_error(e), "bits = 65"), "%s",
+              stoffel_mpc_engine_last_error(e));
+    CHECK_EQ_INT(nlh_run(e, STOFFEL_MPC_OP_RANDOM_INT, 0, 0, 1, NULL, NULL, 2, out),
+                 STOFFEL_ERR_INVALID_ARG);
+    CHECK_EQ_INT(nlh_run(e, STOFFEL_MPC_OP_DIV_PUBLIC, 16, 0, 1, a, b, 2, out),
+                 STOFFEL_ERR_INVALID_ARG);
+    CHECK_MSG(strstr(stoffel_mpc_engine_last_error(e), "divisor 0 is zero"), "%s",
+              stoffel_mpc_engine_last_error(e));
+    /* 64-bit division does not fit p128 (2 * 64 + 40 + 1 bits) */
+    b[0] = 2;
+    CHECK_EQ_INT(nlh_run(e, STOFFEL_MPC_OP_DIV, 64, 0, 1, a, b, 2, out), STOFFEL_MPC_ERR_CAPACITY);
+    CHECK_MSG(strstr(stoffel_mpc_engine_last_error(e), "p128 has 127 bits"), "%s",
+              stoffel_mpc_engine_last_error(e));
+    /* and 16-bit division works on the same engine afterwards */
+    CHECK(nlh_run(e, STOFFEL_MPC_OP_DIV_PUBLIC, 16, 0, 1, a, b, 2, out) == 0 && out[0] == 2 &&
+          out[1] == -3);
+    clear_engine_free(e);
+}
+
 int main(void)
 {
+    check_bad_requests();
     check_capacity();
     check_field(STOFFEL_MPC_FIELD_P128, "p128");
     check_wide();
