@@ -5,7 +5,8 @@
  *   mpc.cmp_per_s, mpc.cmp_rounds   params op (lt, eq, trunc, div), bits, n, t, batch, driver
  *   mpc.decision_tree_s             depth-4 tree, 15 secret comparisons; params n, t, driver
  *   mpc.knn40_s                     1-nearest neighbour over 40 2-D points; params n, t, driver
- * Usage: bench_nonlinear [max_batch] (default 10000; the 64-bit division runs at batch <= 100).
+ * Usage: bench_nonlinear [max_batch [ops]] (default 10000 and "lt,eq,trunc,div,tree,knn"; the
+ * 64-bit division runs at batch <= 100).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,16 +274,25 @@ static void bench_knn40(uint32_t n, uint32_t t)
 int main(int argc, char **argv)
 {
     size_t max_batch = argc > 1 ? (size_t)atol(argv[1]) : 10000;
-    bench_decision_tree(5, 1);
-    bench_knn40(5, 1);
+    const char *ops = argc > 2 ? argv[2] : "lt,eq,trunc,div,tree,knn";
+    if (max_batch == 0)
+        max_batch = 1;
+    if (strstr(ops, "tree"))
+        bench_decision_tree(5, 1);
+    if (strstr(ops, "knn"))
+        bench_knn40(5, 1);
     static const uint32_t ns[2] = {3, 4};
     for (int i = 0; i < 2; i++) {
         size_t batches[2] = {1, max_batch};
         for (int j = 0; j < 2; j++) {
-            bench_op("lt", 64, ns[i], 1, batches[j]);
-            bench_op("eq", 64, ns[i], 1, batches[j]);
-            bench_op("trunc", 64, ns[i], 1, batches[j]);
-            bench_op("div", 64, ns[i], 1, batches[j] < 100 ? batches[j] : 100);
+            if (strstr(ops, "lt"))
+                bench_op("lt", 64, ns[i], 1, batches[j]);
+            if (strstr(ops, "eq"))
+                bench_op("eq", 64, ns[i], 1, batches[j]);
+            if (strstr(ops, "trunc"))
+                bench_op("trunc", 64, ns[i], 1, batches[j]);
+            if (strstr(ops, "div"))
+                bench_op("div", 64, ns[i], 1, batches[j] < 100 ? batches[j] : 100);
         }
     }
     return 0;
