@@ -442,8 +442,10 @@ STOFFEL_API int stoffel_mpc_engine_sim_blame(const stoffel_mpc_engine *engine, u
  * (execute, preprocess, accept_inputs) with the same shapes: instance ids are derived from that
  * sequence, so no coordination message is needed for them. execute() and the other blocking calls
  * drive the caller's libevent base until the batch completes; every wait is bounded by
- * timeout_ms and a timeout names the parties that did not answer. A share of this engine is one
- * field element (stoffel_mpc_engine_share_size() = field element size).
+ * timeout_ms and a timeout names the parties that did not answer. After a collective call fails
+ * the parties' states (instance counters, preprocessing pools) may differ: end the session (free
+ * the engines) and start a new one with a fresh session id. A share of this engine is one field
+ * element (stoffel_mpc_engine_share_size() = field element size).
  *
  * Clients are known by the SHA-256 fingerprint of their certificate (the transport authenticates
  * it); their MPC client id is stoffel_mpc_client_id_from_key(fingerprint). A client gives input
