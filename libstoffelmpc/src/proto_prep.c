@@ -55,6 +55,7 @@ typedef struct {
     /* outputs */
     size_t triples, randoms;
     uint64_t *a, *b, *c, *rt, *rand;
+    size_t cap_a, cap_b, cap_c, cap_rt, cap_rand, cap_deals, cap_chk, cap_ext[SEG_COUNT];
     collector zcol;              /* opening of ab - r at degree 2t */
     int opening;
 } prep_proto;
@@ -87,6 +88,19 @@ static void wipe_free(uint64_t *v, size_t elems, size_t L)
     free(v);
 }
 
+/* Big vectors come from the party's block cache (no fresh pages every batch) and go back to it
+ * zeroed. */
+static uint64_t *vget(prep_proto *pp, size_t elems, size_t *cap)
+{
+    return cache_get(pp->P->cache, (elems ? elems : 1) * LIMBS(pp) * sizeof(uint64_t), cap);
+}
+
+static void vput(prep_proto *pp, uint64_t *v, size_t elems, size_t cap)
+{
+    if (v)
+        cache_put(pp->P->cache, v, (elems ? elems : 1) * LIMBS(pp) * sizeof(uint64_t), cap);
+}
+
 static int fail_nomem(prep_proto *pp)
 {
     return proto_fail(&pp->base, STOFFEL_ERR_NOMEM, "out of memory in preprocessing");
@@ -98,16 +112,13 @@ static int start_triple_open(prep_proto *pp, mpc_outbox *out)
     mpc_party *P = pp->P;
     const field *F = P->F;
     const size_t L = F->limbs, bytes = pp->triples * L * sizeof(uint64_t);
-    uint64_t *z = malloc(bytes ? bytes : 1), *ab = malloc(bytes ? bytes : 1);
+    size_t zcap = 0;
+    uint64_t *z = vget(pp, pp->triples, &zcap);
     const uint64_t *r2t = pp->ext[SEG_R2T]; /* its output rows were moved to the front */
-    if (!z || !ab) {
-        free(z);
-        free(ab);
+    if (!z)
         return fail_nomem(pp);
-    }
-    fe_vec_mul(F, ab, pp->a, pp->b, pp->triples);
-    fe_vec_sub(F, z, ab, r2t, pp->triples);
-    free(ab);
+    fe_vec_mul(F, z, pp->a, pp->b, pp->triples);
+    fe_vec_sub(F, z, z, r2t, pp->triples);
     int rc = 0;
     for (uint32_t j = 0; j < P->n && rc == 0; j++) {
         if (j == P->self)
@@ -122,8 +133,7 @@ static int start_triple_open(prep_proto *pp, mpc_outbox *out)
         collector_add_own(&pp->zcol, P->self, z);
         pp->opening = 1;
     }
-    sodium_memzero(z, bytes);
-    free(z);
+    vput(pp, z, pp->triples, zcap);
     return rc;
 }
 
@@ -245,7 +255,7 @@ static int extract(prep_proto *pp, mpc_outbox *out)
     }
     free(M);
     free(vecs);
-    wipe_free(pp->deals, (size_t)P->n * pp->deal_len, L);
+    vput(pp, pp->deals, (size_t)P->n * pp->deal_len, pp->cap_deals);
     pp->deals = NULL;
     pp->extracted = 1;
     if (!pp->robust)
@@ -384,18 +394,16 @@ static int prep_timeout(mpc_proto *p, mpc_outbox *out)
 static void prep_destroy(mpc_proto *p)
 {
     prep_proto *pp = (prep_proto *)p;
-    const size_t L = LIMBS(pp);
     const uint32_t n = pp->P->n;
-    if (pp->deals)
-        wipe_free(pp->deals, (size_t)n * pp->deal_len, L);
+    vput(pp, pp->deals, (size_t)n * pp->deal_len, pp->cap_deals);
     for (int s = 0; s < SEG_COUNT; s++)
-        wipe_free(pp->ext[s], (size_t)n * (pp->seg_len[s] ? pp->seg_len[s] : 1), L);
-    wipe_free(pp->chk, (size_t)n * (pp->chk_len ? pp->chk_len : 1), L);
-    wipe_free(pp->a, pp->triples ? pp->triples : 1, L);
-    wipe_free(pp->b, pp->triples ? pp->triples : 1, L);
-    wipe_free(pp->c, pp->triples ? pp->triples : 1, L);
-    wipe_free(pp->rt, pp->triples ? pp->triples : 1, L);
-    wipe_free(pp->rand, pp->randoms ? pp->randoms : 1, L);
+        vput(pp, pp->ext[s], (size_t)n * pp->seg_len[s], pp->cap_ext[s]);
+    vput(pp, pp->chk, (size_t)n * pp->chk_len, pp->cap_chk);
+    vput(pp, pp->a, pp->triples, pp->cap_a);
+    vput(pp, pp->b, pp->triples, pp->cap_b);
+    vput(pp, pp->c, pp->triples, pp->cap_c);
+    vput(pp, pp->rt, pp->triples, pp->cap_rt);
+    vput(pp, pp->rand, pp->randoms, pp->cap_rand);
     if (pp->verdicts) {
         for (uint32_t j = 0; j < n; j++)
             rbc_free(&pp->verdicts[j]);
@@ -455,17 +463,16 @@ mpc_proto *prep_new(mpc_party *P, uint64_t instance, size_t triples, size_t rand
     size_t t_ab = cols_ab * pp->out_rows[SEG_A], t_r = cols_r * pp->out_rows[SEG_RT];
     pp->triples = t_ab < t_r ? t_ab : t_r;
     pp->randoms = cols_rand * pp->out_rows[SEG_RAND];
-    size_t tcap = pp->triples ? pp->triples : 1, rcap = pp->randoms ? pp->randoms : 1;
-    pp->deals = malloc((size_t)n * (off ? off : 1) * L * sizeof(uint64_t));
+    pp->deals = vget(pp, (size_t)n * off, &pp->cap_deals);
     pp->have_deal = calloc(n, 1);
-    pp->a = malloc(tcap * L * sizeof(uint64_t));
-    pp->b = malloc(tcap * L * sizeof(uint64_t));
-    pp->c = malloc(tcap * L * sizeof(uint64_t));
-    pp->rt = malloc(tcap * L * sizeof(uint64_t));
-    pp->rand = malloc(rcap * L * sizeof(uint64_t));
+    pp->a = vget(pp, pp->triples, &pp->cap_a);
+    pp->b = vget(pp, pp->triples, &pp->cap_b);
+    pp->c = vget(pp, pp->triples, &pp->cap_c);
+    pp->rt = vget(pp, pp->triples, &pp->cap_rt);
+    pp->rand = vget(pp, pp->randoms, &pp->cap_rand);
     int ok = pp->deals && pp->have_deal && pp->a && pp->b && pp->c && pp->rt && pp->rand;
     for (int s = 0; s < SEG_COUNT && ok; s++)
-        ok = (pp->ext[s] = malloc((size_t)n * (lens[s] ? lens[s] : 1) * L * sizeof(uint64_t))) != NULL;
+        ok = (pp->ext[s] = vget(pp, (size_t)n * lens[s], &pp->cap_ext[s])) != NULL;
     if (ok && pp->robust) {
         size_t chk = 0;
         for (int s = 0; s < SEG_COUNT; s++)
@@ -474,7 +481,7 @@ mpc_proto *prep_new(mpc_party *P, uint64_t instance, size_t triples, size_t rand
                 chk += lens[s];
             }
         pp->chk_len = chk;
-        pp->chk = malloc((size_t)n * (chk ? chk : 1) * L * sizeof(uint64_t));
+        pp->chk = vget(pp, (size_t)n * chk, &pp->cap_chk);
         pp->have_chk = calloc(n, 1);
         pp->verdicts = calloc(n, sizeof *pp->verdicts);
         ok = pp->chk && pp->have_chk && pp->verdicts;
@@ -494,11 +501,12 @@ mpc_proto *prep_new(mpc_party *P, uint64_t instance, size_t triples, size_t rand
         maxcols = cols_rand;
     uint64_t *secrets = ok ? malloc((maxcols ? maxcols : 1) * L * sizeof(uint64_t)) : NULL;
     uint64_t **outv = ok ? malloc(n * sizeof *outv) : NULL;
-    uint64_t *mine = ok ? malloc((size_t)n * (off ? off : 1) * L * sizeof(uint64_t)) : NULL;
+    size_t cap_mine = 0;
+    uint64_t *mine = ok ? vget(pp, (size_t)n * off, &cap_mine) : NULL;
     if (!ok || !secrets || !outv || !mine) {
         free(secrets);
         free(outv);
-        free(mine);
+        vput(pp, mine, (size_t)n * off, cap_mine);
         prep_destroy(&pp->base);
         return NULL;
     }
@@ -531,8 +539,7 @@ mpc_proto *prep_new(mpc_party *P, uint64_t instance, size_t triples, size_t rand
         else
             memcpy(buf, row, bytes);
     }
-    sodium_memzero(mine, (size_t)n * (off ? off : 1) * L * sizeof(uint64_t));
-    free(mine);
+    vput(pp, mine, (size_t)n * off, cap_mine);
     if (rc) {
         prep_destroy(&pp->base);
         return NULL;
