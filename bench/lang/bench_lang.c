@@ -15,10 +15,12 @@
 
 #define TARGET_LINES 50000
 
+/* Process CPU time: the compiler is single-threaded, and on a shared machine wall time mostly
+ * measures the other processes. */
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -97,7 +99,7 @@ static void bench_compile(const char *src, int lines, int opt)
     stoffel_lang_options_defaults(&o);
     o.opt_level = opt;
     double best = 1e30;
-    for (int rep = 0; rep < 3; rep++) {
+    for (int rep = 0; rep < 5; rep++) {
         stoffel_lang_result *r = NULL;
         double t0 = now_s();
         int rc = stoffel_lang_compile(src, strlen(src), "bench.stfl", &o, &r);
@@ -114,7 +116,7 @@ static void bench_compile(const char *src, int lines, int opt)
             best = dt;
     }
     printf("{\"bench\": \"lang.compile_lines_per_s\", \"value\": %.0f, \"unit\": \"lines/s\", \"params\": "
-           "{\"opt\": %d, \"lines\": %d}}\n",
+           "{\"opt\": %d, \"lines\": %d, \"clock\": \"cpu\"}}\n",
            lines / best, opt, lines);
 }
 
