@@ -11,6 +11,7 @@
 #include "proto.h"
 #include "rbc.h"
 #include "sim.h"
+#include "wire.h"
 #include "test_util.h"
 
 typedef struct {
@@ -166,8 +167,51 @@ static void test_rbc(uint32_t n, uint32_t t, int dealer_mode)
     net_close(&w);
 }
 
+/* Strict envelope decoding: a round trip, and each kind of bad frame rejected with a message that
+ * names what is wrong. */
+static void test_wire(void)
+{
+    uint8_t payload[40];
+    for (int i = 0; i < 40; i++)
+        payload[i] = (uint8_t)i;
+    mpc_envelope env = {MPC_PROTO_PREP, 0x1122334455667788ULL, 99, 2, {MPC_ROLE_CLIENT, 4000000000ULL},
+                        payload, sizeof payload};
+    uint8_t *buf;
+    size_t len;
+    CHECK_EQ_INT(wire_encode(&env, &buf, &len), 0);
+    mpc_envelope back;
+    char err[200] = "";
+    CHECK_EQ_INT(wire_decode(buf, len, &back, err, sizeof err), 0);
+    CHECK(back.protocol == MPC_PROTO_PREP && back.session == env.session && back.instance == 99 &&
+          back.round == 2 && back.sender.role == MPC_ROLE_CLIENT && back.sender.id == 4000000000ULL &&
+          back.payload_len == 40 && memcmp(back.payload, payload, 40) == 0);
+    CHECK_EQ_INT(wire_decode(buf, len - 1, &back, err, sizeof err), STOFFEL_ERR_MALFORMED);
+    CHECK(strstr(err, "truncated") != NULL);
+    uint8_t *longer = malloc(len + 1);
+    memcpy(longer, buf, len);
+    longer[len] = 0;
+    CHECK_EQ_INT(wire_decode(longer, len + 1, &back, err, sizeof err), STOFFEL_ERR_MALFORMED);
+    CHECK(strstr(err, "trailing") != NULL);
+    free(longer);
+    buf[1] = 2; /* version 2 */
+    CHECK_EQ_INT(wire_decode(buf, len, &back, err, sizeof err), STOFFEL_ERR_MALFORMED);
+    CHECK(strstr(err, "version") != NULL);
+    buf[1] = 1;
+    buf[2] = 9; /* unknown protocol code */
+    CHECK_EQ_INT(wire_decode(buf, len, &back, err, sizeof err), STOFFEL_ERR_MALFORMED);
+    CHECK(strstr(err, "protocol") != NULL);
+    buf[2] = 0xa1; /* a string where an integer belongs */
+    CHECK_EQ_INT(wire_decode(buf, len, &back, err, sizeof err), STOFFEL_ERR_MALFORMED);
+    CHECK(strstr(err, "'protocol'") != NULL);
+    free(buf);
+    /* an array header claiming 2^32 - 1 elements: refused before any allocation */
+    const uint8_t huge[] = {0xdd, 0xff, 0xff, 0xff, 0xff};
+    CHECK_EQ_INT(wire_decode(huge, sizeof huge, &back, err, sizeof err), STOFFEL_ERR_MALFORMED);
+}
+
 int main(void)
 {
+    test_wire();
     test_batch_open(STOFFEL_MPC_FIELD_P128, 3, 1, 0, 0);
     test_batch_open(STOFFEL_MPC_FIELD_BLS12_381, 4, 1, 1, 0);
     test_batch_open(STOFFEL_MPC_FIELD_BLS12_381, 4, 1, 1, 1);
