@@ -25,6 +25,7 @@
 enum {
     NCTRL_INPUT_REQUEST = 1, /* client -> parties (protocol INPUT): u64 count */
     NCTRL_INPUT_ADMIT = 2,   /* party 0 -> parties (protocol INPUT): u64 client, count, instance */
+    NCTRL_INPUT_DIGEST = 3,  /* party -> parties (protocol INPUT): u64 instance, 32-byte digest of m */
     NCTRL_OUTPUT_FETCH = 1   /* client -> parties (protocol OUTPUT): empty */
 };
 

@@ -46,6 +46,13 @@ typedef struct {
     uint64_t client_id, count, instance; /* instance: admissions only */
 } ne_request;
 
+/* Another party's digest of the masked input vector m it received for an input instance. */
+typedef struct {
+    uint32_t party;
+    uint64_t instance;
+    uint8_t digest[32];
+} ne_digest;
+
 typedef struct {
     stoffel_mpc_engine base;
     stoffel_mpc_net_config cfg;
@@ -65,6 +72,8 @@ typedef struct {
     size_t nrequests, req_cap;
     ne_request *admits;       /* party 0's admissions in its order (other parties) */
     size_t nadmits, admit_cap;
+    ne_digest *digests;       /* digests of m from the other parties, not checked yet */
+    size_t ndigests, digest_cap;
     int ctrl_error;           /* a control message that cannot be followed */
     char ctrl_msg[200];
     uint64_t rounds, prep_rounds, triples_used, randoms_used, mults, openings;

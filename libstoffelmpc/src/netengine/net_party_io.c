@@ -6,7 +6,9 @@
  * consumes the next instance id and the next random sharings of the pool: party 0 admits requests
  * first come, first served, and announces each admission (client, count, instance) to the others,
  * who follow its order after checking the client asked them for the same count. The input
- * protocol itself (masks to the client, m = x + r back, [x] = m - [r]) is proto_input.c's.
+ * protocol itself (masks to the client, m = x + r back, [x] = m - [r]) is proto_input.c's; the
+ * parties then compare digests of the m each received (spec 7.1 step 3), since the client sent it
+ * to each of them separately.
  *
  * Output (spec 7.2): an OUTPUT request stores this party's shares for the client under the
  * request's instance id; a client that asks (control OUTPUT_FETCH) is sent all of them, and from
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "net_engine.h"
 
@@ -126,6 +130,26 @@ void ne_control(void *user, mpc_node from, const mpc_envelope *env)
         }
         return;
     }
+    if (from.role == MPC_ROLE_PARTY && from.id != s->base.party_id && env->protocol == MPC_PROTO_INPUT &&
+        env->round == NCTRL_INPUT_DIGEST) {
+        if (env->payload_len != 40 || s->ndigests >= NE_MAX_QUEUED_REQUESTS)
+            return;
+        if (s->ndigests == s->digest_cap) {
+            size_t cap = s->digest_cap ? s->digest_cap * 2 : 8;
+            ne_digest *nd = realloc(s->digests, cap * sizeof *nd);
+            if (!nd) {
+                s->d.fatal = 1;
+                return;
+            }
+            s->digests = nd;
+            s->digest_cap = cap;
+        }
+        ne_digest *dg = &s->digests[s->ndigests++];
+        dg->party = (uint32_t)from.id;
+        dg->instance = get_u64(env->payload);
+        memcpy(dg->digest, env->payload + 8, 32);
+        return;
+    }
     if (from.role == MPC_ROLE_CLIENT && env->protocol == MPC_PROTO_OUTPUT && env->round == NCTRL_OUTPUT_FETCH) {
         on_fetch(s, from.id);
         return;
@@ -219,6 +243,73 @@ int ne_client_input_get(stoffel_mpc_engine *e, size_t idx, size_t input, uint8_t
 
 /* ---- accepting inputs ---- */
 
+/* Spec mpc.md 7.1 step 3: every party must use the same m. The client sent m to each party
+ * separately, so the parties compare digests of what they got (m = [x] + [r] for this party)
+ * before the input is used; a client that sent different vectors is caught here. Waits for every
+ * other party (robust mode: all but t, which may be down). */
+static int cross_check_masked(net_engine *s, uint64_t client, uint64_t instance, const uint64_t *x,
+                              const uint64_t *r, size_t count, uint64_t deadline)
+{
+    const size_t L = s->F->limbs;
+    uint64_t *m = malloc((count ? count : 1) * L * 8);
+    if (!m)
+        return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
+    fe_vec_add(s->F, m, x, r, count);
+    uint8_t msg[40];
+    put_u64(msg, instance);
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, (const uint8_t *)"stoffel-input-m", 15, 32);
+    crypto_generichash_update(&st, (const uint8_t *)&client, 8);
+    crypto_generichash_update(&st, (const uint8_t *)&instance, 8);
+    crypto_generichash_update(&st, (const uint8_t *)m, count * L * 8);
+    crypto_generichash_final(&st, msg + 8, 32);
+    ne_wipe_free(m, (count ? count : 1) * L * 8);
+    for (uint32_t j = 0; j < s->base.n; j++)
+        if (j != s->base.party_id)
+            nd_send_control(&s->d, party_node(j), MPC_PROTO_INPUT, NCTRL_INPUT_DIGEST, msg, sizeof msg);
+    uint32_t need = s->base.n - 1 - (s->base.security == STOFFEL_MPC_ROBUST ? s->base.t : 0);
+    uint8_t *seen = calloc(s->base.n, 1);
+    if (!seen)
+        return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
+    uint32_t nseen = 0;
+    int rc = 0;
+    for (;;) {
+        for (size_t i = 0; i < s->ndigests;) {
+            ne_digest *dg = &s->digests[i];
+            if (dg->instance != instance) {
+                i++;
+                continue;
+            }
+            if (!seen[dg->party]) {
+                if (sodium_memcmp(dg->digest, msg + 8, 32) != 0) {
+                    rc = engine_fail(&s->base, STOFFEL_MPC_ERR_PEER,
+                                     "input of client %llu: party %u received a different masked vector than party %u: the client sent different values to different parties; the input is refused",
+                                     (unsigned long long)client, dg->party, s->base.party_id);
+                    break;
+                }
+                seen[dg->party] = 1;
+                nseen++;
+            }
+            s->digests[i] = s->digests[--s->ndigests];
+        }
+        if (rc || nseen >= need)
+            break;
+        if (nd_loop_once(&s->d, deadline)) {
+            char missing[160] = "";
+            size_t off = 0;
+            for (uint32_t j = 0; j < s->base.n && off + 12 < sizeof missing; j++)
+                if (j != s->base.party_id && !seen[j])
+                    off += (size_t)snprintf(missing + off, sizeof missing - off, "%s%u", off ? ", " : "", j);
+            rc = engine_fail(&s->base, STOFFEL_ERR_TIMEOUT,
+                             "input of client %llu: no digest of the masked input from parties %s before the timeout",
+                             (unsigned long long)client, missing);
+            break;
+        }
+    }
+    free(seen);
+    return rc;
+}
+
 /* Runs one admitted client's input protocol to completion and files the shares. */
 static int run_input(net_engine *s, uint64_t client, size_t count, uint64_t instance, uint64_t deadline)
 {
@@ -226,7 +317,8 @@ static int run_input(net_engine *s, uint64_t client, size_t count, uint64_t inst
     ne_pools *pl = &s->pools;
     mpc_outbox out = {0};
     out.cache = &s->cache;
-    mpc_proto *p = input_party_new(&s->P, instance, client, pl->r + pl->rpos * L, count, &out);
+    const uint64_t *r = pl->r + pl->rpos * L; /* stays put: no preprocessing runs until we are done */
+    mpc_proto *p = input_party_new(&s->P, instance, client, r, count, &out);
     if (!p) {
         outbox_free(&out);
         return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
@@ -244,6 +336,8 @@ static int run_input(net_engine *s, uint64_t client, size_t count, uint64_t inst
     } else {
         engine_fail(&s->base, rc, "out of memory");
     }
+    if (rc == 0)
+        rc = cross_check_masked(s, client, instance, input_party_result(p), r, count, deadline);
     if (rc == 0) {
         ne_store_entry *en = store_find(s, client, 1);
         if (!en || ne_grow(&en->shares, &en->cap, en->count + count, L))
@@ -415,4 +509,5 @@ void ne_party_io_free(net_engine *s)
     free(s->subscribed);
     free(s->requests);
     free(s->admits);
+    free(s->digests);
 }
