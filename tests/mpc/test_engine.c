@@ -172,7 +172,8 @@ static void test_end_to_end(uint32_t n, uint32_t t, stoffel_mpc_field_id f, stof
     stoffel_mpc_engine_free(c.e);
 }
 
-/* Robust mode: t parties crash after preprocessing, or lie; results stay exact. */
+/* Robust mode: t parties crash after preprocessing (mode 0) or in the middle of a batch (3), or
+ * lie (1: wrong shares, 2: garbage); results stay exact. */
 static void test_robust_faults(uint32_t n, uint32_t t, int mode)
 {
     ctx c;
@@ -183,13 +184,15 @@ static void test_robust_faults(uint32_t n, uint32_t t, int mode)
         uint32_t party = (i * 3 + 1) % n;
         if (mode == 0)
             CHECK_EQ_INT(stoffel_mpc_engine_sim_crash_party(c.e, party, 0), 0);
+        else if (mode == 3) /* mid-protocol: after a few more deliveries, inside the first batch */
+            CHECK_EQ_INT(stoffel_mpc_engine_sim_crash_party(c.e, party, 3 + i), 0);
         else
             CHECK_EQ_INT(stoffel_mpc_engine_sim_set_liar(c.e, party, mode == 1 ? STOFFEL_MPC_SIM_WRONG_SHARES
                                                                              : STOFFEL_MPC_SIM_GARBAGE), 0);
     }
     long wrong = mul_open_run(&c, 10000, 5000, 5);
     CHECK_MSG(wrong == 0, "robust n=%u t=%u mode %d: %ld wrong values", n, t, mode, wrong);
-    if (mode != 0) {
+    if (mode == 1 || mode == 2) {
         for (uint32_t i = 0; i < t; i++) {
             uint64_t blamed = 0;
             CHECK_EQ_INT(stoffel_mpc_engine_sim_blame(c.e, (i * 3 + 1) % n, &blamed), 0);
@@ -419,7 +422,7 @@ int main(void)
     test_end_to_end(4, 1, STOFFEL_MPC_FIELD_BN254, STOFFEL_MPC_ROBUST, 1);
     test_end_to_end(7, 2, STOFFEL_MPC_FIELD_ED25519, STOFFEL_MPC_ROBUST, 1);
     test_end_to_end(7, 2, STOFFEL_MPC_FIELD_P128, STOFFEL_MPC_SEMI_HONEST, 0);
-    for (int mode = 0; mode < 3; mode++) {
+    for (int mode = 0; mode < 4; mode++) {
         test_robust_faults(4, 1, mode);
         test_robust_faults(7, 2, mode);
     }
