@@ -12,6 +12,8 @@
  *                 c0[1]+c1[1] (to client 0) and c0[2]*c1[2] (to client 1), serves the outputs
  *   MODE crash    the last party exits once connected; the others' preprocessing must time out
  *                 within its 2 s bound with a message naming it
+ *   MODE badclient  accepts one client input, which must be refused (the test's client sends
+ *                 different masked values to different parties)
  *   MODE crash_online  (robust) the last party exits after preprocessing; the others' 1000
  *                 multiplications and openings must still complete, with the right squares
  * Exit status 0 on success; messages on stderr.
@@ -213,6 +215,21 @@ static int run_crash_online(stoffel_net *net)
     return wrong != 0;
 }
 
+/* A malicious client sends different masked values to different parties: the input must be
+ * refused by every party, naming the client. */
+static int run_badclient(void)
+{
+    int rc = stoffel_mpc_engine_net_accept_inputs(E, 1, 30000);
+    const char *msg = stoffel_mpc_engine_last_error(E);
+    if (rc != STOFFEL_MPC_ERR_PEER || !strstr(msg, "sent different values to different parties") ||
+        stoffel_mpc_engine_client_count(E) != 0) {
+        fprintf(stderr, "ne_party %u: expected the input to be refused; got %d: %s\n", stoffel_mpc_engine_party_id(E),
+                rc, msg);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 8) {
@@ -260,6 +277,8 @@ int main(int argc, char **argv)
         _exit(0); /* leaves without a word, like a killed process */
     if (strcmp(argv[7], "crash") == 0)
         bad = run_crash();
+    else if (strcmp(argv[7], "badclient") == 0)
+        bad = run_badclient();
     else if (strcmp(argv[7], "crash_online") == 0)
         bad = run_crash_online(net);
     else

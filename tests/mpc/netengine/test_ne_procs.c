@@ -12,10 +12,13 @@
  *                                  preprocessing must time out naming it (checked by the helpers).
  *   crash_online N T FIELD robust  the last party leaves after preprocessing; the others' online
  *                                  multiplications must complete without it (checked by the helpers).
+ *   badclient N T FIELD SECURITY   a client (this process, speaking the wire protocol itself) sends
+ *                                  each party a different masked value; every party must refuse it.
  * Usage: test_ne_procs HELPER MODE N T FIELD SECURITY [COUNT]
  */
 #include "../../test_util.h"
 #include "ne_test_util.h"
+#include "netengine/net_driver.h"
 
 #define CHAIN 20
 #define CHAIN_WIDTH 16
@@ -41,13 +44,13 @@ static int spawn_parties(pid_t *pids, uint32_t n, char **argv, const char *mode,
     return 0;
 }
 
-static stoffel_mpc_engine *new_sim(uint32_t n, uint32_t t, stoffel_mpc_field_id field, stoffel_mpc_security sec)
+static stoffel_mpc_engine *new_sim(uint32_t n, uint32_t t, stoffel_mpc_field_id fid, stoffel_mpc_security sec)
 {
     stoffel_mpc_sim_config sc;
     stoffel_mpc_sim_config_defaults(&sc);
     sc.n = n;
     sc.t = t;
-    sc.field = field;
+    sc.field = fid;
     sc.security = sec;
     sc.seed = 7;
     sc.record_transcript = 0;
@@ -303,6 +306,66 @@ static void test_clients(uint32_t n, uint32_t t, stoffel_mpc_field_id fid, stoff
     event_base_free(base);
 }
 
+static void send_env(stoffel_net *net, int to, uint64_t instance, uint32_t round, uint64_t id, const uint8_t *payload,
+                     size_t len)
+{
+    mpc_envelope env = {MPC_PROTO_INPUT, NE_SESSION, instance, round, client_node(id), payload, len};
+    uint8_t *buf;
+    size_t blen;
+    CHECK_EQ_INT(wire_encode(&env, &buf, &blen), 0);
+    CHECK_EQ_INT(to < 0 ? stoffel_net_broadcast(net, buf, blen) : stoffel_net_send(net, (uint32_t)to, buf, blen), 0);
+    free(buf);
+}
+
+/* A client that follows the wire protocol but sends each party a different masked value. */
+static void test_badclient(uint32_t n, stoffel_mpc_field_id fid, char **argv)
+{
+    pid_t pids[16];
+    CHECK_EQ_INT(spawn_parties(pids, n, argv, "badclient", "0"), 0);
+    struct event_base *base = event_base_new();
+    stoffel_net_config *ncfg = NULL;
+    stoffel_net_identity *ident = NULL;
+    stoffel_net *net = NULL;
+    char err[256];
+    CHECK_EQ_INT(ne_load(dir, "c", 0, &ncfg, &ident), 0);
+    CHECK_EQ_INT(stoffel_net_quic_client_new(base, ncfg, ident, NULL, &net, err, sizeof err), 0);
+    CHECK_EQ_INT(stoffel_net_start(net), 0);
+    CHECK_EQ_INT(stoffel_net_wait_connected(net, 30000), 0);
+    uint8_t key[STOFFEL_NET_FINGERPRINT_LEN];
+    stoffel_net_identity_fingerprint(ident, key);
+    uint64_t id = stoffel_mpc_client_id_from_key(key);
+    uint8_t count[8] = {1};
+    send_env(net, -1, 0, NCTRL_INPUT_REQUEST, id, count, sizeof count);
+    /* the admission shows as mask shares of some instance */
+    uint64_t instance = 0;
+    for (int tries = 0; tries < 50 && !instance; tries++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        if (stoffel_net_recv(net, 30000, NULL, &data, &len) != 0)
+            break;
+        mpc_envelope env;
+        char why[160];
+        if (wire_decode(data, len, &env, why, sizeof why) == 0 && env.protocol == MPC_PROTO_INPUT && env.round == 0)
+            instance = env.instance;
+        stoffel_net_buffer_free(data);
+    }
+    CHECK_MSG(instance != 0, "no mask shares arrived");
+    stoffel_mpc_field *F = NULL;
+    stoffel_mpc_field_new(fid, &F);
+    size_t es = stoffel_mpc_field_elem_size(F);
+    for (uint32_t j = 0; j < n && instance; j++) {
+        uint8_t m[64] = {0};
+        m[0] = (uint8_t)(j + 1); /* a small value, a valid element in either form */
+        send_env(net, (int)j, instance, 1, id, m, es);
+    }
+    CHECK_EQ_INT(ne_wait_children(pids, n, 60, base), 0);
+    stoffel_mpc_field_free(F);
+    stoffel_net_free(net);
+    stoffel_net_identity_free(ident);
+    stoffel_net_config_free(ncfg);
+    event_base_free(base);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 7) {
@@ -319,7 +382,9 @@ int main(int argc, char **argv)
         return 1;
     }
     double t0 = ne_now_s();
-    if (strncmp(argv[2], "crash", 5) == 0) {
+    if (strcmp(argv[2], "badclient") == 0) {
+        test_badclient(n, fid, argv);
+    } else if (strncmp(argv[2], "crash", 5) == 0) {
         pid_t pids[16];
         CHECK_EQ_INT(spawn_parties(pids, n, argv, argv[2], "0"), 0);
         CHECK_EQ_INT(ne_wait_children(pids, n, 60, NULL), 0);
