@@ -27,7 +27,7 @@ void stoffel_lang_options_defaults(stoffel_lang_options *opts)
     opts->mpc_curve = STOFFEL_LANG_CURVE_BLS12_381;
 }
 
-int lang_emit_program(struct compile_ctx *cx, uint8_t **bytes, size_t *len, char **ir);
+int lang_emit_program(struct compile_ctx *cx, struct ptrvec *modules, uint8_t **bytes, size_t *len, char **ir);
 
 int stoffel_lang_compile(const char *src, size_t len, const char *filename, const stoffel_lang_options *opts,
                          stoffel_lang_result **out)
@@ -80,7 +80,7 @@ int stoffel_lang_compile(const char *src, size_t len, const char *filename, cons
         check_program(cx, &modules); /* syntax errors: still report the semantic errors */
     ok = ok && cx->error_count == 0;
     if (ok && !o.check_only) {
-        int rc = lang_emit_program(cx, &r->bytecode, &r->bytecode_len, o.want_ir ? &r->ir : NULL);
+        int rc = lang_emit_program(cx, &modules, &r->bytecode, &r->bytecode_len, o.want_ir ? &r->ir : NULL);
         if (rc == STOFFEL_ERR_NOMEM)
             longjmp(cx->oom, 1);
         ok = rc == 0 && cx->error_count == 0;

@@ -8,7 +8,7 @@
 
 #include "codegen.h"
 
-int lang_emit_program(struct compile_ctx *cx, uint8_t **bytes, size_t *len, char **ir);
+int lang_emit_program(struct compile_ctx *cx, struct ptrvec *modules, uint8_t **bytes, size_t *len, char **ir);
 
 static const stoffel_vm_type *vm_type(struct compile_ctx *cx, const struct type *t)
 {
@@ -201,13 +201,14 @@ static void add_metadata(struct compile_ctx *cx, stoffel_vm_fn *fn, struct ir_fu
         stoffel_vm_fn_add_upvalue(fn, s->upvalues.items[i]);
 }
 
-int lang_emit_program(struct compile_ctx *cx, uint8_t **bytes, size_t *len, char **ir)
+int lang_emit_program(struct compile_ctx *cx, struct ptrvec *modules, uint8_t **bytes, size_t *len, char **ir)
 {
     if (!codegen_program(cx, NULL))
         return STOFFEL_LANG_ERR_COMPILE;
     struct ir_program *p = cx->ir;
     if (ir) {
         struct strbuf sb = {0};
+        ast_dump(cx, modules, &sb);
         ir_print(p, &sb);
         if (sb.failed) {
             sb_free(&sb);

@@ -321,6 +321,9 @@ bool check_program(struct compile_ctx *cx, struct ptrvec *modules);
 /* codegen: lowers the checked program to IR. */
 bool codegen_program(struct compile_ctx *cx, struct ptrvec *modules);
 
+/* ast_dump.c: the AST part of --print-ir */
+void ast_dump(struct compile_ctx *cx, struct ptrvec *modules, struct strbuf *out);
+
 /* edit distance for suggestions */
 size_t lang_edit_distance(const char *a, const char *b);
 
