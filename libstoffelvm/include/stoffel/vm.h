@@ -863,6 +863,57 @@ STOFFEL_API const stoffel_vm_storage *stoffel_vm_party_store_storage_interface(v
 STOFFEL_API void stoffel_vm_party_store_use_namespace(stoffel_vm_party_store *store,
                                                       const uint8_t ns[STOFFEL_VM_BUNDLE_HASH_LEN]);
 
+/*
+ * A party: the runtime of `stoffel party` over the party's own endpoint (QUIC, or in-memory in
+ * tests). It answers clients' control requests (deploy: the bundle is decoded, verified, stored
+ * and answered with its hash, or refused with the reason) and logs its progress through the log
+ * callback, never logging secrets. Every request is handled to the end inside one callback of the
+ * event base, its store change committed before the answer is sent, so stopping the event loop
+ * between callbacks (on SIGTERM) never leaves a change half done. Not yet here: client inputs and
+ * runs over the networked engine (the next step of the party runtime).
+ */
+typedef struct stoffel_vm_party stoffel_vm_party;
+
+/* A log line (NUL-terminated, without newline), borrowed for the call. */
+typedef void (*stoffel_vm_party_log_fn)(void *user, const char *line);
+
+/*
+ * Creates the party over net, a party endpoint (borrowed; must outlive the party), opening (or
+ * creating) its store at store_path. Installs the party's message and state callbacks on net;
+ * the caller starts net (stoffel_net_start) and runs its event base. Errors: those of
+ * stoffel_vm_party_store_open, STOFFEL_ERR_INVALID_ARG (a client endpoint); message in err.
+ * Free with stoffel_vm_party_free (before net).
+ */
+STOFFEL_API int stoffel_vm_party_new(stoffel_net *net, const char *store_path, stoffel_vm_party **out,
+                                     char *err, size_t err_len);
+
+/* Sets the progress log (NULL: silent). */
+STOFFEL_API void stoffel_vm_party_set_log(stoffel_vm_party *party, stoffel_vm_party_log_fn fn, void *user);
+
+/* The party's store (borrowed; valid until stoffel_vm_party_free). */
+STOFFEL_API stoffel_vm_party_store *stoffel_vm_party_store_of(stoffel_vm_party *party);
+
+/* Number of control requests received from clients so far. */
+STOFFEL_API uint64_t stoffel_vm_party_request_count(const stoffel_vm_party *party);
+
+/* The message of the last failed call on this party ("" if none). */
+STOFFEL_API const char *stoffel_vm_party_last_error(const stoffel_vm_party *party);
+
+/* Removes the party's callbacks from its endpoint, closes the store; NULL is a no-op. */
+STOFFEL_API void stoffel_vm_party_free(stoffel_vm_party *party);
+
+/*
+ * Deploys a bundle: sends it to every party over net, a started client endpoint (borrowed; its
+ * message callback must be unset: answers are read with stoffel_net_recv), and waits at most
+ * timeout_ms (negative: 30000) for every party's answer. Succeeds only when every party answers
+ * with the bundle's own hash, which then goes to hash_out (may be NULL). Errors:
+ * STOFFEL_MPC_ERR_PEER (a party refused the bundle or reported another hash; the message names
+ * the party and its reason), STOFFEL_ERR_TIMEOUT (the message names the silent parties),
+ * STOFFEL_ERR_INVALID_ARG (a party endpoint), transport errors; message in err.
+ */
+STOFFEL_API int stoffel_vm_deploy(stoffel_net *net, const stoffel_vm_bundle *bundle, int timeout_ms,
+                                  uint8_t hash_out[STOFFEL_VM_BUNDLE_HASH_LEN], char *err, size_t err_len);
+
 #ifdef __cplusplus
 }
 #endif

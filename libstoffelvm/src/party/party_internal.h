@@ -58,4 +58,12 @@ int store_prepare(stoffel_vm_party_store *store, const char *sql, sqlite3_stmt *
 /* 1 when a bundle with this hash is stored, 0 when not, negative status on error. */
 int store_has_bundle(stoffel_vm_party_store *store, const uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN]);
 
+/* ---- The party control protocol (party.c serves it, deploy.c is its client). ------------------
+ * Requests and replies are stoffel_net envelopes with protocol PARTY_CONTROL_PROTOCOL, session_id
+ * = the client's request id (echoed in the reply), round 0, and parts:
+ *   request  ["deploy", bundle encoding]
+ *   reply    ["deployed", hash (32 bytes)]  or  ["error", message text]
+ * Version 1 of the protocol; a new version gets a new protocol number. */
+enum { PARTY_CONTROL_PROTOCOL = 0x50435431 /* "PCT1" */ };
+
 #endif
