@@ -42,7 +42,7 @@ struct var_sym {
 };
 
 enum call_kind {
-    CALL_USER, CALL_BUILTIN, CALL_CONSTRUCTOR, CALL_CLOSURE_VAR,
+    CALL_USER, CALL_BUILTIN, CALL_CONSTRUCTOR,
 };
 
 struct func_sym {
@@ -121,10 +121,6 @@ struct checker {
     struct block script;       /* script-mode top-level statements (entry module only) */
     struct ptrvec script_stmts;
     struct ptrvec client_io;   /* struct client_io * */
-    bool demand_dynamic;
-    uint64_t triples, prandbits, prandints;
-    int loop_literal_depth;    /* >0 inside loops without literal bounds: demand is dynamic */
-    int64_t loop_mult;         /* product of enclosing literal loop trip counts */
     const char **cur_generics; /* type variables in scope while resolving a signature */
     size_t cur_generic_count;
     bool refine_assign;        /* refine_var called for an assignment (conflicts are errors) */

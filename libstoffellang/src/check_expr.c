@@ -59,9 +59,21 @@ bool literal_fits(struct checker *ch, struct expr *e, struct type *target, bool 
         return true;
     bool neg = e->kind == E_UNARY;
     if (lit->ival > ((u128)1 << 64)) {
-        if (report)
-            check_error(ch, "E101", e->line, e->col, NULL, "Integer literal %s is too large for any integer type",
-                        i128_str(ch, (__int128)(lit->ival >> 1)) /* approximate */);
+        if (report) {
+            char digits[48];
+            int n = 0;
+            u128 v = lit->ival;
+            char rev[48];
+            do {
+                rev[n++] = (char)('0' + (int)(v % 10));
+                v /= 10;
+            } while (v && n < 45);
+            for (int i = 0; i < n; i++)
+                digits[i] = rev[n - 1 - i];
+            digits[n] = 0;
+            check_error(ch, "E101", e->line, e->col, "integers are at most 64 bits wide",
+                        "Integer literal %s%s is too large for any integer type", neg ? "-" : "", digits);
+        }
         return false;
     }
     __int128 v = neg ? -(__int128)lit->ival : (__int128)lit->ival;

@@ -220,7 +220,6 @@ static void check_module(struct checker *ch, struct module *m, bool is_entry)
         ch->fn = &top;
         if (script_fn)
             script_fn->locals.len = 0;
-        ch->loop_mult = 1;
         for (size_t i = 0; i < m->top.count; i++) {
             struct stmt *s = m->top.stmts[i];
             if (s->kind == S_FUNC) {
@@ -305,7 +304,6 @@ bool check_program(struct compile_ctx *cx, struct ptrvec *modules)
     ch->cx = cx;
     cx->checker = ch;
     ty_init(ch);
-    ch->loop_mult = 1;
     load_prelude(ch);
     size_t errors_before = cx->error_count;
     if (modules->len == 0)

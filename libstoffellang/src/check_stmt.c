@@ -197,15 +197,7 @@ static void check_for(struct checker *ch, struct stmt *s)
     (void)prev;
     s->var = v;
     ch->fn->loop_depth++;
-    int64_t saved_mult = ch->loop_mult;
-    if (literal && hi > lo && ch->loop_mult < (int64_t)1 << 40)
-        ch->loop_mult *= hi - lo;
-    else if (!literal)
-        ch->loop_literal_depth++;
     check_block(ch, &s->body);
-    if (!literal)
-        ch->loop_literal_depth--;
-    ch->loop_mult = saved_mult;
     ch->fn->loop_depth--;
     pop_scope(ch);
 }
@@ -229,9 +221,7 @@ void check_stmt(struct checker *ch, struct stmt *s)
     case S_WHILE:
         check_condition(ch, s->e, "while");
         ch->fn->loop_depth++;
-        ch->loop_literal_depth++;
         check_block(ch, &s->body);
-        ch->loop_literal_depth--;
         ch->fn->loop_depth--;
         break;
     case S_FOR: check_for(ch, s); break;

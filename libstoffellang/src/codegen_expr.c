@@ -99,11 +99,7 @@ struct loc cg_promote(struct codegen *cg, struct loc v, struct type *from, struc
     const char *fn;
     size_t n = 2;
     if (b->kind == TY_FIX) {
-        fn = "Share.from_clear_fixed";
-        if (from && from->kind == TY_INT) {
-            /* an int literal/value for a fixed type is treated as that integer's float */
-            args[0] = v;
-        }
+        fn = "Share.from_clear_fixed"; /* an integer for a fixed type is taken as that integer's float */
         args[1] = cg_const(cg, k_i64(b->bits ? b->bits : 64), false);
         args[2] = cg_const(cg, k_i64(16), false);
         n = 3;
@@ -465,7 +461,7 @@ static int inline_cost(struct expr *e, struct func_sym *self)
     switch (e->kind) {
     case E_COMP: return -1;
     case E_CALL: {
-        if (e->func == self || e->call_kind == CALL_CLOSURE_VAR)
+        if (e->func == self)
             return -1;
         const char *name = e->call_name ? e->call_name : (e->func ? e->func->vm_name : "");
         if (strstr(name, "upvalue") || strstr(name, "closure"))

@@ -50,3 +50,4 @@ P['iterate_int'] = 'for x in 5:\n  pass\n# error: E101 1:10 Cannot iterate over 
 P['take_share_secret_index'] = 'var i: secret int64 = 0\nvar x: secret int64 = ClientStore.take_share(i, 0)\n# error: E101 2:46 Cannot implicitly reveal \'secret int64\' as \'int64\'\n'
 P['void_init'] = 'def f():\n  pass\nvar x = f()\n# error: E101 3:9 Cannot initialize variable \'x\' with a value of type \'void\'\n'
 P['comparison_chain'] = 'var a = 1 < 2 < 3\n# error: E101 1:15 Operands to \'<\' must be numeric\n'
+P['literal_too_large_64'] = 'var x = 36893488147419103232\n# error: E101 1:9 Integer literal 36893488147419103232 is too large for any integer type\n'
