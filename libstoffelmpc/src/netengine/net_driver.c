@@ -399,6 +399,8 @@ int nd_loop_once(nd_driver *d, uint64_t deadline_ns)
         evtimer_add(d->timer, &tv);
     }
     event_base_loop(d->base, EVLOOP_ONCE);
+    /* leave no timer of ours behind in the caller's base between calls */
+    evtimer_del(d->timer);
     return nd_now_ns() >= deadline_ns;
 }
 
