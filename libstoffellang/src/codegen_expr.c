@@ -205,8 +205,139 @@ static struct loc fix_operand(struct codegen *cg, struct loc v, struct type *vt,
     return p;
 }
 
+/* ---- -O3 round scheduling of secret arithmetic trees ----------------------------------------
+ * In `a*b + c*d + e*f` evaluated left to right, each + reads a queued product and so forces a
+ * round before the next product is even queued. Here the tree's leaves are evaluated first (left
+ * to right, so side effects keep their order), then the operations are emitted by multiplicative
+ * depth: every secret x secret product of depth 1, then the local operations that need them, then
+ * depth 2, and so on. Products of one depth are queued together and open in one round. Only trees
+ * of secret integers built from + - * are scheduled (the operations are pure and cannot fail). */
+
+#define SCHED_MAX_NODES 64
+
+struct sched_node {
+    struct expr *e;
+    int level;          /* multiplicative depth */
+    bool is_mul;        /* secret x secret product (interactive) */
+    int left, right;    /* operand node indices, or -1 for a leaf */
+    int leaf_left, leaf_right;
+    struct loc value;
+    bool done;
+};
+
+struct sched {
+    struct sched_node nodes[SCHED_MAX_NODES];
+    int count;
+    struct expr *leaves[SCHED_MAX_NODES * 2];
+    struct loc leaf_values[SCHED_MAX_NODES * 2];
+    int leaf_count;
+};
+
+static bool sched_is_op(const struct expr *e)
+{
+    return e->kind == E_BINARY && (e->op == OP_ADD || e->op == OP_SUB || e->op == OP_MUL) && e->type &&
+           e->type->secret && e->type->kind == TY_INT && e->a->type && e->b->type &&
+           (e->a->type->kind == TY_INT || e->a->type->kind == TY_SHARE) &&
+           (e->b->type->kind == TY_INT || e->b->type->kind == TY_SHARE);
+}
+
+/* Returns the node index of e (an operation) or -1 with *leaf set for a leaf; -2 when too big. */
+static int sched_collect(struct sched *sc, struct expr *e, int *leaf)
+{
+    if (!sched_is_op(e)) {
+        if (sc->leaf_count >= SCHED_MAX_NODES * 2)
+            return -2;
+        *leaf = sc->leaf_count;
+        sc->leaves[sc->leaf_count++] = e;
+        return -1;
+    }
+    int la = -1, lb = -1;
+    int a = sched_collect(sc, e->a, &la);
+    if (a == -2)
+        return -2;
+    int b = sched_collect(sc, e->b, &lb);
+    if (b == -2 || sc->count >= SCHED_MAX_NODES)
+        return -2;
+    struct sched_node *n = &sc->nodes[sc->count];
+    memset(n, 0, sizeof *n);
+    n->e = e;
+    n->left = a;
+    n->right = b;
+    n->leaf_left = la;
+    n->leaf_right = lb;
+    bool sa = a >= 0 || ty_is_secret(e->a->type), sb = b >= 0 || ty_is_secret(e->b->type);
+    int da = a >= 0 ? sc->nodes[a].level : 0, db = b >= 0 ? sc->nodes[b].level : 0;
+    n->is_mul = e->op == OP_MUL && sa && sb;
+    n->level = (da > db ? da : db) + (n->is_mul ? 1 : 0);
+    return sc->count++;
+}
+
+static struct loc sched_operand(struct sched *sc, int node, int leaf)
+{
+    return node >= 0 ? sc->nodes[node].value : sc->leaf_values[leaf];
+}
+
+static void sched_emit(struct codegen *cg, struct sched *sc, struct sched_node *n)
+{
+    struct loc a = sched_operand(sc, n->left, n->leaf_left), b = sched_operand(sc, n->right, n->leaf_right);
+    if (n->is_mul)
+        count_triple(cg);
+    int ins = n->e->op == OP_ADD ? IR_ADD : n->e->op == OP_SUB ? IR_SUB : IR_MUL;
+    n->value = binop_instr(cg, ins, a, b, true);
+    cg_free(cg, a);
+    cg_free(cg, b);
+    n->done = true;
+}
+
+static bool try_schedule(struct codegen *cg, struct expr *e, struct loc *out)
+{
+    if (cg->opt < 3 || !sched_is_op(e))
+        return false;
+    struct sched *sc = arena_alloc(&cg->cx->arena, sizeof *sc);
+    int root_leaf = -1;
+    int root = sched_collect(sc, e, &root_leaf);
+    if (root < 0)
+        return false;
+    int muls_per_level[SCHED_MAX_NODES + 1] = {0};
+    int max_level = 0;
+    for (int i = 0; i < sc->count; i++) {
+        if (sc->nodes[i].is_mul)
+            muls_per_level[sc->nodes[i].level]++;
+        if (sc->nodes[i].level > max_level)
+            max_level = sc->nodes[i].level;
+    }
+    bool worth = false;
+    for (int l = 1; l <= max_level; l++)
+        if (muls_per_level[l] > 1)
+            worth = true;
+    if (!worth)
+        return false; /* the left-to-right order is already as good */
+    for (int i = 0; i < sc->leaf_count; i++) {
+        struct loc v = cg_expr(cg, sc->leaves[i]);
+        if (!v.temp || (v.kind == LOC_REG && v.idx == 0)) {
+            struct loc t = cg_alloc(cg, v.secret);
+            cg_move(cg, t, v);
+            v = t;
+        }
+        sc->leaf_values[i] = v;
+    }
+    for (int level = 0; level <= max_level; level++) {
+        for (int i = 0; i < sc->count; i++) /* the products of this depth, queued together */
+            if (!sc->nodes[i].done && sc->nodes[i].is_mul && sc->nodes[i].level == level)
+                sched_emit(cg, sc, &sc->nodes[i]);
+        for (int i = 0; i < sc->count; i++) /* then the local operations that use them */
+            if (!sc->nodes[i].done && !sc->nodes[i].is_mul && sc->nodes[i].level == level)
+                sched_emit(cg, sc, &sc->nodes[i]);
+    }
+    *out = sc->nodes[root].value;
+    return true;
+}
+
 static struct loc cg_binary(struct codegen *cg, struct expr *e)
 {
+    struct loc scheduled;
+    if (try_schedule(cg, e, &scheduled))
+        return scheduled;
     int op = e->op;
     struct type *rt = e->type;
     struct loc a = cg_expr(cg, e->a);

@@ -257,3 +257,27 @@ var p = cube(xs[0]) + cube(xs[1]) + cube(xs[2])
 print(p.reveal())
 # expect: 36
 ''')
+prog('opt_schedule_products', '''# fewer-rounds-at: 3
+var a: secret int64 = 2
+var b: secret int64 = 3
+var c: secret int64 = 4
+var d: secret int64 = 5
+var e: secret int64 = 6
+var f: secret int64 = 7
+var s = a * b + c * d + e * f - 1
+print(s.reveal())
+# expect: 67
+''')
+prog('opt_schedule_cubes', '''# fewer-rounds-at: 3
+var x: secret int64 = 3
+var y: secret int64 = -2
+var z = x * x * x + y * y * y + 5 * x
+print(z.reveal())
+# expect: 34
+''')
+prog('opt_schedule_mixed', '''var x: secret int64 = 3
+var k = 4
+var q = (x + k) * (x - 1) * 2 + (x * k - x) * x
+print(q.reveal())
+# expect: 55
+''')
