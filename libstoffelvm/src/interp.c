@@ -396,8 +396,6 @@ static int interp_loop(vm_state *vm)
         [VM_XOP_CMP_JMPGT] = &&xop_CMP_JMPGT,
     };
 #pragma GCC diagnostic pop
-    static const void *const hooked[256] = {[0 ... 255] = &&op_hook};
-    const void *const *dispatch = vm->hook ? hooked : ops;
     const uint32_t ss = vm->cfg.secret_start;
     const int batching = vm->cfg.batch_reveals && !vm->hook;
 
@@ -406,8 +404,16 @@ static int interp_loop(vm_state *vm)
     const vm_instr *code, *pc;
     int flag;
     vm_val *R;
-    uint64_t budget = vm->budget_left;
+    /*
+     * The instruction budget is checked on every dispatch. With a hook, `budget` is held at 1 so
+     * that every instruction takes the out_of_budget path, which calls the hook and counts the
+     * real budget in hook_budget: tracing costs nothing when it is off.
+     */
+    const int hooking = vm->hook != NULL;
+    uint64_t hook_budget = vm->budget_left;
+    uint64_t budget = hooking ? 1 : vm->budget_left;
     int rc;
+#define BUDGET_LEFT() (hooking ? hook_budget : budget)
 
 #define LOAD_FRAME()                               \
     do {                                           \
@@ -423,7 +429,7 @@ static int interp_loop(vm_state *vm)
     do {                                           \
         if (UNLIKELY(--budget == 0))               \
             goto out_of_budget;                    \
-        goto *dispatch[pc->xop];                    \
+        goto *ops[pc->xop];                    \
     } while (0)
     /* After a slow path: handle flush requests, errors and unbatched secret ops. */
 #define AFTER_SLOW(rc_)                            \
@@ -700,7 +706,7 @@ do_return: {
     if (vm->depth < vm->entry_depth) {
         val_release(vm, &vm->result);
         vm->result = v;
-        vm->budget_left = budget;
+        vm->budget_left = BUDGET_LEFT();
         return 0;
     }
     LOAD_FRAME();
@@ -715,29 +721,33 @@ need_flush:
     /* An instruction read a value whose secret operation is queued: hand the batch out and
      * re-execute the instruction when the results are in. */
     SAVE();
-    vm->budget_left = budget + 1;
+    vm->budget_left = BUDGET_LEFT() + 1;
     if ((rc = secret_prepare_batch(vm)))
         goto fail;
     return 1;
 
 flush_now:
-    vm->budget_left = budget;
+    vm->budget_left = BUDGET_LEFT();
     if ((rc = secret_prepare_batch(vm)))
         goto fail;
     return 1;
 
 out_of_budget:
+    if (hooking && --hook_budget != 0) {
+        budget = 1;
+        goto op_hook;
+    }
     SAVE();
     vm->budget_left = 0;
     return vm_fail(vm, STOFFEL_ERR_LIMIT, "instruction budget of %llu exhausted", (unsigned long long)vm->cfg.instruction_budget);
 
 cancelled:
     SAVE();
-    vm->budget_left = budget;
+    vm->budget_left = BUDGET_LEFT();
     return vm_fail(vm, STOFFEL_ERR_CANCELLED, "the run was cancelled");
 
 fail:
-    vm->budget_left = budget;
+    vm->budget_left = BUDGET_LEFT();
     return rc < 0 ? rc : STOFFEL_ERR_INTERNAL;
 }
 
