@@ -289,9 +289,19 @@ static void sched_emit(struct codegen *cg, struct sched *sc, struct sched_node *
     n->done = true;
 }
 
+/* Secret x secret products in the schedulable tree rooted at e (a cheap test before any work). */
+static int sched_count_muls(const struct expr *e, int budget)
+{
+    if (budget <= 0 || !sched_is_op(e))
+        return 0;
+    int n = e->op == OP_MUL && ty_is_secret(e->a->type) && ty_is_secret(e->b->type) ? 1 : 0;
+    n += sched_count_muls(e->a, budget - 1);
+    return n + sched_count_muls(e->b, budget - 1 - n);
+}
+
 static bool try_schedule(struct codegen *cg, struct expr *e, struct loc *out)
 {
-    if (cg->opt < 3 || !sched_is_op(e))
+    if (cg->opt < 3 || !sched_is_op(e) || sched_count_muls(e, SCHED_MAX_NODES) < 2)
         return false;
     struct sched *sc = arena_alloc(&cg->cx->arena, sizeof *sc);
     int root_leaf = -1;
