@@ -168,6 +168,15 @@ static void test_inputs_and_runs(void)
     CHECK_EQ_INT(stoffel_vm_party_store_finish_run(s, run, STOFFEL_VM_PARTY_RUN_DONE, (const uint8_t *)"42", 2), 0);
     CHECK_EQ_INT(stoffel_vm_party_store_finish_run(s, run, STOFFEL_VM_PARTY_RUN_FAILED, NULL, 0), STOFFEL_ERR_STATE);
     CHECK_EQ_INT(stoffel_vm_party_store_finish_run(s, 999, STOFFEL_VM_PARTY_RUN_DONE, NULL, 0), STOFFEL_ERR_NOT_FOUND);
+    /* Output records: per run and client, immutable, for existing runs only. */
+    uint8_t out_shares[2 * 32];
+    for (size_t i = 0; i < sizeof out_shares; i++)
+        out_shares[i] = (uint8_t)(255 - i);
+    CHECK_EQ_INT(stoffel_vm_party_store_put_output(s, 999, 5, out_shares, 32, 2), STOFFEL_ERR_NOT_FOUND);
+    CHECK_EQ_INT(stoffel_vm_party_store_put_output(s, run, 5, out_shares, 32, 2), 0);
+    CHECK_EQ_INT(stoffel_vm_party_store_put_output(s, run, 5, out_shares, 32, 1), STOFFEL_ERR_STATE);
+    CHECK_EQ_INT(stoffel_vm_party_store_put_output(s, run, 6, out_shares, 32, 0), STOFFEL_ERR_INVALID_ARG);
+    CHECK_EQ_INT(raw_count("SELECT count(*) FROM outputs"), 1);
     CHECK_EQ_INT(stoffel_vm_party_store_begin_run(s, prog, &run2), 0);
     CHECK_EQ_INT(run2, run + 1);
     stoffel_vm_party_store_close(s); /* run2 left RUNNING, as after a crash */
@@ -183,6 +192,13 @@ static void test_inputs_and_runs(void)
     CHECK_EQ_INT(stoffel_vm_party_store_get_run(s, run2, NULL, &state, &result, &result_len), 0);
     CHECK(state == STOFFEL_VM_PARTY_RUN_FAILED && result && strstr((char *)result, "interrupted") != NULL);
     stoffel_vm_bytes_free(result);
+    uint8_t *out_got = NULL;
+    size_t out_size = 0, out_n = 0;
+    CHECK_EQ_INT(stoffel_vm_party_store_get_output(s, run, 5, &out_got, &out_size, &out_n), 0);
+    CHECK(out_size == 32 && out_n == 2 && out_got && out_got[0] == 255 && out_got[63] == 192);
+    stoffel_vm_party_secret_free(out_got, out_size * out_n);
+    CHECK_EQ_INT(stoffel_vm_party_store_get_output(s, run, 6, &out_got, &out_size, &out_n), STOFFEL_ERR_NOT_FOUND);
+    CHECK(out_got == NULL);
     stoffel_vm_party_store_close(s);
 }
 

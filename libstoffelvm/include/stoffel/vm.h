@@ -851,6 +851,20 @@ STOFFEL_API int stoffel_vm_party_store_get_run(stoffel_vm_party_store *store, ui
                                                stoffel_vm_party_run_state *state, uint8_t **result,
                                                size_t *result_len);
 
+/* Records this party's shares of the `count` values run run_id produced for a client (output
+ * records are immutable: a second record for the same run and client is STOFFEL_ERR_STATE). One
+ * transaction. Errors: STOFFEL_ERR_NOT_FOUND (no such run), STOFFEL_ERR_INVALID_ARG (count or
+ * share_size 0, or over 65536 / 1024), STOFFEL_ERR_IO. */
+STOFFEL_API int stoffel_vm_party_store_put_output(stoffel_vm_party_store *store, uint64_t run_id,
+                                                  uint64_t client_id, const uint8_t *shares,
+                                                  size_t share_size, size_t count);
+
+/* Reads the output record of a run for a client. *shares (count * share_size bytes) is secret:
+ * free it with stoffel_vm_party_secret_free. STOFFEL_ERR_NOT_FOUND when there is none. */
+STOFFEL_API int stoffel_vm_party_store_get_output(stoffel_vm_party_store *store, uint64_t run_id,
+                                                  uint64_t client_id, uint8_t **shares,
+                                                  size_t *share_size, size_t *count);
+
 /*
  * LocalStorage backed by the store: stoffel_vm_set_storage(vm,
  * stoffel_vm_party_store_storage_interface(), store) makes the VM's LocalStorage builtins read and

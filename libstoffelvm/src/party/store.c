@@ -26,6 +26,9 @@ static const char *const schema_v1 =
     "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, program BLOB NOT NULL REFERENCES"
     " bundles(hash), state INTEGER NOT NULL, result BLOB, started_at INTEGER NOT NULL,"
     " finished_at INTEGER);"
+    "CREATE TABLE outputs (run INTEGER NOT NULL REFERENCES runs(id), client_id INTEGER NOT NULL,"
+    " share_size INTEGER NOT NULL, count INTEGER NOT NULL, shares BLOB NOT NULL,"
+    " PRIMARY KEY (run, client_id)) WITHOUT ROWID;"
     "CREATE TABLE local_storage (ns BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,"
     " PRIMARY KEY (ns, key)) WITHOUT ROWID;";
 
