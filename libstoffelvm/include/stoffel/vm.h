@@ -608,7 +608,11 @@ STOFFEL_API int stoffel_vm_start(stoffel_vm *vm, const char *entry, const stoffe
 
 /*
  * Runs until the entry returns (*state = DONE) or until queued secret operations must be
- * completed (*state = NEED_MPC). Errors: STOFFEL_VM_ERR_* / STOFFEL_ERR_LIMIT (budget, depth,
+ * completed (*state = NEED_MPC). Instruction-level operations (MUL of shares, reveals, DIV/MOD
+ * on shares) and the single-value builtins (Share.mul, Share.open, Share.lt..ne, Share.div/rem)
+ * are queued and handed out this way; builtins over whole arrays or with side effects
+ * (Share.batch_mul, Share.batch_open, Share.random*, Share.open_field, *.send_to_client) call
+ * stoffel_mpc_engine_execute on the attached engine themselves, synchronously. Errors: STOFFEL_VM_ERR_* / STOFFEL_ERR_LIMIT (budget, depth,
  * memory) / STOFFEL_ERR_CANCELLED, with the message in stoffel_vm_last_error; the run is over.
  */
 STOFFEL_API int stoffel_vm_run(stoffel_vm *vm, stoffel_vm_run_state *state);
