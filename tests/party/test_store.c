@@ -113,6 +113,11 @@ static void test_bundles(void)
     CHECK_EQ_INT(stoffel_vm_party_store_find_bundle(s, "second", got), 0);
     CHECK_EQ_INT(stoffel_vm_party_store_get_bundle(s, got, &back), STOFFEL_ERR_MALFORMED);
     CHECK(strstr(stoffel_vm_party_store_last_error(s), "altered") != NULL);
+    /* Deploying that bundle again does not claim to hold it: the stored copy is damaged. */
+    b = make_bundle("second", 1);
+    CHECK_EQ_INT(stoffel_vm_party_store_put_bundle(s, b, NULL), STOFFEL_ERR_MALFORMED);
+    CHECK(strstr(stoffel_vm_party_store_last_error(s), "altered") != NULL);
+    stoffel_vm_bundle_free(b);
     stoffel_vm_party_store_close(s);
 
     stoffel_vm_bundle_free(a);

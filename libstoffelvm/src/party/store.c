@@ -319,15 +319,25 @@ STOFFEL_API int stoffel_vm_party_store_put_bundle(stoffel_vm_party_store *store,
                           "deployed bundles are immutable: deploy under a new name",
                           bundle->name, have, want);
     }
-    if (found) { /* the same bundle again: already stored, nothing to change */
-        store_rollback(store);
-        return 0;
-    }
-    int has = store_has_bundle(store, hash);
+    int has = found ? 1 : store_has_bundle(store, hash);
     sqlite3_stmt *st;
     if (has < 0) {
         store_rollback(store);
         return has;
+    }
+    if (has) {
+        /* Already stored: answer with this hash only if the stored bytes still hash to it. */
+        stoffel_vm_bundle *stored = NULL;
+        status = stoffel_vm_party_store_get_bundle(store, hash, &stored);
+        stoffel_vm_bundle_free(stored);
+        if (status != 0) {
+            store_rollback(store);
+            return status;
+        }
+    }
+    if (found) { /* the same bundle again: nothing to change */
+        store_rollback(store);
+        return 0;
     }
     if (!has) {
         if ((status = store_prepare(store,
