@@ -127,7 +127,7 @@ static int validate(nl_ctx *ctx, size_t idx, const stoffel_mpc_request *r)
                            "request %zu (%s): need 2 <= k <= 64 and f < k (k = %u, f = %u)", idx,
                            name, r->bits, r->shift);
         return r->kind == STOFFEL_MPC_OP_FIXED_MUL ? nl_check_capacity(ctx, name, 2 * r->bits)
-                                                   : nl_check_capacity(ctx, name, 2 * (r->bits + r->shift));
+                                                   : nl_check_capacity(ctx, name, 3 * r->bits);
     }
     if (r->kind == STOFFEL_MPC_OP_SELECT)
         return 0;

@@ -3,10 +3,10 @@
  * in total; Catrina-Saxena 2010; spec mpc.md section 6).
  *   FPMul(a, b) = TruncPr(a b, 2k, f): probabilistic rounding, error below one unit in the last
  *                 place (2^-f); 1 multiplication round + 1 opening round.
- *   FPDiv(a, b) = trunc(a 2^f / b), computed EXACTLY by the secret / secret integer division on
- *                 k + f bits (so the error is below 2^-f, truncated toward zero); a zero divisor
- *                 gives 0. Slower than a Goldschmidt iteration (one comparison per quotient bit),
- *                 but exact; the field must hold 2(k + f) + kappa + 1 bits (BLS12-381: k + f <= 106).
+ *   nl_fixed_div_exact(a, b) = trunc(a 2^f / b) EXACTLY by the secret / secret integer division
+ *                 on k + f bits (one comparison per quotient bit: ~9 (k + f) rounds); a zero
+ *                 divisor gives 0; needs 2(k + f) + kappa + 1 field bits. FIXED_DIV requests use
+ *                 the much faster Newton reciprocal of fixed_div.c; this is its exact reference.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +31,7 @@ int nl_fixed_mul(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, un
     return rc;
 }
 
-int nl_fixed_div(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, unsigned f, size_t n,
+int nl_fixed_div_exact(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, unsigned f, size_t n,
                  uint8_t *out)
 {
     int rc = nl_check_capacity(ctx, "fixed-point division", 2 * (k + f));
