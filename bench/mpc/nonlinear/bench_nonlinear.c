@@ -5,7 +5,7 @@
  *   mpc.cmp_per_s, mpc.cmp_rounds   params op (lt, eq, trunc, div), bits, n, t, batch, driver
  *   mpc.decision_tree_s             depth-4 tree, 15 secret comparisons; params n, t, driver
  *   mpc.knn40_s                     1-nearest neighbour over 40 2-D points; params n, t, driver
- * Usage: bench_nonlinear [max_batch [ops]] (default 10000 and "lt,eq,trunc,div,tree,knn"; the
+ * Usage: bench_nonlinear [max_batch [ops]] (default 10000 and "lt,eq,trunc,div,fdiv,tree,knn"; the
  * 64-bit division runs at batch <= 100).
  */
 #include <stdio.h>
@@ -52,7 +52,7 @@ static uint64_t rounds_of(stoffel_mpc_engine *e)
 /* One batch of `op` on random 64-bit (div: bits) operands; prints throughput and rounds. */
 static void bench_op(const char *op, unsigned bits, uint32_t n, uint32_t t, size_t batch)
 {
-    int is_div = strcmp(op, "div") == 0;
+    int is_div = strcmp(op, "div") == 0 || strcmp(op, "fdiv") == 0;
     stoffel_mpc_engine *e = sim(n, t, is_div && bits > 40 ? STOFFEL_MPC_FIELD_BLS12_381
                                                            : STOFFEL_MPC_FIELD_P128);
     size_t ss = stoffel_mpc_engine_share_size(e);
@@ -62,6 +62,10 @@ static void bench_op(const char *op, unsigned bits, uint32_t n, uint32_t t, size
     for (size_t i = 0; i < batch; i++) {
         a[i] = nlh_rand_bits(&st, bits, 1);
         b[i] = nlh_rand_bits(&st, bits, 1);
+        if (strcmp(op, "fdiv") == 0) { /* keep the fixed-point quotients inside 64 bits */
+            a[i] >>= 24;
+            b[i] >>= 8;
+        }
     }
     if (nlh_input(e, a, batch, 1, sa) || nlh_input(e, b, batch, 1, sb)) {
         fprintf(stderr, "bench_nonlinear: input failed: %s\n", stoffel_mpc_engine_last_error(e));
@@ -73,7 +77,10 @@ static void bench_op(const char *op, unsigned bits, uint32_t n, uint32_t t, size
         q.kind = STOFFEL_MPC_OP_LT;
     else if (strcmp(op, "eq") == 0)
         q.kind = STOFFEL_MPC_OP_EQ;
-    else if (strcmp(op, "trunc") == 0) {
+    else if (strcmp(op, "fdiv") == 0) {
+        q.kind = STOFFEL_MPC_OP_FIXED_DIV;
+        q.shift = 16;
+    } else if (strcmp(op, "trunc") == 0) {
         q.kind = STOFFEL_MPC_OP_TRUNC;
         q.b = NULL;
         q.shift = 16;
@@ -274,7 +281,7 @@ static void bench_knn40(uint32_t n, uint32_t t)
 int main(int argc, char **argv)
 {
     size_t max_batch = argc > 1 ? (size_t)atol(argv[1]) : 10000;
-    const char *ops = argc > 2 ? argv[2] : "lt,eq,trunc,div,tree,knn";
+    const char *ops = argc > 2 ? argv[2] : "lt,eq,trunc,div,fdiv,tree,knn";
     if (max_batch == 0)
         max_batch = 1;
     if (strstr(ops, "tree"))
@@ -291,8 +298,11 @@ int main(int argc, char **argv)
                 bench_op("eq", 64, ns[i], 1, batches[j]);
             if (strstr(ops, "trunc"))
                 bench_op("trunc", 64, ns[i], 1, batches[j]);
-            if (strstr(ops, "div"))
+            if (strstr(ops, "div,") || (strlen(ops) >= 3 && !strcmp(ops + strlen(ops) - 3, "div") &&
+                                        (strlen(ops) == 3 || ops[strlen(ops) - 4] == ',')))
                 bench_op("div", 64, ns[i], 1, batches[j] < 100 ? batches[j] : 100);
+            if (strstr(ops, "fdiv"))
+                bench_op("fdiv", 64, ns[i], 1, batches[j] < 1000 ? batches[j] : 1000);
         }
     }
     return 0;

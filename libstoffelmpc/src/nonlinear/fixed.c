@@ -3,10 +3,7 @@
  * in total; Catrina-Saxena 2010; spec mpc.md section 6).
  *   FPMul(a, b) = TruncPr(a b, 2k, f): probabilistic rounding, error below one unit in the last
  *                 place (2^-f); 1 multiplication round + 1 opening round.
- *   nl_fixed_div_exact(a, b) = trunc(a 2^f / b) EXACTLY by the secret / secret integer division
- *                 on k + f bits (one comparison per quotient bit: ~9 (k + f) rounds); a zero
- *                 divisor gives 0; needs 2(k + f) + kappa + 1 field bits. FIXED_DIV requests use
- *                 the much faster Newton reciprocal of fixed_div.c; this is its exact reference.
+ *   FPDiv: see fixed_div.c (Newton reciprocal).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,27 +25,5 @@ int nl_fixed_mul(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, un
     if (rc == 0 && f == 0)
         memmove(out, prod, n * ctx->ss);
     nl_sh_free(ctx, prod, n);
-    return rc;
-}
-
-int nl_fixed_div_exact(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, unsigned f, size_t n,
-                 uint8_t *out)
-{
-    int rc = nl_check_capacity(ctx, "fixed-point division", 2 * (k + f));
-    if (rc)
-        return rc;
-    uint8_t *scaled = nl_sh_alloc(ctx, n), *rem = nl_sh_alloc(ctx, n), *pw = nl_pub_alloc(ctx, 1);
-    if (!scaled || !rem || !pw) {
-        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    nl_pow2(ctx, f, pw);
-    if ((rc = nl_mul_const(ctx, a, pw, scaled, n)))
-        goto done;
-    rc = nl_div_secret(ctx, scaled, b, k + f, 1, n, out, rem);
-done:
-    nl_sh_free(ctx, scaled, n);
-    nl_sh_free(ctx, rem, n);
-    free(pw);
     return rc;
 }

@@ -139,8 +139,6 @@ int nl_div_secret(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned bits
                   size_t n, uint8_t *q, uint8_t *r);
 int nl_fixed_mul(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, unsigned f, size_t n,
                  uint8_t *out);
-int nl_fixed_div_exact(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, unsigned f,
-                       size_t n, uint8_t *out);
 int nl_fixed_div(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, unsigned f, size_t n,
                  uint8_t *out);
 /* out = c ? x : y for secret bits c. */
