@@ -179,7 +179,7 @@ static void test_robust_faults(uint32_t n, uint32_t t, int mode)
     ctx c;
     if (ctx_open(&c, n, t, STOFFEL_MPC_FIELD_P128, STOFFEL_MPC_ROBUST, 77 + n + mode, 1))
         return;
-    CHECK_EQ_INT(stoffel_mpc_engine_sim_preprocess(c.e, 20000, 10000), 0);
+    CHECK_EQ_INT(stoffel_mpc_engine_sim_preprocess(c.e, 20000, 10100), 0); /* the pools must last: preprocessing waits for every party */
     for (uint32_t i = 0; i < t; i++) {
         uint32_t party = (i * 3 + 1) % n;
         if (mode == 0)
@@ -192,6 +192,24 @@ static void test_robust_faults(uint32_t n, uint32_t t, int mode)
     }
     long wrong = mul_open_run(&c, 10000, 5000, 5);
     CHECK_MSG(wrong == 0, "robust n=%u t=%u mode %d: %ld wrong values", n, t, mode, wrong);
+    /* a client still reconstructs its output correctly (robust decoding on the client side) and
+     * gives input through the reliable broadcast with t parties down or lying */
+    uint8_t v[16], got[16], *s = malloc(c.ss), *in = malloc(c.ss), *sum = malloc(c.ss);
+    stoffel_mpc_field_from_i64(c.F, -4242, v);
+    CHECK_EQ_INT(stoffel_mpc_engine_sim_client_input(c.e, 9, v, 1), 0);
+    stoffel_mpc_field_from_i64(c.F, 1000, v);
+    stoffel_mpc_engine_share_public(c.e, v, s, 1);
+    CHECK_EQ_INT(stoffel_mpc_engine_client_input_get(c.e, 0, 0, in), 0);
+    stoffel_mpc_engine_add(c.e, s, in, sum, 1);
+    stoffel_mpc_request o = {.kind = STOFFEL_MPC_OP_OUTPUT, .count = 1, .a = sum, .client_id = 9};
+    CHECK_EQ_INT(stoffel_mpc_engine_execute(c.e, &o, 1), 0);
+    size_t cnt = 1;
+    CHECK_EQ_INT(stoffel_mpc_engine_sim_client_output(c.e, 9, got, &cnt), 0);
+    CHECK_EQ_INT(cnt, 1);
+    CHECK_EQ_INT(to_int(&c, got), 1000 - 4242);
+    free(s);
+    free(in);
+    free(sum);
     if (mode == 1 || mode == 2) {
         for (uint32_t i = 0; i < t; i++) {
             uint64_t blamed = 0;
