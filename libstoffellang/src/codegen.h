@@ -116,5 +116,12 @@ struct loc cg_promote(struct codegen *cg, struct loc v, struct type *from, struc
 void cg_call_values(struct codegen *cg, const char *name, struct loc *args, size_t n);
 struct ir_const k_i64(int64_t v);
 struct ir_const k_str(const char *s);
+void count_triple(struct codegen *cg);
+struct loc binop_instr(struct codegen *cg, int op, struct loc a, struct loc b, bool secret);
+
+/* codegen_opt.c */
+bool fold_int(struct expr *e, __int128 *out);
+bool try_inline(struct codegen *cg, struct expr *e, struct func_sym *f, struct loc *out);
+bool try_schedule(struct codegen *cg, struct expr *e, struct loc *out);
 
 #endif
