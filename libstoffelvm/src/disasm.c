@@ -184,7 +184,9 @@ static int infer_types(const stoffel_vm_program *p, const vm_function *target, c
     *ret = NULL;
     for (size_t fi = 0; fi < p->fn_count; fi++) {
         const vm_function *f = &p->fns[fi];
-        const char **reg = calloc(f->frame_size ? f->frame_size : 1, sizeof *reg);
+        /* Registers past the first 65536 (only a hostile file has them) are not tracked. */
+        uint32_t ntrack = f->frame_size < 65536 ? f->frame_size : 65536;
+        const char **reg = calloc(ntrack ? ntrack : 1, sizeof *reg);
         const char **pushed = calloc(f->instr_count + 1, sizeof *pushed);
         if (!reg || !pushed) {
             free(reg);
@@ -192,28 +194,31 @@ static int infer_types(const stoffel_vm_program *p, const vm_function *target, c
             return STOFFEL_ERR_NOMEM;
         }
         size_t npushed = 0;
-        for (size_t k = 0; k < f->frame_size; k++)
+        for (size_t k = 0; k < ntrack; k++)
             reg[k] = k >= 16 ? "secret" : "unknown";
-        for (size_t i = 0; i < f->param_count && i < f->frame_size; i++)
-            if (i < 16)
-                reg[i] = "unknown";
+#define RD(r) ((r) < ntrack ? reg[(r)] : (r) >= 16 ? "secret" : "unknown")
+#define WR(r, v)                   \
+    do {                           \
+        if ((r) < ntrack)          \
+            reg[(r)] = (v);        \
+    } while (0)
         for (size_t i = 0; i < f->instr_count; i++) {
             const vm_instr *in = &f->code[i];
             const char *t;
             switch (in->op) {
             case STOFFEL_VM_OP_LDI:
-                reg[in->a] = in->a >= 16 ? "secret" : in->b < p->const_count ? const_type(&p->consts[in->b]) : "unknown";
+                WR(in->a, in->a >= 16 ? "secret" : in->b < p->const_count ? const_type(&p->consts[in->b]) : "unknown");
                 break;
             case STOFFEL_VM_OP_MOV:
-                reg[in->a] = in->a >= 16 ? "secret" : in->b >= 16 ? "unknown" : reg[in->b];
+                WR(in->a, in->a >= 16 ? "secret" : in->b >= 16 ? "unknown" : RD(in->b));
                 break;
-            case STOFFEL_VM_OP_NOT: reg[in->a] = in->a >= 16 ? "secret" : reg[in->b]; break;
+            case STOFFEL_VM_OP_NOT: WR(in->a, in->a >= 16 ? "secret" : RD(in->b)); break;
             case STOFFEL_VM_OP_LD:
-            case STOFFEL_VM_OP_LDS: reg[in->a] = in->a >= 16 ? "secret" : "unknown"; break;
-            case STOFFEL_VM_OP_PUSHARG: pushed[npushed++] = reg[in->a]; break;
+            case STOFFEL_VM_OP_LDS: WR(in->a, in->a >= 16 ? "secret" : "unknown"); break;
+            case STOFFEL_VM_OP_PUSHARG: pushed[npushed++] = RD(in->a); break;
             case STOFFEL_VM_OP_RET:
                 if (f == target)
-                    *ret = unify(*ret, reg[in->a]);
+                    *ret = unify(*ret, RD(in->a));
                 break;
             case STOFFEL_VM_OP_CALL: {
                 const char *name = f->names[in->a];
@@ -221,13 +226,13 @@ static int infer_types(const stoffel_vm_program *p, const vm_function *target, c
                     for (size_t k = 0; k < npushed && k < target->param_count; k++)
                         params[k] = unify(params[k], pushed[k]);
                 npushed = 0;
-                reg[0] = !strcmp(name, "create_array") ? "array" : !strcmp(name, "create_object") ? "object"
-                       : !strcmp(name, "create_closure") ? "closure" : "unknown";
+                WR(0u, !strcmp(name, "create_array") ? "array" : !strcmp(name, "create_object") ? "object"
+                       : !strcmp(name, "create_closure") ? "closure" : "unknown");
                 break;
             }
             default:
                 if (opcode_shape(in->op) == SHAPE_RRR) {
-                    const char *a = reg[in->b], *b = reg[in->c];
+                    const char *a = RD(in->b), *b = RD(in->c);
                     if (in->a >= 16 || !strcmp(a, "secret") || !strcmp(b, "secret"))
                         t = "secret";
                     else if (!strcmp(a, b))
@@ -240,11 +245,13 @@ static int infer_types(const stoffel_vm_program *p, const vm_function *target, c
                         t = "float";
                     else
                         t = "unknown";
-                    reg[in->a] = t;
+                    WR(in->a, t);
                 }
                 break;
             }
         }
+#undef RD
+#undef WR
         free(reg);
         free((void *)pushed);
     }
