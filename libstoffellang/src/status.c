@@ -5,7 +5,6 @@ const char *stoffel_lang_strerror(int status)
 {
     switch (status) {
     case STOFFEL_LANG_ERR_COMPILE: return "the program has compile errors (see the diagnostics)";
-    case STOFFEL_LANG_ERR_IMPORT: return "an import could not be resolved";
     default: return stoffel_vm_strerror(status);
     }
 }

@@ -43,8 +43,8 @@ STOFFEL_API const char *stoffel_lang_strerror(int status);
 
 /* Status codes of libstoffellang (the -400 block; see stoffel/status.h for the common ones). */
 enum {
-    STOFFEL_LANG_ERR_COMPILE = -400,   /* the source has errors: see the result's diagnostics */
-    STOFFEL_LANG_ERR_IMPORT = -401     /* an import could not be resolved by the resolver */
+    STOFFEL_LANG_ERR_COMPILE = -400    /* the source has errors (missing or unreadable imports
+                                          included): see the result's diagnostics */
 };
 
 /* MPC backends and curves recorded in the program's manifest (vm-bytecode.md section 6.6). */
