@@ -8,11 +8,11 @@
  * as one vector, q = q^ - [r^ < 0] - [r^ + D < 0]. Signs: q = sgn(d) (1 - 2[a < 0]) q_u.
  * Rounds: LTZ, 1 multiplication, TruncPr, LTZ, 1 multiplication (unsigned: TruncPr and LTZ only).
  *
- * Secret / secret: |a|, |b| from LTZ, z = EQZ(b), B = |b| + z (so B >= 1); restoring long division
- * over the quotient bits from the top: c_i = [R >= B 2^i], R -= c_i B 2^i, Q += c_i 2^i (one LTZ
- * and one multiplication per bit); q = Q (1 - 2([a<0] xor [b<0])) (1 - z), r = a - q b. A zero
- * divisor thus gives q = 0 and r = a and reveals nothing. The comparison at bit i is on W + i + 1
- * bits, so the field must hold 2W + kappa + 1 bits.
+ * Secret / secret: |a|, |b| from LTZ, z = EQZ(b), B = |b| + z (so B >= 1); the unsigned quotient
+ * Q of |a| by B from a Newton reciprocal plus an exact correction (quotient_newton, when the field
+ * holds 3W + 6 + kappa + 1 bits) or else by restoring long division (quotient_long, 2W + kappa + 1
+ * bits); q = Q (1 - 2([a<0] xor [b<0])) (1 - z), r = a - q b. A zero divisor thus gives q = 0 and
+ * r = a and reveals nothing.
  * Note: min / -1 gives the exact quotient 2^(W-1) (outside W-bit two's complement) and remainder 0.
  */
 #include <stdlib.h>
@@ -136,35 +136,20 @@ done:
     return rc;
 }
 
-int nl_div_secret(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned bits, int is_signed,
-                  size_t n, uint8_t *q, uint8_t *r)
+/* Unsigned quotient of 0 <= A < 2^W by 1 <= B < 2^W by restoring long division: one LTZ (on
+ * W + i + 1 bits) and one multiplication per quotient bit. */
+static int quotient_long(nl_ctx *ctx, const uint8_t *A, const uint8_t *B, unsigned W, size_t n,
+                         uint8_t *q)
 {
-    const unsigned W = bits;
-    int rc = nl_check_capacity(ctx, "division by a secret divisor", 2 * W);
-    if (rc)
-        return rc;
     const size_t vec = n * ctx->ss;
-    uint8_t *ab = nl_sh_alloc(ctx, 2 * n), *s = nl_sh_alloc(ctx, 2 * n);
-    uint8_t *AB = nl_sh_alloc(ctx, 2 * n), *zb = nl_sh_alloc(ctx, n);
+    int rc;
     uint8_t *R = nl_sh_alloc(ctx, n), *T = nl_sh_alloc(ctx, n), *c = nl_sh_alloc(ctx, n);
     uint8_t *cB = nl_sh_alloc(ctx, n), *pw = nl_pub_alloc(ctx, 1), *npw = nl_pub_alloc(ctx, 1);
-    if (!ab || !s || !AB || !zb || !R || !T || !c || !cB || !pw || !npw) {
-        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for %zu divisions", n);
+    if (!R || !T || !c || !cB || !pw || !npw) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
         goto done;
     }
-    memcpy(ab, a, vec);
-    memcpy(ab + vec, b, vec);
-    /* signs of a and b (one LTZ vector), z = [b = 0] */
-    if (is_signed) {
-        if ((rc = nl_ltz(ctx, ab, W + 1, 2 * n, s)) || (rc = apply_sign(ctx, s, ab, AB, 2 * n)))
-            goto done;
-    } else {
-        memcpy(AB, ab, 2 * vec);
-    }
-    if ((rc = nl_eqz(ctx, b, W + 1, n, zb)) || (rc = nl_add(ctx, AB + vec, zb, AB + vec, n)))
-        goto done;
-    uint8_t *B = AB + vec;
-    memcpy(R, AB, vec);
+    memcpy(R, A, vec);
     if ((rc = nl_share_const(ctx, ctx->zero, q, n)))
         goto done;
     for (unsigned i = W; i-- > 0;) {
@@ -181,6 +166,92 @@ int nl_div_secret(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned bits
             (rc = nl_add_scaled(ctx, R, cB, npw, R, n)) || (rc = nl_add_scaled(ctx, q, c, pw, q, n)))
             goto done;
     }
+done:
+    nl_sh_free(ctx, R, n);
+    nl_sh_free(ctx, T, n);
+    nl_sh_free(ctx, c, n);
+    nl_sh_free(ctx, cB, n);
+    free(pw);
+    free(npw);
+    return rc;
+}
+
+/* The same quotient from a Newton reciprocal with P = W + 5 fractional bits: the estimate
+ * q^ = TruncPr(A v w, 2W + P + 1, P + W) is within 2 of floor(A / B) (relative error of w below
+ * 2^-(W+2), TruncPr adds at most 1); r^ = A - q^ B and four comparisons of r^ + jB (j = 1, 0,
+ * -1, -2) with 0, done as one vector, correct it exactly. About 60 rounds for W = 64. */
+static int quotient_newton(nl_ctx *ctx, const uint8_t *A, const uint8_t *B, unsigned W, size_t n,
+                           uint8_t *q)
+{
+    const unsigned P = W + 5;
+    const size_t vec = n * ctx->ss;
+    int rc;
+    uint8_t *v = nl_sh_alloc(ctx, n), *w = nl_sh_alloc(ctx, n), *AV = nl_sh_alloc(ctx, n);
+    uint8_t *r = nl_sh_alloc(ctx, 4 * n), *c = nl_sh_alloc(ctx, 4 * n), *pub = nl_pub_alloc(ctx, 1);
+    if (!v || !w || !AV || !r || !c || !pub) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = nl_reciprocal(ctx, B, W, P, n, v, w)) || (rc = nl_mul(ctx, A, v, AV, n)) ||
+        (rc = nl_mul(ctx, AV, w, AV, n)) || (rc = nl_trunc_pr(ctx, AV, 2 * W + P + 1, P + W, n, q)))
+        goto done;
+    /* r^ = A - q^ B; rows: r^ + B, r^, r^ - B, r^ - 2B */
+    if ((rc = nl_mul(ctx, q, B, r + vec, n)) || (rc = nl_sub(ctx, A, r + vec, r + vec, n)) ||
+        (rc = nl_add(ctx, r + vec, B, r, n)) || (rc = nl_sub(ctx, r + vec, B, r + 2 * vec, n)) ||
+        (rc = nl_sub(ctx, r + 2 * vec, B, r + 3 * vec, n)) ||
+        (rc = nl_ltz(ctx, r, W + 4, 4 * n, c)))
+        goto done;
+    /* q = q^ - [r^+B<0] - [r^<0] + (1 - [r^-B<0]) + (1 - [r^-2B<0]) */
+    if ((rc = nl_sub(ctx, q, c, q, n)) || (rc = nl_sub(ctx, q, c + vec, q, n)) ||
+        (rc = nl_sub(ctx, q, c + 2 * vec, q, n)) || (rc = nl_sub(ctx, q, c + 3 * vec, q, n)))
+        goto done;
+    nl_from_u64(ctx, 2, pub);
+    rc = nl_add_const(ctx, q, pub, q, n);
+done:
+    nl_sh_free(ctx, v, n);
+    nl_sh_free(ctx, w, n);
+    nl_sh_free(ctx, AV, n);
+    nl_sh_free(ctx, r, 4 * n);
+    nl_sh_free(ctx, c, 4 * n);
+    free(pub);
+    return rc;
+}
+
+int nl_div_secret(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned bits, int is_signed,
+                  size_t n, uint8_t *q, uint8_t *r)
+{
+    const unsigned W = bits;
+    int rc = nl_check_capacity(ctx, "division by a secret divisor", 2 * W);
+    if (rc)
+        return rc;
+    const size_t vec = n * ctx->ss;
+    uint8_t *ab = nl_sh_alloc(ctx, 2 * n), *s = nl_sh_alloc(ctx, 2 * n);
+    uint8_t *AB = nl_sh_alloc(ctx, 2 * n), *zb = nl_sh_alloc(ctx, n);
+    uint8_t *T = nl_sh_alloc(ctx, n), *c = nl_sh_alloc(ctx, n), *npw = nl_pub_alloc(ctx, 1);
+    if (!ab || !s || !AB || !zb || !T || !c || !npw) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for %zu divisions", n);
+        goto done;
+    }
+    memcpy(ab, a, vec);
+    memcpy(ab + vec, b, vec);
+    /* signs of a and b (one LTZ vector), z = [b = 0] */
+    if (is_signed) {
+        if ((rc = nl_ltz(ctx, ab, W + 1, 2 * n, s)) || (rc = apply_sign(ctx, s, ab, AB, 2 * n)))
+            goto done;
+    } else {
+        memcpy(AB, ab, 2 * vec);
+    }
+    if ((rc = nl_eqz(ctx, b, W + 1, n, zb)) || (rc = nl_add(ctx, AB + vec, zb, AB + vec, n)))
+        goto done;
+    uint8_t *B = AB + vec;
+    /* the Newton path's widest values: 3W + 6 bits (and 2P + 3 = 2W + 13 in the iteration) */
+    unsigned widest = 3 * W + 6 > 2 * W + 13 ? 3 * W + 6 : 2 * W + 13;
+    if (widest + ctx->kappa + 1 < ctx->pbits)
+        rc = quotient_newton(ctx, AB, B, W, n, q);
+    else
+        rc = quotient_long(ctx, AB, B, W, n, q);
+    if (rc)
+        goto done;
     /* q = Q (1 - 2 (s_a xor s_b)) (1 - z) */
     if (is_signed) {
         uint8_t *x = T;
@@ -202,11 +273,8 @@ done:
     nl_sh_free(ctx, s, 2 * n);
     nl_sh_free(ctx, AB, 2 * n);
     nl_sh_free(ctx, zb, n);
-    nl_sh_free(ctx, R, n);
     nl_sh_free(ctx, T, n);
     nl_sh_free(ctx, c, n);
-    nl_sh_free(ctx, cB, n);
-    free(pw);
     free(npw);
     return rc;
 }

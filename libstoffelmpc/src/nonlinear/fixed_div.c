@@ -60,6 +60,74 @@ done:
     return rc;
 }
 
+int nl_reciprocal(nl_ctx *ctx, const uint8_t *B, unsigned W, unsigned P, size_t n, uint8_t *v,
+                  uint8_t *w)
+{
+    const size_t vec = n * ctx->ss, wn = (size_t)W * n;
+    int rc = 0;
+    uint8_t *bits = nl_sh_alloc(ctx, wn), *y = nl_sh_alloc(ctx, wn), *X = nl_sh_alloc(ctx, n);
+    uint8_t *T = nl_sh_alloc(ctx, n), *U = nl_sh_alloc(ctx, n), *pub = nl_pub_alloc(ctx, 1);
+    mpz_t c0;
+    mpz_init(c0);
+    if (!bits || !y || !X || !T || !U || !pub) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for a reciprocal");
+        goto done;
+    }
+    /* bits of B (element-major) -> bit-major y, suffix OR, msb indicator, v */
+    if ((rc = nl_bit_decompose(ctx, B, W, n, bits)))
+        goto done;
+    for (unsigned i = 0; i < W; i++)
+        for (size_t e = 0; e < n; e++)
+            memcpy(y + i * vec + e * ctx->ss, NL_SH(ctx, bits, e * W + i), ctx->ss);
+    if ((rc = suffix_or(ctx, y, W, n)) || (rc = nl_share_const(ctx, ctx->zero, v, n)))
+        goto done;
+    for (unsigned i = 0; i < W; i++) {
+        /* e_i = y_i - y_{i+1}; v += e_i 2^(W-1-i) */
+        uint8_t *ei = bits; /* scratch: the bits are no longer needed */
+        if (i + 1 < W)
+            rc = nl_sub(ctx, y + i * vec, y + (i + 1) * vec, ei, n);
+        else
+            memcpy(ei, y + i * vec, vec);
+        nl_pow2(ctx, W - 1 - i, pub);
+        if (rc || (rc = nl_add_scaled(ctx, v, ei, pub, v, n)))
+            goto done;
+    }
+    if ((rc = nl_mul(ctx, B, v, X, n)))
+        goto done;
+    /* w0 = 2.9142 - 2x with P fractional bits: C0 - 2 X 2^(P - W) */
+    mpz_set_si(c0, -2);
+    mpz_mul_2exp(c0, c0, P - W);
+    nl_from_mpz(ctx, c0, pub);
+    if ((rc = nl_mul_const(ctx, X, pub, w, n)))
+        goto done;
+    mpz_set_str(c0, "29142135623730950", 10);
+    mpz_mul_2exp(c0, c0, P);
+    mpz_fdiv_q_ui(c0, c0, 10000000000000000ul);
+    nl_from_mpz(ctx, c0, pub);
+    if ((rc = nl_add_const(ctx, w, pub, w, n)))
+        goto done;
+    unsigned steps = 0;
+    for (double good = 3.54; good < P + 2; good *= 2)
+        steps++;
+    nl_pow2(ctx, P + 1, pub);
+    for (unsigned s = 0; s < steps; s++) {
+        /* T = x w (P bits), U = 2 - T, w = w U (P bits) */
+        if ((rc = nl_mul(ctx, X, w, T, n)) || (rc = nl_trunc_pr(ctx, T, W + P + 2, W, n, T)) ||
+            (rc = nl_const_sub(ctx, pub, T, U, n)) || (rc = nl_mul(ctx, w, U, T, n)) ||
+            (rc = nl_trunc_pr(ctx, T, 2 * P + 3, P, n, w)))
+            goto done;
+    }
+done:
+    mpz_clear(c0);
+    nl_sh_free(ctx, bits, wn);
+    nl_sh_free(ctx, y, wn);
+    nl_sh_free(ctx, X, n);
+    nl_sh_free(ctx, T, n);
+    nl_sh_free(ctx, U, n);
+    free(pub);
+    return rc;
+}
+
 int nl_fixed_div(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, unsigned f, size_t n,
                  uint8_t *out)
 {
@@ -67,15 +135,11 @@ int nl_fixed_div(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, un
     int rc = nl_check_capacity(ctx, "fixed-point division", 3 * k);
     if (rc)
         return rc;
-    const size_t vec = n * ctx->ss, kn = (size_t)k * n;
+    const size_t vec = n * ctx->ss;
     uint8_t *sz = nl_sh_alloc(ctx, 2 * n), *Bv = nl_sh_alloc(ctx, n), *negb = nl_sh_alloc(ctx, n);
-    uint8_t *bits = nl_sh_alloc(ctx, kn), *y = nl_sh_alloc(ctx, kn), *v = nl_sh_alloc(ctx, n);
-    uint8_t *X = nl_sh_alloc(ctx, 2 * n), *AV = NULL, *W = nl_sh_alloc(ctx, n);
-    uint8_t *T = nl_sh_alloc(ctx, n), *U = nl_sh_alloc(ctx, n), *pub = nl_pub_alloc(ctx, 1);
-    uint8_t *vv = nl_sh_alloc(ctx, 2 * n);
-    mpz_t c0;
-    mpz_init(c0);
-    if (!sz || !Bv || !negb || !bits || !y || !v || !X || !W || !T || !U || !pub || !vv) {
+    uint8_t *v = nl_sh_alloc(ctx, n), *W = nl_sh_alloc(ctx, n), *AV = nl_sh_alloc(ctx, n);
+    uint8_t *T = nl_sh_alloc(ctx, n), *U = nl_sh_alloc(ctx, n);
+    if (!sz || !Bv || !negb || !v || !W || !AV || !T || !U) {
         rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for fixed-point division");
         goto done;
     }
@@ -84,52 +148,9 @@ int nl_fixed_div(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, un
         (rc = nl_mul_const(ctx, b, ctx->minus_one, negb, n)) ||
         (rc = nl_select(ctx, sz, negb, b, n, Bv)) || (rc = nl_add(ctx, Bv, sz + vec, Bv, n)))
         goto done;
-    /* 2. bits of B (element-major) -> bit-major y, suffix OR, msb indicator, v */
-    if ((rc = nl_bit_decompose(ctx, Bv, k, n, bits)))
+    /* 2, 3. 1/B = v w / 2^(P + k) */
+    if ((rc = nl_reciprocal(ctx, Bv, k, P, n, v, W)) || (rc = nl_mul(ctx, a, v, AV, n)))
         goto done;
-    for (unsigned i = 0; i < k; i++)
-        for (size_t e = 0; e < n; e++)
-            memcpy(y + i * vec + e * ctx->ss, NL_SH(ctx, bits, e * k + i), ctx->ss);
-    if ((rc = suffix_or(ctx, y, k, n)) || (rc = nl_share_const(ctx, ctx->zero, v, n)))
-        goto done;
-    for (unsigned i = 0; i < k; i++) {
-        /* e_i = y_i - y_{i+1}; v += e_i 2^(k-1-i) */
-        uint8_t *ei = bits; /* scratch: bits no longer needed */
-        if (i + 1 < k)
-            rc = nl_sub(ctx, y + i * vec, y + (i + 1) * vec, ei, n);
-        else
-            memcpy(ei, y + i * vec, vec);
-        nl_pow2(ctx, k - 1 - i, pub);
-        if (rc || (rc = nl_add_scaled(ctx, v, ei, pub, v, n)))
-            goto done;
-    }
-    /* X = B v and AV = a v in one round (vv = [v; v], X = [B; a]) */
-    memcpy(X, Bv, vec);
-    memcpy(X + vec, a, vec);
-    memcpy(vv, v, vec);
-    memcpy(vv + vec, v, vec);
-    if ((rc = nl_mul(ctx, X, vv, X, 2 * n)))
-        goto done;
-    AV = X + vec;
-    /* 3. w0 = 2.9142 - 2x in P fractional bits: C0 - 2 X (P = k) */
-    mpz_set_str(c0, "29142135623730950", 10);
-    mpz_mul_2exp(c0, c0, P);
-    mpz_fdiv_q_ui(c0, c0, 10000000000000000ul);
-    nl_from_mpz(ctx, c0, pub);
-    if ((rc = nl_mul_const(ctx, X, ctx->minus_one, W, n)) || (rc = nl_add(ctx, W, W, W, n)) ||
-        (rc = nl_add_const(ctx, W, pub, W, n)))
-        goto done;
-    unsigned steps = 0;
-    for (double bitsok = 3.54; bitsok < P + 2; bitsok *= 2)
-        steps++;
-    nl_pow2(ctx, P + 1, pub);
-    for (unsigned s = 0; s < steps; s++) {
-        /* T = x w (P bits), U = 2 - T, W = W U (P bits) */
-        if ((rc = nl_mul(ctx, X, W, T, n)) || (rc = nl_trunc_pr(ctx, T, 2 * P + 2, k, n, T)) ||
-            (rc = nl_const_sub(ctx, pub, T, U, n)) || (rc = nl_mul(ctx, W, U, T, n)) ||
-            (rc = nl_trunc_pr(ctx, T, 2 * P + 3, P, n, W)))
-            goto done;
-    }
     /* 4. q = a v w 2^f / 2^(P + k), then the sign of b and the zero mask */
     if ((rc = nl_mul(ctx, AV, W, T, n)) ||
         (rc = nl_trunc_pr(ctx, T, 2 * k + P, P + k - f, n, T)))
@@ -142,18 +163,13 @@ int nl_fixed_div(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, un
         goto done;
     rc = nl_sub(ctx, T, U, out, n);
 done:
-    mpz_clear(c0);
     nl_sh_free(ctx, sz, 2 * n);
     nl_sh_free(ctx, Bv, n);
     nl_sh_free(ctx, negb, n);
-    nl_sh_free(ctx, bits, kn);
-    nl_sh_free(ctx, y, kn);
     nl_sh_free(ctx, v, n);
-    nl_sh_free(ctx, X, 2 * n);
     nl_sh_free(ctx, W, n);
+    nl_sh_free(ctx, AV, n);
     nl_sh_free(ctx, T, n);
     nl_sh_free(ctx, U, n);
-    nl_sh_free(ctx, vv, 2 * n);
-    free(pub);
     return rc;
 }

@@ -139,6 +139,11 @@ int nl_div_secret(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned bits
                   size_t n, uint8_t *q, uint8_t *r);
 int nl_fixed_mul(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, unsigned f, size_t n,
                  uint8_t *out);
+/* For 1 <= B < 2^W (positive shares): v = 2^(W-1-msb(B)) and w with 1/B ~ v w / 2^(P + W),
+ * relative error below about 2^-(P-3) (Newton iteration, fixed_div.c). Needs W + P + kappa + 3
+ * and 2P + kappa + 4 field bits. */
+int nl_reciprocal(nl_ctx *ctx, const uint8_t *B, unsigned W, unsigned P, size_t n, uint8_t *v,
+                  uint8_t *w);
 int nl_fixed_div(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, unsigned k, unsigned f, size_t n,
                  uint8_t *out);
 /* out = c ? x : y for secret bits c. */
