@@ -18,7 +18,8 @@
  * optimistic/abort behaviour, spec 11.2).
  *
  * Triples (DN07): locally [ab - r]_2t = [a]_t [b]_t - [r]_2t, opened from 2t+1 shares (robust:
- * the robust collector, which at n = 3t+1 needs every share); [c]_t = [r]_t + (ab - r).
+ * by batch reconstruction in groups of 2t+1, which at n = 3t+1 needs every share, as the spec
+ * notes); [c]_t = [r]_t + (ab - r).
  * Every party consumes the outputs in the same order, so pools stay aligned across parties.
  */
 #include <stdio.h>
@@ -32,6 +33,7 @@
 
 enum { SEG_A, SEG_B, SEG_RT, SEG_R2T, SEG_RAND, SEG_COUNT };
 enum { ROUND_DEAL = 0, ROUND_CHECK = 1, ROUND_OPEN = 2, ROUND_VERDICT_BASE = 10 };
+#define MPC_WIRE_MAX_PAYLOAD_GUARD ((size_t)256 << 20)
 
 typedef struct {
     mpc_proto base;
@@ -56,8 +58,17 @@ typedef struct {
     size_t triples, randoms;
     uint64_t *a, *b, *c, *rt, *rand;
     size_t cap_a, cap_b, cap_c, cap_rt, cap_rand, cap_deals, cap_chk, cap_ext[SEG_COUNT];
-    collector zcol;              /* opening of ab - r at degree 2t */
+    collector zcol;              /* semi-honest: opening of ab - r at degree 2t */
     int opening;
+    /* robust: ab - r is opened by batch reconstruction (HBMPC Fig. 2) in groups of 2t+1, as a
+     * child instance whose rounds 0, 1 travel as our rounds ROUND_OPEN, ROUND_OPEN + 1 */
+    mpc_proto *zbatch;
+    struct early_msg {
+        uint32_t from, round;
+        uint8_t *data;
+        size_t len;
+    } *early;                    /* child messages that arrived before the child existed */
+    size_t nearly, early_cap;
 } prep_proto;
 
 static size_t LIMBS(const prep_proto *pp) { return pp->P->F->limbs; }
@@ -106,6 +117,54 @@ static int fail_nomem(prep_proto *pp)
     return proto_fail(&pp->base, STOFFEL_ERR_NOMEM, "out of memory in preprocessing");
 }
 
+/* Moves the child's queued messages into `out`, shifting their rounds into ours. */
+static int move_shifted(mpc_outbox *out, mpc_outbox *child, uint32_t shift)
+{
+    for (size_t i = 0; i < child->count; i++) {
+        if (out->count == out->cap) {
+            size_t cap = out->cap ? out->cap * 2 : 16;
+            mpc_out *items = realloc(out->items, cap * sizeof *items);
+            if (!items)
+                return STOFFEL_ERR_NOMEM;
+            out->items = items;
+            out->cap = cap;
+        }
+        out->items[out->count] = child->items[i];
+        out->items[out->count].round += shift;
+        out->count++;
+        child->items[i].block = NULL; /* moved */
+    }
+    child->count = 0;
+    return 0;
+}
+
+static int finish_triples(prep_proto *pp, const uint64_t *opened)
+{
+    /* [c]_t = [r]_t + (ab - r) */
+    fe_vec_add(pp->P->F, pp->c, pp->rt, opened, pp->triples);
+    pp->base.done = 1;
+    return 0;
+}
+
+/* Feeds one message to the batch-reconstruction child and forwards what it sends. */
+static int feed_child(prep_proto *pp, uint32_t from, uint32_t round, const uint8_t *payload, size_t len,
+                      mpc_outbox *out)
+{
+    mpc_outbox tmp = {0};
+    tmp.cache = out->cache;
+    mpc_proto *ch = pp->zbatch;
+    ch->ops->receive(ch, party_node(from), round, payload, len, &tmp);
+    int rc = move_shifted(out, &tmp, ROUND_OPEN);
+    outbox_free(&tmp);
+    if (rc)
+        return fail_nomem(pp);
+    if (ch->status)
+        return proto_fail(&pp->base, ch->status, "triple generation: %s", ch->error);
+    if (ch->done && !pp->base.done)
+        return finish_triples(pp, batch_open_result(ch));
+    return 0;
+}
+
 /* ab - r at degree 2t, sent to every party (round ROUND_OPEN). */
 static int start_triple_open(prep_proto *pp, mpc_outbox *out)
 {
@@ -120,6 +179,23 @@ static int start_triple_open(prep_proto *pp, mpc_outbox *out)
     fe_vec_mul(F, z, pp->a, pp->b, pp->triples);
     fe_vec_sub(F, z, z, r2t, pp->triples);
     int rc = 0;
+    if (pp->robust) {
+        mpc_outbox tmp = {0};
+        tmp.cache = out->cache;
+        pp->zbatch = batch_open_new(P, pp->base.instance, z, pp->triples, 2 * P->t, &tmp);
+        rc = pp->zbatch ? move_shifted(out, &tmp, ROUND_OPEN) : STOFFEL_ERR_NOMEM;
+        outbox_free(&tmp);
+        vput(pp, z, pp->triples, zcap);
+        if (rc)
+            return fail_nomem(pp);
+        pp->opening = 1;
+        /* replay what the others sent before our child existed */
+        for (size_t i = 0; i < pp->nearly && !pp->base.status && !pp->base.done; i++)
+            feed_child(pp, pp->early[i].from, pp->early[i].round, pp->early[i].data, pp->early[i].len, out);
+        if (pp->zbatch->done && !pp->base.done)
+            finish_triples(pp, batch_open_result(pp->zbatch));
+        return pp->base.status;
+    }
     for (uint32_t j = 0; j < P->n && rc == 0; j++) {
         if (j == P->self)
             continue;
@@ -139,17 +215,14 @@ static int start_triple_open(prep_proto *pp, mpc_outbox *out)
 
 static int prep_finish_if_ready(prep_proto *pp, int final)
 {
-    if (!pp->opening)
+    if (!pp->opening || pp->robust)
         return 0;
     char msg[sizeof pp->base.error] = "";
     int r = collector_try(&pp->zcol, final, msg, sizeof msg);
     if (r < 0)
         return proto_fail(&pp->base, r, "triple generation: %s", msg);
-    if (r == 1) {
-        /* [c]_t = [r]_t + (ab - r) */
-        fe_vec_add(pp->P->F, pp->c, pp->rt, pp->zcol.out, pp->triples);
-        pp->base.done = 1;
-    }
+    if (r == 1)
+        finish_triples(pp, pp->zcol.out);
     return 0;
 }
 
@@ -336,6 +409,27 @@ static int prep_receive(mpc_proto *p, mpc_node from, uint32_t round, const uint8
             return check_and_announce(pp, out);
         return 0;
     }
+    if (pp->robust && (round == ROUND_OPEN || round == ROUND_OPEN + 1)) {
+        if (pp->zbatch)
+            return feed_child(pp, j, round - ROUND_OPEN, payload, len, out);
+        /* a faster peer: keep it (at most one message per party and round) for the child */
+        if (pp->nearly >= 2 * (size_t)P->n || len > MPC_WIRE_MAX_PAYLOAD_GUARD)
+            return 0;
+        if (pp->nearly == pp->early_cap) {
+            size_t cap = pp->early_cap ? pp->early_cap * 2 : 8;
+            struct early_msg *e = realloc(pp->early, cap * sizeof *e);
+            if (!e)
+                return fail_nomem(pp);
+            pp->early = e;
+            pp->early_cap = cap;
+        }
+        uint8_t *copy = malloc(len ? len : 1);
+        if (!copy)
+            return fail_nomem(pp);
+        memcpy(copy, payload, len);
+        pp->early[pp->nearly++] = (struct early_msg){j, round - ROUND_OPEN, copy, len};
+        return 0;
+    }
     if (round == ROUND_OPEN) {
         /* may arrive before our own extraction (a faster peer): the collector keeps it */
         int rc = collector_add(&pp->zcol, j, payload, len);
@@ -371,7 +465,6 @@ static int prep_receive(mpc_proto *p, mpc_node from, uint32_t round, const uint8
 static int prep_timeout(mpc_proto *p, mpc_outbox *out)
 {
     prep_proto *pp = (prep_proto *)p;
-    (void)out;
     if (p->done || p->status)
         return 0;
     if (!pp->extracted) {
@@ -383,6 +476,20 @@ static int prep_timeout(mpc_proto *p, mpc_outbox *out)
                 off += (size_t)snprintf(missing + off, sizeof missing - off, "%s%u", off ? ", " : "", j);
         return proto_fail(p, STOFFEL_ERR_TIMEOUT, "preprocessing waits for every dealer; no dealing from parties %s",
                           missing);
+    }
+    if (pp->robust && pp->zbatch) {
+        mpc_outbox tmp = {0};
+        tmp.cache = out->cache;
+        pp->zbatch->ops->timeout(pp->zbatch, &tmp);
+        int rc = move_shifted(out, &tmp, ROUND_OPEN);
+        outbox_free(&tmp);
+        if (rc)
+            return fail_nomem(pp);
+        if (pp->zbatch->status)
+            return proto_fail(p, pp->zbatch->status, "triple generation: %s", pp->zbatch->error);
+        if (pp->zbatch->done)
+            return finish_triples(pp, batch_open_result(pp->zbatch));
+        return 0;
     }
     if (pp->robust && !pp->opening)
         return proto_fail(p, STOFFEL_ERR_TIMEOUT,
@@ -413,6 +520,13 @@ static void prep_destroy(mpc_proto *p)
     free(pp->have_chk);
     if (pp->zcol.recv)
         collector_free(&pp->zcol);
+    if (pp->zbatch)
+        pp->zbatch->ops->destroy(pp->zbatch);
+    for (size_t i = 0; i < pp->nearly; i++) {
+        sodium_memzero(pp->early[i].data, pp->early[i].len);
+        free(pp->early[i].data);
+    }
+    free(pp->early);
     free(pp);
 }
 
@@ -491,7 +605,7 @@ mpc_proto *prep_new(mpc_party *P, uint64_t instance, size_t triples, size_t rand
                 pp->nverdicts++; /* nothing to wait for from a non-checker */
         }
     }
-    if (ok) {
+    if (ok && !pp->robust) {
         ok = collector_init(&pp->zcol, F, &P->S, n, t, 2 * t, P->robust, pp->triples, P->cache) == 0;
         pp->zcol.blame = P->blame;
     }
