@@ -22,6 +22,8 @@ static int out_write(void *data, const char *buf, size_t len)
     out_buf *o = data;
     if (o->failed)
         return -1;
+    if (len == 0)
+        return 0; /* an empty part: msgpack passes a NULL body, which memcpy may not take */
     if (o->len + len > o->cap) {
         size_t cap = o->cap ? o->cap : 256;
         while (cap < o->len + len)
