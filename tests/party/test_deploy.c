@@ -5,6 +5,7 @@
  * tampered bundle is refused and changes no store; a silent party makes deploy time out naming it.
  */
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "party_test_util.h"
 #include "test_util.h"
@@ -126,6 +127,32 @@ static void test_conflict_names_party(void)
     world_down(&w);
 }
 
+/* A party whose store fails (here: an injected trigger error) refuses without local details,
+ * keeps nothing, and the deploy names it. */
+static void test_store_failure_names_party(void)
+{
+    world w;
+    world_up(&w, N);
+    sqlite3 *db = NULL;
+    CHECK_EQ_INT(sqlite3_open(w.store_path[2], &db), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(db, "CREATE TRIGGER fail BEFORE INSERT ON bundle_names "
+                                  "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(db);
+    stoffel_vm_bundle *b = bundle_returning("stats", 5);
+    char err[600] = "";
+    uint8_t hash[32];
+    CHECK_EQ_INT(stoffel_vm_deploy(w.client, b, 5000, hash, err, sizeof err), STOFFEL_MPC_ERR_PEER);
+    CHECK_MSG(strstr(err, "party 2 refused the bundle: the party could not store the bundle") != NULL, "%s", err);
+    CHECK_MSG(strstr(err, "disk on fire") == NULL && strstr(err, w.dir) == NULL, "%s", err);
+    uint8_t stored[32];
+    CHECK_EQ_INT(stoffel_vm_party_store_find_bundle(stoffel_vm_party_store_of(w.party[2]), "stats", stored),
+                 STOFFEL_ERR_NOT_FOUND);
+    stoffel_vm_bundle_free(b);
+    world_down(&w);
+}
+
 static void test_silent_party(void)
 {
     world w;
@@ -192,6 +219,7 @@ int main(void)
 {
     test_deploy_ok();
     test_conflict_names_party();
+    test_store_failure_names_party();
     test_silent_party();
     test_tampered_bundle();
     return test_finish();

@@ -88,7 +88,15 @@ static void handle_deploy(stoffel_vm_party *party, const stoffel_net_peer *from,
     uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN];
     rc = stoffel_vm_party_store_put_bundle(party->store, bundle, hash);
     if (rc != 0) {
-        reply_error(party, from, env->session_id, stoffel_vm_party_store_last_error(party->store));
+        /* A refusal the client can act on (another bundle under this name) is passed on; local
+         * failures (disk, damaged store) are logged here and reported without local details. */
+        if (rc == STOFFEL_ERR_STATE) {
+            reply_error(party, from, env->session_id, stoffel_vm_party_store_last_error(party->store));
+        } else {
+            party_log(party, "could not store a bundle: %s", stoffel_vm_party_store_last_error(party->store));
+            static const char failed[] = "the party could not store the bundle (its log says why)";
+            reply(party, from, env->session_id, "error", failed, sizeof failed - 1);
+        }
         stoffel_vm_bundle_free(bundle);
         return;
     }
