@@ -133,7 +133,10 @@ FA_INLINE void fa_mont_mul4_nc(uint64_t *r, const uint64_t *a, const uint64_t *b
     r[3] = (t3 & keep_t) | (s3 & ~keep_t);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+/* The assembly needs eleven free general registers; clang (notably with the sanitizers and
+ * libFuzzer instrumentation of scripts/fuzz) cannot allocate them, so clang builds use the
+ * portable C path above. gcc, the project's compiler, gets the assembly. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FA_HAVE_ADX_ASM 1
 /* The same no-carry CIOS with BMI2/ADX: MULX leaves the flags alone, so the low halves of the
  * partial products ride the carry chain (ADCX) while the high halves ride the overflow chain
