@@ -32,7 +32,9 @@ echo "shared: $(pkg-config --cflags --libs stoffelvm stoffelmpc)"
 # shellcheck disable=SC2046
 $cc "${extra_cflags[@]}" -o "$work/consumer_shared" "$consumer" $(pkg-config --cflags --libs stoffelvm stoffelmpc)
 LD_LIBRARY_PATH=$libdir "$work/consumer_shared"
-if ! LD_LIBRARY_PATH=$libdir ldd "$work/consumer_shared" | grep -q libstoffelvm.so; then
+# ldd's output goes to a file first: `ldd | grep -q` under pipefail races on SIGPIPE.
+LD_LIBRARY_PATH=$libdir ldd "$work/consumer_shared" >"$work/ldd_shared"
+if ! grep -q libstoffelvm.so "$work/ldd_shared"; then
   echo "the shared consumer is not linked against libstoffelvm.so"; exit 1
 fi
 
@@ -43,7 +45,8 @@ echo "static: $(pkg-config --static --cflags --libs stoffelvm stoffelmpc)"
 # shellcheck disable=SC2046
 $cc "${extra_cflags[@]}" -o "$work/consumer_static" "$consumer" $(pkg-config --static --cflags --libs stoffelvm stoffelmpc)
 "$work/consumer_static"
-if ldd "$work/consumer_static" | grep -q libstoffel; then
+ldd "$work/consumer_static" >"$work/ldd_static"
+if grep -q libstoffel "$work/ldd_static"; then
   echo "the static consumer still needs a shared libstoffel library"; exit 1
 fi
 echo "install test: ok"
