@@ -102,8 +102,12 @@ static int feed_clients(stoffel_vm *vm, stoffel_mpc_engine *engine, const named_
             if (strcmp(ci[k].name, ci[i].name) != 0)
                 continue;
             stoffel_vm_value v;
-            char err[256];
-            if (vm_input_parse(vm, ci[k].value, &v, err, sizeof err)) {
+            char err[256], *owned = NULL;
+            int prc = vm_input_parse(vm, ci[k].value, &v, &owned, err, sizeof err);
+            free(owned); /* client inputs are numbers: a string is refused below */
+            if (owned)
+                v = stoffel_vm_value_unit();
+            if (prc) {
                 free(vals);
                 return cli_usage_error("--client-input %s: %s", ci[k].name, err);
             }
@@ -240,6 +244,7 @@ int cmd_run(int argc, char **argv)
     int status = CLI_EXIT_ERROR;
     stoffel_vm_memory_store *store = NULL;
     stoffel_vm_value *args = NULL;
+    char *owned[MAX_INPUTS] = {0};
     if (stoffel_vm_new(prog, NULL, &vm, err, sizeof err)) {
         cli_error("%s", err);
         goto done;
@@ -261,6 +266,10 @@ int cmd_run(int argc, char **argv)
     }
     stoffel_vm_function_info info;
     stoffel_vm_program_function(prog, fi, &info);
+    if (info.param_count > MAX_INPUTS) {
+        cli_error("`%s` takes %zu parameters; stoffel run passes at most %d", entry, info.param_count, MAX_INPUTS);
+        goto done;
+    }
     args = calloc(info.param_count + 1, sizeof *args);
     for (size_t k = 0; k < ninputs; k++) {
         int known = 0;
@@ -280,7 +289,7 @@ int cmd_run(int argc, char **argv)
             status = cli_usage_error("missing input for parameter `%s` of `%s`: pass --input %s=VALUE", info.param_names[p], entry, info.param_names[p]);
             goto done;
         }
-        if (vm_input_parse(vm, in->value, &args[p], err, sizeof err)) {
+        if (vm_input_parse(vm, in->value, &args[p], &owned[p], err, sizeof err)) {
             status = cli_usage_error("--input %s: %s", in->name, err);
             goto done;
         }
@@ -324,6 +333,8 @@ int cmd_run(int argc, char **argv)
     }
     status = CLI_EXIT_OK;
 done:
+    for (size_t k = 0; k < MAX_INPUTS; k++)
+        free(owned[k]);
     free(args);
     stoffel_vm_free(vm);
     stoffel_vm_memory_store_free(store);

@@ -268,8 +268,9 @@ static int value(parser *p, stoffel_vm_value *out, const char *stops)
 
 static int parse_top(parser *pp, stoffel_vm_value *out);
 
-int vm_input_parse(stoffel_vm *vm, const char *text, stoffel_vm_value *out, char *err, size_t err_len)
+int vm_input_parse(stoffel_vm *vm, const char *text, stoffel_vm_value *out, char **to_free, char *err, size_t err_len)
 {
+    *to_free = NULL;
     parser *pp = calloc(1, sizeof *pp);
     if (!pp) {
         snprintf(err, err_len, "out of memory");
@@ -290,7 +291,8 @@ int vm_input_parse(stoffel_vm *vm, const char *text, stoffel_vm_value *out, char
         }
         memcpy(copy, pp->scratch, out->as.str.len);
         copy[out->as.str.len] = 0;
-        out->as.str.ptr = copy; /* leaked deliberately: lives until the CLI exits */
+        out->as.str.ptr = copy;
+        *to_free = copy; /* the caller frees it once the VM has copied the value */
     }
     free(pp);
     return rc;

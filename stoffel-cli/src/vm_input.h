@@ -6,8 +6,10 @@
 
 #include <stoffel/vm.h>
 
-/* Parses text into *out; lists and objects are created in vm. Strings in *out point into text
- * (bare) or into memory that lives until exit (quoted). Returns 0, or -1 with a message in err. */
-int vm_input_parse(stoffel_vm *vm, const char *text, stoffel_vm_value *out, char *err, size_t err_len);
+/* Parses text into *out; lists and objects are created in vm. A string in *out points into text
+ * (bare) or into a buffer returned in *to_free (quoted; free it after the VM copied the value,
+ * e.g. after stoffel_vm_start). Returns 0, or -1 with a message in err. */
+int vm_input_parse(stoffel_vm *vm, const char *text, stoffel_vm_value *out, char **to_free, char *err,
+                   size_t err_len);
 
 #endif
