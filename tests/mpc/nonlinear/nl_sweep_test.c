@@ -1,7 +1,7 @@
 /*
  * nl_sweep_test.c - the large sweeps of the issue on the simulated engine (suite mpc-sweep, minutes
- * per configuration): every comparison kind on all 65,536 pairs of signed 8-bit values, each kind
- * as one batch, and 10^4 random pairs at widths 16, 32 and 64 for LT and EQ, against clear C.
+ * per configuration): every comparison kind on all 65,536 pairs of signed 8-bit values (4 batches
+ * of 16,384 per kind), and 10^4 random pairs at widths 16, 32 and 64 for LT and EQ, against clear C.
  * Usage: nl_sweep_test N (parties; t = 1).
  */
 #include <stdio.h>
