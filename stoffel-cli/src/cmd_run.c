@@ -316,6 +316,7 @@ int cmd_run(int argc, char **argv)
     printf("Program returned: %s\n", text);
     stoffel_vm_bytes_free(text);
     if (stats) {
+        fflush(stdout); /* the program's output and result come before the stats, even on a pipe */
         stoffel_mpc_stats ms = {.struct_size = sizeof ms};
         stoffel_vm_stats vs = {.struct_size = sizeof vs};
         stoffel_mpc_engine_get_stats(engine, &ms);
