@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "engine_internal.h"
 #include "nonlinear/nonlinear.h"
 
@@ -248,4 +250,55 @@ void stoffel_mpc_engine_free(stoffel_mpc_engine *e)
     stoffel_mpc_field *owned = e->owned_field;
     e->vt->destroy(e);
     stoffel_mpc_field_free(owned);
+}
+
+/* ---- local share algebra shared by the simulated and networked engines ---- */
+
+void engine_wipe_free(void *p, size_t bytes)
+{
+    if (!p)
+        return;
+    sodium_memzero(p, bytes);
+    free(p);
+}
+
+int engine_local_binop(stoffel_mpc_engine *e, const field *F, engine_vec_binop op, const uint8_t *a,
+                       const uint8_t *b, uint8_t *out, size_t elems)
+{
+    if (((uintptr_t)a | (uintptr_t)b | (uintptr_t)out) % 8 == 0) {
+        op(F, (uint64_t *)out, (const uint64_t *)a, (const uint64_t *)b, elems);
+        return 0;
+    }
+    size_t bytes = elems * F->elem_size;
+    uint64_t *ta = malloc(bytes ? bytes : 1), *tb = malloc(bytes ? bytes : 1);
+    if (!ta || !tb) {
+        free(ta);
+        free(tb);
+        return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+    }
+    memcpy(ta, a, bytes);
+    memcpy(tb, b, bytes);
+    op(F, ta, ta, tb, elems);
+    memcpy(out, ta, bytes);
+    engine_wipe_free(ta, bytes);
+    engine_wipe_free(tb, bytes);
+    return 0;
+}
+
+void engine_vec_neg(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *unused, size_t count)
+{
+    (void)unused;
+    fe_vec_neg(F, r, a, count);
+}
+
+int engine_read_public(stoffel_mpc_engine *e, const field *F, const uint8_t *bytes, size_t count,
+                       uint64_t *dst, const char *what)
+{
+    const size_t L = F->limbs;
+    for (size_t k = 0; k < count; k++)
+        if (fe_from_bytes(F, dst + k * L, bytes + k * F->elem_size))
+            return engine_fail(e, STOFFEL_MPC_ERR_NOT_IN_FIELD,
+                               "%s: element %zu is not a canonical %s field element (value >= p)", what, k,
+                               F->name);
+    return 0;
 }

@@ -52,4 +52,27 @@ int engine_fail(stoffel_mpc_engine *e, int status, const char *fmt, ...) __attri
  * bound and returns STOFFEL_MPC_ERR_BOUND. */
 int engine_check_bound(uint32_t n, uint32_t t, stoffel_mpc_security security, char *msg, size_t msg_len);
 
+
+/* ---- Local share algebra shared by the engines whose shares are packed field elements
+ * (Montgomery limbs, elem_size bytes each): the simulated engine (n elements per share) and the
+ * networked engine (one element per share). ---- */
+#include "field.h"
+
+typedef void (*engine_vec_binop)(const field *, uint64_t *, const uint64_t *, const uint64_t *, size_t);
+
+/* out = op(a, b) over `elems` packed elements; copies through aligned, wiped scratch buffers when
+ * a caller's buffers are not 8-byte aligned. */
+int engine_local_binop(stoffel_mpc_engine *e, const field *F, engine_vec_binop op, const uint8_t *a,
+                       const uint8_t *b, uint8_t *out, size_t elems);
+
+/* fe_vec_neg in engine_vec_binop shape (the second operand is ignored). */
+void engine_vec_neg(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *unused, size_t count);
+
+/* Reads `count` canonical public elements into Montgomery limbs; fails naming the first bad one. */
+int engine_read_public(stoffel_mpc_engine *e, const field *F, const uint8_t *bytes, size_t count,
+                       uint64_t *dst, const char *what);
+
+/* Zeroes `bytes` bytes of p, then frees it; NULL is a no-op. */
+void engine_wipe_free(void *p, size_t bytes);
+
 #endif

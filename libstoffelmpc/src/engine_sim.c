@@ -24,10 +24,7 @@ uint64_t sime_now_ns(void)
 
 void sime_wipe_free(void *p, size_t bytes)
 {
-    if (!p)
-        return;
-    sodium_memzero(p, bytes);
-    free(p);
+    engine_wipe_free(p, bytes);
 }
 
 /* ---- share buffer layout helpers ---- */
@@ -63,38 +60,14 @@ void sime_scatter(const sim_engine *s, uint8_t *shares, size_t count, uint32_t i
 /* Reads `count` canonical public elements into Montgomery limbs; reports the first bad one. */
 int sime_read_public(sim_engine *s, const uint8_t *bytes, size_t count, uint64_t *dst, const char *what)
 {
-    const size_t L = s->F->limbs;
-    for (size_t k = 0; k < count; k++)
-        if (fe_from_bytes(s->F, dst + k * L, bytes + k * s->F->elem_size))
-            return engine_fail(&s->base, STOFFEL_MPC_ERR_NOT_IN_FIELD,
-                               "%s: element %zu is not a canonical %s field element (value >= p)", what, k,
-                               s->F->name);
-    return 0;
+    return engine_read_public(&s->base, s->F, bytes, count, dst, what);
 }
 
-/* Local ops treat a share array as count*n packed elements; copies when buffers are unaligned. */
-typedef void (*vec_binop)(const field *, uint64_t *, const uint64_t *, const uint64_t *, size_t);
-
-static int local_binop(sim_engine *s, vec_binop op, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count)
+/* Local ops treat a share array as count*n packed elements. */
+static int local_binop(sim_engine *s, engine_vec_binop op, const uint8_t *a, const uint8_t *b, uint8_t *out,
+                       size_t count)
 {
-    size_t elems = count * s->base.n, bytes = count * s->base.share_size;
-    if (((uintptr_t)a | (uintptr_t)b | (uintptr_t)out) % 8 == 0) {
-        op(s->F, (uint64_t *)out, (const uint64_t *)a, (const uint64_t *)b, elems);
-        return 0;
-    }
-    uint64_t *ta = malloc(bytes ? bytes : 1), *tb = malloc(bytes ? bytes : 1);
-    if (!ta || !tb) {
-        free(ta);
-        free(tb);
-        return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
-    }
-    memcpy(ta, a, bytes);
-    memcpy(tb, b, bytes);
-    op(s->F, ta, ta, tb, elems);
-    memcpy(out, ta, bytes);
-    sime_wipe_free(ta, bytes);
-    sime_wipe_free(tb, bytes);
-    return 0;
+    return engine_local_binop(&s->base, s->F, op, a, b, out, count * s->base.n);
 }
 
 static int sim_add(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count)
@@ -107,15 +80,9 @@ static int sim_sub(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *b, ui
     return local_binop(SE(e), fe_vec_sub, a, b, out, count);
 }
 
-static void vec_neg_binop(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *unused, size_t count)
-{
-    (void)unused;
-    fe_vec_neg(F, r, a, count);
-}
-
 static int sim_neg(stoffel_mpc_engine *e, const uint8_t *a, uint8_t *out, size_t count)
 {
-    return local_binop(SE(e), vec_neg_binop, a, a, out, count);
+    return local_binop(SE(e), engine_vec_neg, a, a, out, count);
 }
 
 /* public-operand ops: per share, every party's element combined with the same constant */

@@ -13,10 +13,7 @@
 
 void ne_wipe_free(void *p, size_t bytes)
 {
-    if (!p)
-        return;
-    sodium_memzero(p, bytes);
-    free(p);
+    engine_wipe_free(p, bytes);
 }
 
 int ne_grow(uint64_t **v, size_t *cap, size_t need, size_t L)
@@ -67,28 +64,10 @@ uint64_t stoffel_mpc_client_id_from_key(const uint8_t key[STOFFEL_NET_FINGERPRIN
 
 /* ---- local operations: this party's element of each share ---- */
 
-typedef void (*vec_binop)(const field *, uint64_t *, const uint64_t *, const uint64_t *, size_t);
-
-static int local_binop(net_engine *s, vec_binop op, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count)
+static int local_binop(net_engine *s, engine_vec_binop op, const uint8_t *a, const uint8_t *b, uint8_t *out,
+                       size_t count)
 {
-    size_t bytes = count * s->base.share_size;
-    if (((uintptr_t)a | (uintptr_t)b | (uintptr_t)out) % 8 == 0) {
-        op(s->F, (uint64_t *)out, (const uint64_t *)a, (const uint64_t *)b, count);
-        return 0;
-    }
-    uint64_t *ta = malloc(bytes ? bytes : 1), *tb = malloc(bytes ? bytes : 1);
-    if (!ta || !tb) {
-        free(ta);
-        free(tb);
-        return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
-    }
-    memcpy(ta, a, bytes);
-    memcpy(tb, b, bytes);
-    op(s->F, ta, ta, tb, count);
-    memcpy(out, ta, bytes);
-    ne_wipe_free(ta, bytes);
-    ne_wipe_free(tb, bytes);
-    return 0;
+    return engine_local_binop(&s->base, s->F, op, a, b, out, count);
 }
 
 static int ne_add(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count)
@@ -101,27 +80,9 @@ static int ne_sub(stoffel_mpc_engine *e, const uint8_t *a, const uint8_t *b, uin
     return local_binop(NE(e), fe_vec_sub, a, b, out, count);
 }
 
-static void vec_neg2(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *unused, size_t count)
-{
-    (void)unused;
-    fe_vec_neg(F, r, a, count);
-}
-
 static int ne_neg(stoffel_mpc_engine *e, const uint8_t *a, uint8_t *out, size_t count)
 {
-    return local_binop(NE(e), vec_neg2, a, a, out, count);
-}
-
-/* Reads `count` canonical public elements into Montgomery limbs; names the first bad one. */
-static int read_public(net_engine *s, const uint8_t *bytes, size_t count, uint64_t *dst, const char *what)
-{
-    const size_t L = s->F->limbs;
-    for (size_t k = 0; k < count; k++)
-        if (fe_from_bytes(s->F, dst + k * L, bytes + k * s->F->elem_size))
-            return engine_fail(&s->base, STOFFEL_MPC_ERR_NOT_IN_FIELD,
-                               "%s: element %zu is not a canonical %s field element (value >= p)", what, k,
-                               s->F->name);
-    return 0;
+    return local_binop(NE(e), engine_vec_neg, a, a, out, count);
 }
 
 static int public_op(net_engine *s, const uint8_t *a, const uint8_t *c, uint8_t *out, size_t count, int mul)
@@ -130,7 +91,7 @@ static int public_op(net_engine *s, const uint8_t *a, const uint8_t *c, uint8_t 
     uint64_t *cv = malloc(bytes);
     if (!cv)
         return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
-    int rc = read_public(s, c, count, cv, mul ? "mul_public constant" : "add_public constant");
+    int rc = engine_read_public(&s->base, s->F, c, count, cv, mul ? "mul_public constant" : "add_public constant");
     if (rc == 0)
         rc = local_binop(s, mul ? fe_vec_mul : fe_vec_add, a, (const uint8_t *)cv, out, count);
     free(cv);
