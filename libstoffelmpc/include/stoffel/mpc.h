@@ -495,6 +495,22 @@ STOFFEL_API int stoffel_mpc_engine_new_networked(const stoffel_mpc_net_config *c
                                                  stoffel_mpc_engine **out, char *error_buf,
                                                  size_t error_len);
 
+/* A host's handler for frames on the engine's endpoint that are not the engine's: it sees every
+ * arriving frame first (peer as the transport authenticated it; data valid during the call only)
+ * and returns 1 if the frame is its own (consumed), 0 to let the engine decode it. It runs inside
+ * the transport's message callback: it may send and queue work, but must not run the event loop
+ * or call the engine. */
+typedef int (*stoffel_mpc_net_foreign_fn)(void *user, const stoffel_net_peer *peer,
+                                          const uint8_t *data, size_t len);
+
+/* Installs fn (NULL removes it) as the handler of foreign frames on a networked engine's
+ * endpoint, so a host can run its own protocol (for example the party runtime's requests) on the
+ * same endpoint. Errors: STOFFEL_ERR_INVALID_ARG (engine NULL), STOFFEL_ERR_UNSUPPORTED (not a
+ * networked engine). */
+STOFFEL_API int stoffel_mpc_engine_net_set_foreign_handler(stoffel_mpc_engine *engine,
+                                                           stoffel_mpc_net_foreign_fn fn,
+                                                           void *user);
+
 /* Collective: generates at least `triples` Beaver triples and `randoms` random sharings with the
  * other parties now (execute() also does this lazily). Errors: STOFFEL_MPC_ERR_PREPROCESSING,
  * STOFFEL_ERR_TIMEOUT (message names the silent parties), STOFFEL_ERR_UNSUPPORTED (not a

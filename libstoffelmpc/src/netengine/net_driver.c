@@ -178,6 +178,10 @@ static void early_drop(nd_driver *d, size_t k)
 static void nd_on_message(void *user, const stoffel_net_peer *peer, const uint8_t *data, size_t len)
 {
     nd_driver *d = user;
+    /* A host that shares the endpoint with the engine (the party runtime's control messages)
+     * sees every frame first and keeps the ones that are its own. */
+    if (d->foreign && d->foreign(d->foreign_user, peer, data, len))
+        return;
     mpc_node from;
     if (peer->kind == STOFFEL_NET_PEER_PARTY) {
         if (peer->party_id >= d->n)

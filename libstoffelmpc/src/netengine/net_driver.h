@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stoffel/mpc.h>
 #include <stoffel/net.h>
 
 #include "../proto.h"
@@ -85,6 +86,8 @@ struct nd_driver {
     size_t nclients, ccap;
     uint8_t *link_closed;            /* n flags: the transport closed the link for good */
     struct event *timer;
+    stoffel_mpc_net_foreign_fn foreign; /* the host's handler for frames that are not MPC frames */
+    void *foreign_user;
     uint64_t msgs_sent, bytes_sent, rejected;
     int fatal;                       /* an allocation failed inside a callback */
     char note[320];                  /* the last rejected frame, for error messages */

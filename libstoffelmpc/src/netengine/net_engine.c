@@ -281,6 +281,18 @@ int stoffel_mpc_engine_new_networked(const stoffel_mpc_net_config *config, struc
     return 0;
 }
 
+int stoffel_mpc_engine_net_set_foreign_handler(stoffel_mpc_engine *e, stoffel_mpc_net_foreign_fn fn,
+                                               void *user)
+{
+    if (!e)
+        return STOFFEL_ERR_INVALID_ARG;
+    if (!ne_is_networked(e))
+        return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "set_foreign_handler needs a networked engine");
+    NE(e)->d.foreign = fn;
+    NE(e)->d.foreign_user = user;
+    return 0;
+}
+
 int stoffel_mpc_engine_net_preprocess(stoffel_mpc_engine *e, size_t triples, size_t randoms)
 {
     if (!e)
