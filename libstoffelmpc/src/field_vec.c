@@ -9,6 +9,7 @@
 
 #include "field.h"
 #include "field_arith.h"
+#include "field_ifma.h"
 
 /* Instantiates the loops of one limb count N; H is the headroom flag (compile-time constant). */
 #define DEFINE_LOOPS(N, H, SUFFIX)                                                                 \
@@ -128,16 +129,38 @@ void fe_vec_sub(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *
 
 void fe_vec_mul(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *b, size_t count)
 {
+    if (F->ifma) {
+        /* whole groups of eight in the IFMA lanes, the tail on the scalar path */
+        size_t done = ifma4_vec_mul(F, r, a, b, count);
+        r += done * 4;
+        a += done * 4;
+        b += done * 4;
+        count -= done;
+    }
     DISPATCH(vec_mul, r, a, b, count);
 }
 
 void fe_vec_scale(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count)
 {
+    if (F->ifma) {
+        /* whole groups of eight in the IFMA lanes, the tail on the scalar path */
+        size_t done = ifma4_vec_scale(F, r, a, c, count);
+        r += done * 4;
+        a += done * 4;
+        count -= done;
+    }
     DISPATCH(vec_scale, r, a, c, count);
 }
 
 void fe_vec_axpy(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count)
 {
+    if (F->ifma) {
+        /* whole groups of eight in the IFMA lanes, the tail on the scalar path */
+        size_t done = ifma4_vec_axpy(F, r, a, c, count);
+        r += done * 4;
+        a += done * 4;
+        count -= done;
+    }
     DISPATCH(vec_axpy, r, a, c, count);
 }
 
@@ -227,7 +250,8 @@ void fe_vec_lincomb(const field *F, uint64_t *r, const uint64_t *const *vecs, co
             }
         }
     }
-    if (!any_small) {
+    /* the column passes also suit the IFMA kernels (eight lanes per scale/axpy call) */
+    if (!small || (!any_small && !F->ifma)) {
         if (small && small != small_buf)
             free(small);
         DISPATCH(vec_lincomb, r, vecs, coef, m, count);
