@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "lang_cli.h"
+#include "project.h"
 
 int cmd_check(int argc, char **argv)
 {
@@ -23,8 +24,8 @@ int cmd_check(int argc, char **argv)
             return cli_usage_error("`stoffel check` takes one source file");
         file = argv[i];
     }
-    if (!file)
-        return cli_usage_error("`stoffel check` needs a source file");
+    if (!file) /* no file: check the project around the current directory */
+        return project_cli_check();
     if (!lang_cli_check_extension(file))
         return CLI_EXIT_USAGE;
     stoffel_lang_options o;

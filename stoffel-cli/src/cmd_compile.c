@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "lang_cli.h"
+#include "project.h"
 
 static const char usage[] =
     "Usage: stoffel compile FILE.stfl [options]\n"
@@ -95,6 +96,8 @@ static char *output_path(const char *src, const char *out)
 
 int cmd_compile(int argc, char **argv)
 {
+    if (project_cli_wants_project(argc, argv)) /* no file: build the project (stoffel build) */
+        return cmd_build(argc, argv);
     stoffel_lang_options o;
     stoffel_lang_options_defaults(&o);
     const char *file = NULL, *out = NULL;

@@ -19,21 +19,30 @@
 
 static const char party_usage[] =
     "Usage: stoffel party --config network.toml --id I --data DIR [--key FILE.key]\n"
+    "                     [--prep-triples N] [--prep-randoms N] [--timeout-ms N]\n"
     "\n"
-    "Runs computation party I of the network until SIGTERM or Ctrl-C. Its state (deployed\n"
-    "programs, client inputs, runs, LocalStorage) lives in DIR/party.db (created if needed);\n"
-    "restarting with the same DIR resumes from it.\n"
+    "Runs computation party I of the network until SIGTERM or Ctrl-C: it stores deployed\n"
+    "programs, admits client inputs (`stoffel client input`), runs programs over them\n"
+    "(`stoffel run --network`) and generates preprocessing in the background. Its state\n"
+    "(programs, input shares, preprocessing, runs, LocalStorage) lives in DIR/party.db (created\n"
+    "if needed); restarting with the same DIR resumes from it. The threshold is the network\n"
+    "configuration's; robust mode when parties >= 3t+1.\n"
     "\n"
     "Options:\n"
     "  --config FILE  the network configuration (from `stoffel network init`)\n"
     "  --id I         this party's id in it\n"
     "  --data DIR     the party's data directory\n"
     "  --key FILE     the party's private key (FILE.crt next to it); default DIR/party.key if it\n"
-    "                 exists, else party<I>.key next to the configuration\n";
+    "                 exists, else party<I>.key next to the configuration\n"
+    "  --prep-triples N, --prep-randoms N\n"
+    "                 keep at least N Beaver triples / random sharings preprocessed in the store\n"
+    "                 (party 0's levels count; default 0: preprocessing happens during runs)\n"
+    "  --timeout-ms N bound on every wait of a collective operation (default 30000)\n";
 
 typedef struct {
     unsigned id;
     struct event_base *base;
+    int stopping;
 } party_process;
 
 static void log_line(void *user, const char *line)
@@ -53,7 +62,30 @@ static void on_signal(evutil_socket_t sig, short what, void *user)
     (void)what;
     party_process *p = user;
     log_line(p, sig == SIGTERM ? "SIGTERM: shutting down" : "interrupted: shutting down");
-    event_base_loopexit(p->base, NULL);
+    /* an operation in progress finishes first (bounded by its timeout); then the loop ends */
+    p->stopping = 1;
+}
+
+/* Wakes the loop now and then, so queued operations and background preprocessing start even
+ * when no message arrives. */
+static void on_tick(evutil_socket_t fd, short what, void *user)
+{
+    (void)fd;
+    (void)what;
+    (void)user;
+}
+
+/* Parses a count flag value; -1 on a bad value (message printed). */
+static long long count_flag(const char *flag, const char *v, long long max)
+{
+    char *end = NULL;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (errno || !*v || *end || x < 0 || x > max) {
+        cli_usage_error("%s `%s` is not a count; pass a whole number from 0 to %lld", flag, v, max);
+        return -1;
+    }
+    return x;
 }
 
 static int file_exists(const char *path)
@@ -65,6 +97,7 @@ static int file_exists(const char *path)
 int cmd_party(int argc, char **argv)
 {
     const char *config_path = NULL, *data = NULL, *key = NULL, *id_text = NULL, *v;
+    long long prep_triples = 0, prep_randoms = 0, timeout_ms = 30000;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(party_usage, stdout);
@@ -77,6 +110,17 @@ int cmd_party(int argc, char **argv)
             data = v;
         } else if ((v = party_cli_flag(argc, argv, &i, "--key"))) {
             key = v;
+        } else if ((v = party_cli_flag(argc, argv, &i, "--prep-triples"))) {
+            if ((prep_triples = count_flag("--prep-triples", v, 100000000)) < 0)
+                return CLI_EXIT_USAGE;
+        } else if ((v = party_cli_flag(argc, argv, &i, "--prep-randoms"))) {
+            if ((prep_randoms = count_flag("--prep-randoms", v, 100000000)) < 0)
+                return CLI_EXIT_USAGE;
+        } else if ((v = party_cli_flag(argc, argv, &i, "--timeout-ms"))) {
+            if ((timeout_ms = count_flag("--timeout-ms", v, 3600000)) < 0)
+                return CLI_EXIT_USAGE;
+            if (timeout_ms == 0)
+                return cli_usage_error("--timeout-ms must be positive");
         } else {
             return cli_usage_error("unknown argument `%s` for `stoffel party`; see `stoffel party --help`", argv[i]);
         }
@@ -119,10 +163,10 @@ int cmd_party(int argc, char **argv)
         stoffel_net_config_free(cfg);
         return CLI_EXIT_ERROR;
     }
-    party_process proc = {(unsigned)id, event_base_new()};
+    party_process proc = {(unsigned)id, event_base_new(), 0};
     stoffel_net *net = NULL;
     stoffel_vm_party *party = NULL;
-    struct event *sigterm = NULL, *sigint = NULL;
+    struct event *sigterm = NULL, *sigint = NULL, *tick = NULL;
     char err[600] = "";
     int rc = CLI_EXIT_ERROR;
     if (!proc.base) {
@@ -138,6 +182,18 @@ int cmd_party(int argc, char **argv)
         goto done;
     }
     stoffel_vm_party_set_log(party, log_line, &proc);
+    {
+        stoffel_vm_party_mpc_config mc;
+        stoffel_vm_party_mpc_config_defaults(&mc);
+        mc.threshold = stoffel_net_config_threshold(cfg) ? stoffel_net_config_threshold(cfg) : 1;
+        mc.timeout_ms = (uint32_t)timeout_ms;
+        mc.prep_triples = (uint64_t)prep_triples;
+        mc.prep_randoms = (uint64_t)prep_randoms;
+        if (stoffel_vm_party_enable_mpc(party, proc.base, &mc, err, sizeof err) != 0) {
+            cli_error("%s (in `%s`)", err, config_path);
+            goto done;
+        }
+    }
     if (stoffel_net_start(net) != 0) {
         cli_error("party %lu cannot start its endpoint: %s", id, stoffel_net_last_error(net));
         goto done;
@@ -155,13 +211,26 @@ int cmd_party(int argc, char **argv)
                  stoffel_vm_party_store_schema(stoffel_vm_party_store_of(party)));
         log_line(&proc, line);
     }
-    event_base_dispatch(proc.base);
+    tick = event_new(proc.base, -1, EV_PERSIST, on_tick, NULL);
+    struct timeval period = {0, 200000};
+    if (!tick || event_add(tick, &period) != 0) {
+        cli_error("cannot install the party's timer");
+        goto done;
+    }
+    /* Operations run between turns of the loop, never inside its callbacks. */
+    while (!proc.stopping) {
+        event_base_loop(proc.base, EVLOOP_ONCE);
+        while (!proc.stopping && stoffel_vm_party_poll(party))
+            ;
+    }
     rc = CLI_EXIT_OK;
 done:
     if (sigterm)
         event_free(sigterm);
     if (sigint)
         event_free(sigint);
+    if (tick)
+        event_free(tick);
     stoffel_vm_party_free(party);
     if (net) {
         stoffel_net_close(net, 2000);

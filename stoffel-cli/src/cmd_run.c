@@ -13,6 +13,9 @@
 
 #include "cli.h"
 #include "lang_cli.h"
+#include "party_cli.h"
+#include "project.h"
+#include "run_processes.h"
 #include "vm_input.h"
 
 #define MAX_INPUTS 256
@@ -28,6 +31,8 @@ static const char usage[] =
     "  --parties N             number of simulated parties (default 3; alias --n-parties)\n"
     "  --threshold T           corruption threshold (default 1)\n"
     "  --stats                 print rounds, bytes, preprocessing use and time to stderr\n"
+    "  --processes [N]         run on N real `stoffel party` processes on 127.0.0.1 over QUIC\n"
+    "                          (default: the parties of --parties or Stoffel.toml), stopped after\n"
     "  --trace                 print every executed instruction to stderr\n\n"
     "Values: 42, 7u8, -3i16, 2.5, true, \"text\", 0xdeadbeef (bytes), [1, 2], {a: 1}, 1,2,3\n";
 
@@ -163,7 +168,12 @@ int cmd_run(int argc, char **argv)
     size_t ninputs = 0, nclients = 0;
     unsigned long parties = 3, threshold = 1;
     int stats = 0, trace = 0;
+    int mpc_given = 0, robust = 0; /* bit 0: --parties, bit 1: --threshold (they beat Stoffel.toml) */
+    long processes = -1;           /* --processes [N]: -1 = simulated, 0 = N from the parties */
+    char project_prog[4096];
 
+    if (run_network_requested(argc, argv))
+        return cmd_run_network(argc, argv); /* the running parties of a network (run_network.c) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -200,10 +210,14 @@ int cmd_run(int argc, char **argv)
             unsigned long x = strtoul(v, &end, 10);
             if (*end || !*v || x > 1000)
                 return cli_usage_error("%s needs a number, got `%s`", a, v);
+            mpc_given |= is_t ? 2 : 1;
             if (is_t)
                 threshold = x;
             else
                 parties = x;
+        } else if (!strcmp(a, "--processes")) {
+            if ((processes = run_processes_count_flag(argc, argv, &i)) < 0)
+                return CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--stats")) {
             stats = 1;
         } else if (!strcmp(a, "--trace") || !strcmp(a, "--trace-instr")) {
@@ -218,8 +232,16 @@ int cmd_run(int argc, char **argv)
             return cli_usage_error("unexpected argument `%s` (one program file per run)", a);
         }
     }
+    int prc = path ? 1 : project_run_defaults(project_prog, sizeof project_prog, mpc_given, &parties, &threshold, &robust);
+    if (prc < 0)
+        return CLI_EXIT_ERROR;
+    if (prc == 0)
+        path = project_prog; /* the project around the current directory (Stoffel.toml) */
     if (!path)
-        return cli_usage_error("`stoffel run` needs a program file: stoffel run FILE.stflb");
+        return cli_usage_error("`stoffel run` needs a program file (stoffel run FILE.stflb) or a project "
+                               "(Stoffel.toml) around the current directory");
+    if (processes >= 0)
+        return run_processes(path, processes ? (unsigned long)processes : parties, threshold, robust, argc, argv);
     size_t plen = strlen(path);
     char err[512];
     stoffel_vm_program *prog = NULL;
@@ -235,6 +257,7 @@ int cmd_run(int argc, char **argv)
     stoffel_mpc_sim_config_defaults(&cfg);
     cfg.n = (uint32_t)parties;
     cfg.t = (uint32_t)threshold;
+    cfg.security = robust ? STOFFEL_MPC_ROBUST : STOFFEL_MPC_SEMI_HONEST;
     stoffel_mpc_engine *engine = NULL;
     if (stoffel_mpc_engine_new_simulated(&cfg, &engine, err, sizeof err)) {
         stoffel_vm_program_free(prog);

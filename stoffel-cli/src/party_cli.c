@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "cli.h"
 #include "lang_cli.h"
 #include "party_cli.h"
@@ -114,4 +116,62 @@ stoffel_vm_bundle *party_cli_bundle_from_file(const char *path, const char *name
         return NULL;
     }
     return bundle;
+}
+
+int party_cli_client_open(party_cli_client *c, const char *config_path, const char *key_path)
+{
+    memset(c, 0, sizeof *c);
+    char default_key[4096];
+    if (!key_path || !*key_path) {
+        party_cli_key_next_to(config_path, "client0", default_key, sizeof default_key);
+        key_path = default_key;
+    }
+    if (!(c->cfg = party_cli_load_config(config_path)))
+        return 1;
+    if (!(c->identity = party_cli_load_identity(key_path)))
+        return 1;
+    stoffel_net_identity_fingerprint(c->identity, c->key);
+    char err[600] = "";
+    if (!(c->base = event_base_new()) ||
+        stoffel_net_quic_client_new(c->base, c->cfg, c->identity, NULL, &c->net, err, sizeof err) != 0) {
+        cli_error("cannot create the client endpoint: %s", err);
+        return 1;
+    }
+    if (stoffel_net_start(c->net) != 0) {
+        cli_error("cannot start the client endpoint: %s", stoffel_net_last_error(c->net));
+        return 1;
+    }
+    return 0;
+}
+
+void party_cli_client_close(party_cli_client *c)
+{
+    if (c->net) {
+        stoffel_net_close(c->net, 1000);
+        stoffel_net_free(c->net);
+    }
+    if (c->base)
+        event_base_free(c->base);
+    stoffel_net_identity_free(c->identity);
+    stoffel_net_config_free(c->cfg);
+    memset(c, 0, sizeof *c);
+}
+
+int party_cli_program_hash(const char *text, uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN])
+{
+    if (ends_with(text, ".stfl") || ends_with(text, ".stflb")) {
+        stoffel_vm_bundle *bundle = party_cli_bundle_from_file(text, NULL, NULL);
+        if (!bundle)
+            return 1;
+        stoffel_vm_bundle_hash(bundle, hash);
+        stoffel_vm_bundle_free(bundle);
+        return 0;
+    }
+    if (stoffel_vm_bundle_hash_from_hex(text, hash) != 0) {
+        cli_usage_error("`%s` is neither a program hash (64 hex digits, as `stoffel deploy` prints) nor a .stfl / "
+                        ".stflb file",
+                        text);
+        return 2;
+    }
+    return 0;
 }

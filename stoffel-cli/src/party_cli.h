@@ -24,4 +24,25 @@ stoffel_net_config *party_cli_load_config(const char *path);
  * with entry (NULL: main). Prints errors and returns NULL on failure. */
 stoffel_vm_bundle *party_cli_bundle_from_file(const char *path, const char *name, const char *entry);
 
+/* The client endpoint every client-side command uses: loads the configuration and the identity
+ * (key NULL: client0.key next to the configuration), creates and starts a QUIC client endpoint.
+ * Prints the error and returns nonzero on failure; party_cli_client_close frees what was made. */
+typedef struct {
+    stoffel_net_config *cfg;
+    stoffel_net_identity *identity;
+    struct event_base *base;
+    stoffel_net *net;
+    uint8_t key[STOFFEL_NET_FINGERPRINT_LEN];
+} party_cli_client;
+int party_cli_client_open(party_cli_client *c, const char *config_path, const char *key_path);
+void party_cli_client_close(party_cli_client *c);
+
+/* Reads a program hash (64 hex digits) or, for a .stfl/.stflb file, the hash its bundle would
+ * deploy under (name: the file's stem, entry main). Prints the error and returns nonzero. */
+int party_cli_program_hash(const char *text, uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN]);
+
+/* `stoffel run --network ...` (run_network.c); cmd_run hands over when it sees --network. */
+int run_network_requested(int argc, char **argv);
+int cmd_run_network(int argc, char **argv);
+
 #endif

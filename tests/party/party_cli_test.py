@@ -197,12 +197,12 @@ def main():
         os.mkdir(newer)
         db = sqlite3.connect(os.path.join(newer, "party.db"))
         db.execute("PRAGMA application_id = %d" % 0x53544650)
-        db.execute("PRAGMA user_version = 2")
+        db.execute("PRAGMA user_version = 3")
         db.execute("CREATE TABLE future (x)")
         db.commit()
         db.close()
         r = run("party", "--config", cfg, "--id", "0", "--data", newer)
-        check(r.returncode == 1 and "schema version 2, newer" in r.stderr, r.stderr)
+        check(r.returncode == 1 and "schema version 3, newer" in r.stderr, r.stderr)
 
     print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
     return 1 if failures or checks == 0 else 0

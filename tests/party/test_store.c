@@ -358,12 +358,12 @@ static void test_refusals(void)
     stoffel_vm_party_store *s = NULL;
 
     /* A newer schema is refused clearly and left untouched. */
-    CHECK_EQ_INT(raw_exec(db_path, "PRAGMA user_version = 2"), SQLITE_OK);
+    CHECK_EQ_INT(raw_exec(db_path, "PRAGMA user_version = 3"), SQLITE_OK);
     err[0] = '\0';
     CHECK_EQ_INT(stoffel_vm_party_store_open(db_path, &s, err, sizeof err), STOFFEL_ERR_UNSUPPORTED);
-    CHECK(s == NULL && strstr(err, "schema version 2") && strstr(err, "newer"));
-    CHECK_EQ_INT(raw_count("PRAGMA user_version"), 2);
-    CHECK_EQ_INT(raw_exec(db_path, "PRAGMA user_version = 1"), SQLITE_OK);
+    CHECK(s == NULL && strstr(err, "schema version 3") && strstr(err, "newer"));
+    CHECK_EQ_INT(raw_count("PRAGMA user_version"), 3);
+    CHECK_EQ_INT(raw_exec(db_path, "PRAGMA user_version = 2"), SQLITE_OK);
 
     /* Another application's SQLite database. */
     snprintf(path, sizeof path, "%s/other.db", dir);

@@ -532,6 +532,41 @@ STOFFEL_API int stoffel_mpc_engine_net_accept_inputs(stoffel_mpc_engine *engine,
  * passes (STOFFEL_ERR_TIMEOUT; the message names the clients still waited for). */
 STOFFEL_API int stoffel_mpc_engine_net_serve_outputs(stoffel_mpc_engine *engine, int timeout_ms);
 
+/* ---- State kept between sessions (src/netengine/net_restore.c). A host that persists client
+ * inputs and preprocessing (the party runtime) runs every collective operation in a fresh session
+ * and moves this state into the new engine before the operation starts. ---- */
+
+/* Local: appends `count` shares (share_size bytes each, as stoffel_mpc_engine_client_input_get
+ * wrote them in an earlier session with the same field) to client client_id's inputs in the
+ * ClientStore, which stays in ascending client id order. Every party must restore the same
+ * clients with the same counts. Errors: STOFFEL_ERR_INVALID_ARG (count 0 or NULL shares),
+ * STOFFEL_ERR_LIMIT (count > 65536), STOFFEL_MPC_ERR_NOT_IN_FIELD (a share is not an element of
+ * this engine's field: the bytes come from another field or were damaged; nothing is added),
+ * STOFFEL_ERR_UNSUPPORTED (not a networked engine), STOFFEL_ERR_NOMEM. */
+STOFFEL_API int stoffel_mpc_engine_net_restore_input(stoffel_mpc_engine *engine, uint64_t client_id,
+                                                     const uint8_t *shares, size_t count);
+
+/* Local: how many unused Beaver triples and random sharings the engine holds (either pointer may
+ * be NULL). STOFFEL_ERR_INVALID_ARG when engine is not a networked engine. */
+STOFFEL_API int stoffel_mpc_engine_net_pool_size(const stoffel_mpc_engine *engine, size_t *triples,
+                                                 size_t *randoms);
+
+/* Local: copies the unused preprocessing material into *bytes (malloc'd, *len bytes; free it
+ * after zeroing: it holds this party's secret shares). Format: "NEPOOL1\0", u32 element size,
+ * u64 triples, u64 randoms (little-endian), then the a, b, c and random share vectors. The
+ * engine keeps its pools. Errors: STOFFEL_ERR_INVALID_ARG, STOFFEL_ERR_UNSUPPORTED,
+ * STOFFEL_ERR_NOMEM. */
+STOFFEL_API int stoffel_mpc_engine_net_pool_export(stoffel_mpc_engine *engine, uint8_t **bytes,
+                                                   size_t *len);
+
+/* Local: appends exported material (from an engine of the same field and the same parties) to
+ * the engine's pools, to be consumed before anything generated later. All parties must import
+ * material exported at the same point of their common call sequence, or the triples no longer
+ * match. Errors: STOFFEL_ERR_MALFORMED (not an export, another field, a length that disagrees
+ * with the header; nothing is imported), STOFFEL_ERR_UNSUPPORTED, STOFFEL_ERR_NOMEM. */
+STOFFEL_API int stoffel_mpc_engine_net_pool_import(stoffel_mpc_engine *engine, const uint8_t *bytes,
+                                                   size_t len);
+
 /* A client of a networked session (data provider and output receiver). */
 typedef struct stoffel_mpc_client stoffel_mpc_client;
 
@@ -575,6 +610,12 @@ STOFFEL_API int stoffel_mpc_client_input(stoffel_mpc_client *client, const uint8
  */
 STOFFEL_API int stoffel_mpc_client_fetch_outputs(stoffel_mpc_client *client, uint8_t *values,
                                                  size_t count, int timeout_ms);
+
+/* Installs fn (NULL removes it) as the handler of frames on the client's endpoint that are not
+ * the client's (same contract as stoffel_mpc_engine_net_set_foreign_handler), so a host can read
+ * its own protocol's answers while the client runs. STOFFEL_ERR_INVALID_ARG for a NULL client. */
+STOFFEL_API int stoffel_mpc_client_set_foreign_handler(stoffel_mpc_client *client,
+                                                       stoffel_mpc_net_foreign_fn fn, void *user);
 
 /* The message of the last failed call on this client ("" if none); valid until the next call. */
 STOFFEL_API const char *stoffel_mpc_client_last_error(const stoffel_mpc_client *client);

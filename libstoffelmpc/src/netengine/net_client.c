@@ -465,3 +465,12 @@ int stoffel_mpc_client_fetch_outputs(stoffel_mpc_client *c, uint8_t *values, siz
     }
     return 0;
 }
+
+int stoffel_mpc_client_set_foreign_handler(stoffel_mpc_client *c, stoffel_mpc_net_foreign_fn fn, void *user)
+{
+    if (!c)
+        return STOFFEL_ERR_INVALID_ARG;
+    c->d.foreign = fn;
+    c->d.foreign_user = user;
+    return 0;
+}

@@ -1,33 +1,27 @@
 /*
- * party.c - the party runtime: a long-running party's request handling over its stoffel_net
- * endpoint (deploy requests from clients: verify, store, answer with the hash) on top of the
- * party store, and its progress log. The process around it (flags, keys, signals) is the CLI's
- * `stoffel party`.
+ * party.c - the party runtime: a long-running party's message intake over its stoffel_net
+ * endpoint (deploy requests answered at once; input and run requests and party 0's operation
+ * messages queued for party_ops.c), the party's lifecycle and its progress log. The process
+ * around it (flags, keys, signals, the event loop) is the CLI's `stoffel party`.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <event2/event.h>
 #include <sodium.h>
 
 #include "party_internal.h"
 
-struct stoffel_vm_party {
-    stoffel_net *net;
-    stoffel_vm_party_store *store;
-    stoffel_vm_party_log_fn log;
-    void *log_user;
-    uint64_t requests;
-    char error[512];
-};
+int64_t party_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
-static void party_log(stoffel_vm_party *party, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void party_log(stoffel_vm_party *party, const char *fmt, ...)
+void party_log(stoffel_vm_party *party, const char *fmt, ...)
 {
     if (!party->log)
         return;
@@ -39,39 +33,57 @@ static void party_log(stoffel_vm_party *party, const char *fmt, ...)
     party->log(party->log_user, line);
 }
 
-/* Sends a reply envelope with two parts to the client that asked. */
-static void reply(stoffel_vm_party *party, const stoffel_net_peer *to, uint64_t request_id, const char *kind,
-                  const void *body, size_t body_len)
+uint8_t *party_envelope(uint64_t session, uint32_t sender, const char *kind, const stoffel_net_bytes *parts,
+                        size_t count, size_t *len)
 {
     stoffel_net_envelope env = {0};
     env.protocol = PARTY_CONTROL_PROTOCOL;
-    env.session_id = request_id;
-    env.sender = (uint32_t)stoffel_net_my_id(party->net);
-    env.part_count = 2;
+    env.session_id = session;
+    env.sender = sender;
+    env.part_count = count + 1;
     env.parts[0].data = (const uint8_t *)kind;
     env.parts[0].len = strlen(kind);
-    env.parts[1].data = body;
-    env.parts[1].len = body_len;
+    for (size_t i = 0; i < count && i + 1 < STOFFEL_NET_ENVELOPE_MAX_PARTS; i++)
+        env.parts[i + 1] = parts[i];
     uint8_t *buf = NULL;
+    if (stoffel_net_envelope_encode(&env, &buf, len) != 0)
+        return NULL;
+    return buf;
+}
+
+int party_part_is(const stoffel_net_bytes *part, const char *text)
+{
+    return part->len == strlen(text) && memcmp(part->data, text, part->len) == 0;
+}
+
+void party_reply(stoffel_vm_party *party, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN], uint64_t request_id,
+                 const char *kind, const stoffel_net_bytes *parts, size_t count)
+{
     size_t len = 0;
-    int rc = stoffel_net_envelope_encode(&env, &buf, &len);
-    if (rc == 0)
-        rc = stoffel_net_send_client(party->net, to->key, buf, len);
+    uint8_t *buf = party_envelope(request_id, party->me, kind, parts, count, &len);
+    int rc = buf ? stoffel_net_send_client(party->net, key, buf, len) : STOFFEL_ERR_NOMEM;
     stoffel_net_buffer_free(buf);
     if (rc != 0)
         party_log(party, "could not answer a client: %s", stoffel_net_strerror(rc));
 }
 
-static void reply_error(stoffel_vm_party *party, const stoffel_net_peer *to, uint64_t request_id,
-                        const char *message)
+void party_reply_error(stoffel_vm_party *party, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
+                       uint64_t request_id, const char *message)
 {
     party_log(party, "refused a request: %s", message);
-    reply(party, to, request_id, "error", message, strlen(message));
+    stoffel_net_bytes part = {(const uint8_t *)message, strlen(message)};
+    party_reply(party, key, request_id, "error", &part, 1);
 }
 
-static int part_is(const stoffel_net_bytes *part, const char *text)
+void party_send(stoffel_vm_party *party, uint32_t to, uint64_t session, const char *kind,
+                const stoffel_net_bytes *parts, size_t count)
 {
-    return part->len == strlen(text) && memcmp(part->data, text, part->len) == 0;
+    size_t len = 0;
+    uint8_t *buf = party_envelope(session, party->me, kind, parts, count, &len);
+    int rc = buf ? stoffel_net_send(party->net, to, buf, len) : STOFFEL_ERR_NOMEM;
+    stoffel_net_buffer_free(buf);
+    if (rc != 0)
+        party_log(party, "could not send `%s` to party %u: %s", kind, to, stoffel_net_strerror(rc));
 }
 
 static void handle_deploy(stoffel_vm_party *party, const stoffel_net_peer *from, const stoffel_net_envelope *env)
@@ -82,7 +94,7 @@ static void handle_deploy(stoffel_vm_party *party, const stoffel_net_peer *from,
     if (rc != 0) {
         char msg[600];
         snprintf(msg, sizeof msg, "the bundle does not verify: %s", err);
-        reply_error(party, from, env->session_id, msg);
+        party_reply_error(party, from->key, env->session_id, msg);
         return;
     }
     uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN];
@@ -91,11 +103,11 @@ static void handle_deploy(stoffel_vm_party *party, const stoffel_net_peer *from,
         /* A refusal the client can act on (another bundle under this name) is passed on; local
          * failures (disk, damaged store) are logged here and reported without local details. */
         if (rc == STOFFEL_ERR_STATE) {
-            reply_error(party, from, env->session_id, stoffel_vm_party_store_last_error(party->store));
+            party_reply_error(party, from->key, env->session_id, stoffel_vm_party_store_last_error(party->store));
         } else {
             party_log(party, "could not store a bundle: %s", stoffel_vm_party_store_last_error(party->store));
-            static const char failed[] = "the party could not store the bundle (its log says why)";
-            reply(party, from, env->session_id, "error", failed, sizeof failed - 1);
+            party_reply_error(party, from->key, env->session_id,
+                              "the party could not store the bundle (its log says why)");
         }
         stoffel_vm_bundle_free(bundle);
         return;
@@ -105,30 +117,163 @@ static void handle_deploy(stoffel_vm_party *party, const stoffel_net_peer *from,
     party_log(party, "deployed `%s` (entry %s, %zu bytes of bytecode) as %s", stoffel_vm_bundle_name(bundle),
               stoffel_vm_bundle_entry(bundle), bundle->code_len, hex);
     stoffel_vm_bundle_free(bundle);
-    reply(party, from, env->session_id, "deployed", hash, sizeof hash);
+    stoffel_net_bytes part = {hash, sizeof hash};
+    party_reply(party, from->key, env->session_id, "deployed", &part, 1);
 }
 
-/* Every message reaching the endpoint. Each request is handled to the end here, its store change
- * committed before the reply is queued, so a shutdown between callbacks never splits one. */
-static void on_message(void *user, const stoffel_net_peer *from, const uint8_t *data, size_t len)
+/* An input or run request: checked here (so a bad one is refused at once and stores nothing),
+ * then queued for party 0's sequencing. */
+static void handle_operation_request(stoffel_vm_party *party, const stoffel_net_peer *from,
+                                     const stoffel_net_envelope *env, uint8_t kind)
+{
+    const char *what = kind == PARTY_OP_INPUT ? "input" : "run";
+    if (!party->mpc_enabled) {
+        party_reply_error(party, from->key, env->session_id,
+                          "this party does not run MPC operations (the host did not enable them)");
+        return;
+    }
+    size_t want_parts = kind == PARTY_OP_INPUT ? 3 : 2;
+    if (env->part_count != want_parts || env->parts[1].len != STOFFEL_VM_BUNDLE_HASH_LEN ||
+        (kind == PARTY_OP_INPUT && env->parts[2].len != 8)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "malformed `%s` request (is the client newer than the party?)", what);
+        party_reply_error(party, from->key, env->session_id, msg);
+        return;
+    }
+    party_request r = {0};
+    r.kind = kind;
+    memcpy(r.client_key, from->key, sizeof r.client_key);
+    r.request_id = env->session_id;
+    memcpy(r.program, env->parts[1].data, sizeof r.program);
+    r.received_ms = party_now_ms();
+    if (kind == PARTY_OP_INPUT) {
+        r.count = party_get_u64(env->parts[2].data);
+        if (r.count == 0 || r.count > 65536) {
+            party_reply_error(party, from->key, env->session_id,
+                              "an input holds 1 to 65536 values; split larger inputs");
+            return;
+        }
+    }
+    char hex[STOFFEL_VM_BUNDLE_HASH_HEX_LEN + 1];
+    stoffel_vm_bundle_hash_to_hex(r.program, hex);
+    int has = store_has_bundle(party->store, r.program);
+    if (has <= 0) {
+        char msg[400];
+        if (has < 0) {
+            party_log(party, "could not read the store: %s", stoffel_vm_party_store_last_error(party->store));
+            snprintf(msg, sizeof msg, "the party could not read its store (its log says why)");
+        } else {
+            snprintf(msg, sizeof msg,
+                     "no program with hash %s is deployed on party %u; deploy it with `stoffel deploy` first",
+                     hex, party->me);
+        }
+        party_reply_error(party, from->key, env->session_id, msg);
+        return;
+    }
+    if (party->nqueue >= PARTY_MAX_QUEUED) {
+        party_reply_error(party, from->key, env->session_id, "the party is busy (too many queued requests); retry later");
+        return;
+    }
+    party_request *q = realloc(party->queue, (party->nqueue + 1) * sizeof *q);
+    if (!q) {
+        party_reply_error(party, from->key, env->session_id, "the party is out of memory");
+        return;
+    }
+    party->queue = q;
+    party->queue[party->nqueue++] = r;
+    party_log(party, "queued a %s request for %.16s.. from client %02x%02x%02x%02x..", what, hex, from->key[0],
+              from->key[1], from->key[2], from->key[3]);
+}
+
+static int push_signal(stoffel_vm_party *party, const party_signal *sig)
+{
+    if (party->nsignals >= PARTY_MAX_QUEUED)
+        return -1;
+    party_signal *s = realloc(party->signals, (party->nsignals + 1) * sizeof *s);
+    if (!s)
+        return -1;
+    party->signals = s;
+    party->signals[party->nsignals++] = *sig;
+    return 0;
+}
+
+/* Operation messages between parties. */
+static void handle_party_message(stoffel_vm_party *party, uint32_t from, const stoffel_net_envelope *env)
+{
+    const stoffel_net_bytes *p = env->parts;
+    if (from == 0 && party->me != 0 && env->part_count == 4 && party_part_is(&p[0], "op") && p[1].len == 1 &&
+        p[2].len == STOFFEL_NET_FINGERPRINT_LEN && p[3].len == 8) {
+        if (party->nannounced >= PARTY_MAX_QUEUED)
+            return;
+        party_announce *a = realloc(party->announced, (party->nannounced + 1) * sizeof *a);
+        if (!a)
+            return;
+        party->announced = a;
+        party_announce *x = &party->announced[party->nannounced++];
+        x->kind = p[1].data[0];
+        x->session = env->session_id;
+        memcpy(x->client_key, p[2].data, STOFFEL_NET_FINGERPRINT_LEN);
+        x->request_id = party_get_u64(p[3].data);
+        x->received_ms = party_now_ms();
+        return;
+    }
+    party_signal sig = {0};
+    sig.session = env->session_id;
+    sig.party = from;
+    if (party->me == 0 && env->part_count == 3 && party_part_is(&p[0], "ready") && p[1].len == 8 && p[2].len == 32) {
+        sig.ready = 1;
+        sig.pool_tag = party_get_u64(p[1].data);
+        memcpy(sig.digest, p[2].data, 32);
+    } else if (party->me == 0 && env->part_count == 2 && party_part_is(&p[0], "notready")) {
+        snprintf(sig.reason, sizeof sig.reason, "%.*s", (int)(p[1].len > 200 ? 200 : p[1].len), (const char *)p[1].data);
+    } else if (from == 0 && env->part_count == 2 && party_part_is(&p[0], "go") && p[1].len == 1) {
+        sig.ready = 1;
+        sig.use_pool = p[1].data[0];
+    } else if (from == 0 && env->part_count == 2 && party_part_is(&p[0], "abort")) {
+        snprintf(sig.reason, sizeof sig.reason, "%.*s", (int)(p[1].len > 200 ? 200 : p[1].len), (const char *)p[1].data);
+    } else {
+        party_log(party, "ignored a malformed control message from party %u", from);
+        return;
+    }
+    if (push_signal(party, &sig) != 0)
+        party_log(party, "dropped a control message from party %u (queue full)", from);
+}
+
+int party_take_frame(void *user, const stoffel_net_peer *from, const uint8_t *data, size_t len)
 {
     stoffel_vm_party *party = user;
     stoffel_net_envelope env;
-    if (stoffel_net_envelope_decode(data, len, &env) != 0 || env.protocol != PARTY_CONTROL_PROTOCOL) {
-        party_log(party, "ignored a message (%zu bytes) that is not a party control request", len);
-        return;
-    }
-    if (from->kind != STOFFEL_NET_PEER_CLIENT) {
-        party_log(party, "ignored a control message from party %u (requests come from clients)", from->party_id);
-        return;
+    if (stoffel_net_envelope_decode(data, len, &env) != 0 || env.protocol != PARTY_CONTROL_PROTOCOL ||
+        env.part_count < 1)
+        return 0;
+    if (from->kind == STOFFEL_NET_PEER_PARTY) {
+        if (from->party_id < party->n && from->party_id != party->me)
+            handle_party_message(party, from->party_id, &env);
+        return 1;
     }
     party->requests++;
-    if (env.part_count == 2 && part_is(&env.parts[0], "deploy")) {
+    if (env.part_count == 2 && party_part_is(&env.parts[0], "deploy"))
         handle_deploy(party, from, &env);
-        return;
-    }
-    reply_error(party, from, env.session_id,
-                "unknown request; this party understands `deploy` (is the client newer than the party?)");
+    else if (party_part_is(&env.parts[0], "input"))
+        handle_operation_request(party, from, &env, PARTY_OP_INPUT);
+    else if (party_part_is(&env.parts[0], "run"))
+        handle_operation_request(party, from, &env, PARTY_OP_RUN);
+    else
+        party_reply_error(party, from->key, env.session_id,
+                          "unknown request; this party understands `deploy`, `input` and `run` (is the client newer "
+                          "than the party?)");
+    return 1;
+}
+
+/* Every message reaching the endpoint while no engine runs. Each request is handled to the end
+ * here or queued, its store change committed before the reply is queued, so a shutdown between
+ * callbacks never splits one. */
+static void on_message(void *user, const stoffel_net_peer *from, const uint8_t *data, size_t len)
+{
+    stoffel_vm_party *party = user;
+    if (!party_take_frame(party, from, data, len))
+        party_log(party, "ignored a message (%zu bytes) that is not a party control message (a late frame of "
+                  "a finished operation?)", len);
 }
 
 static void on_state(void *user, const stoffel_net_peer *peer, stoffel_net_state state, int status)
@@ -142,6 +287,11 @@ static void on_state(void *user, const stoffel_net_peer *peer, stoffel_net_state
     else if (state == STOFFEL_NET_STATE_CONNECTED || state == STOFFEL_NET_STATE_CLOSED)
         party_log(party, "client %02x%02x%02x%02x..: %s", peer->key[0], peer->key[1], peer->key[2], peer->key[3],
                   name);
+}
+
+void party_install_callbacks(stoffel_vm_party *party)
+{
+    stoffel_net_set_callbacks(party->net, on_message, on_state, party);
 }
 
 STOFFEL_API int stoffel_vm_party_new(stoffel_net *net, const char *store_path, stoffel_vm_party **out, char *err,
@@ -165,6 +315,9 @@ STOFFEL_API int stoffel_vm_party_new(stoffel_net *net, const char *store_path, s
         return rc;
     }
     party->net = net;
+    party->n = stoffel_net_party_count(net);
+    party->me = (uint32_t)stoffel_net_my_id(net);
+    stoffel_vm_party_mpc_config_defaults(&party->mpc);
     rc = stoffel_net_set_callbacks(net, on_message, on_state, party);
     if (rc != 0) {
         party_format(err, err_len, "could not install the party's message handler: %s", stoffel_net_strerror(rc));
@@ -174,6 +327,71 @@ STOFFEL_API int stoffel_vm_party_new(stoffel_net *net, const char *store_path, s
     }
     *out = party;
     return 0;
+}
+
+STOFFEL_API void stoffel_vm_party_mpc_config_defaults(stoffel_vm_party_mpc_config *config)
+{
+    if (!config)
+        return;
+    memset(config, 0, sizeof *config);
+    config->struct_size = sizeof *config;
+    config->threshold = 1;
+    config->security = -1;
+    config->timeout_ms = 30000;
+    config->prep_field = STOFFEL_MPC_FIELD_BLS12_381;
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg; /* only ends a turn of the loop, so a waiting operation looks at the clock */
+}
+
+STOFFEL_API int stoffel_vm_party_enable_mpc(stoffel_vm_party *party, struct event_base *base,
+                                            const stoffel_vm_party_mpc_config *config, char *err, size_t err_len)
+{
+    if (!party || !base || !config || config->struct_size != sizeof *config) {
+        party_format(err, err_len, "stoffel_vm_party_enable_mpc: party, base and a config initialised with "
+                                   "stoffel_vm_party_mpc_config_defaults are required");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    uint32_t n = party->n, t = config->threshold;
+    int security = config->security;
+    if (security < 0)
+        security = n >= 3 * t + 1 ? STOFFEL_MPC_ROBUST : STOFFEL_MPC_SEMI_HONEST;
+    if (t < 1 || n < 2 * t + 1 || (security == STOFFEL_MPC_ROBUST && n < 3 * t + 1) ||
+        (security != STOFFEL_MPC_ROBUST && security != STOFFEL_MPC_SEMI_HONEST)) {
+        party_format(err, err_len,
+                     "threshold %u does not fit %u parties: semi-honest needs parties >= 2t+1 and t >= 1, robust "
+                     "needs parties >= 3t+1; change threshold in the network configuration",
+                     t, n);
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    if (config->timeout_ms == 0) {
+        party_format(err, err_len, "timeout_ms must be positive (default 30000)");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    if (!party->wake && !(party->wake = evtimer_new(base, on_wake, party)))
+        return STOFFEL_ERR_NOMEM;
+    party->base = base;
+    party->mpc = *config;
+    party->security = (stoffel_mpc_security)security;
+    party->mpc_enabled = 1;
+    party->idle_since_ms = party_now_ms();
+    return 0;
+}
+
+STOFFEL_API int stoffel_vm_party_poll(stoffel_vm_party *party)
+{
+    if (!party || !party->mpc_enabled)
+        return 0;
+    return party_ops_poll(party);
+}
+
+STOFFEL_API uint64_t stoffel_vm_party_operation_count(const stoffel_vm_party *party)
+{
+    return party ? party->operations : 0;
 }
 
 STOFFEL_API void stoffel_vm_party_set_log(stoffel_vm_party *party, stoffel_vm_party_log_fn fn, void *user)
@@ -204,7 +422,12 @@ STOFFEL_API void stoffel_vm_party_free(stoffel_vm_party *party)
     if (!party)
         return;
     stoffel_net_set_callbacks(party->net, NULL, NULL, NULL);
+    if (party->wake)
+        event_free(party->wake);
     stoffel_vm_party_store_close(party->store);
+    free(party->queue);
+    free(party->announced);
+    free(party->signals);
     sodium_memzero(party, sizeof *party);
     free(party);
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -58,12 +59,136 @@ int store_prepare(stoffel_vm_party_store *store, const char *sql, sqlite3_stmt *
 /* 1 when a bundle with this hash is stored, 0 when not, negative status on error. */
 int store_has_bundle(stoffel_vm_party_store *store, const uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN]);
 
-/* ---- The party control protocol (party.c serves it, deploy.c is its client). ------------------
- * Requests and replies are stoffel_net envelopes with protocol PARTY_CONTROL_PROTOCOL, session_id
- * = the client's request id (echoed in the reply), round 0, and parts:
- *   request  ["deploy", bundle encoding]
- *   reply    ["deployed", hash (32 bytes)]  or  ["error", message text]
- * Version 1 of the protocol; a new version gets a new protocol number. */
+/* Preprocessing pools (store_pools.c). get: STOFFEL_ERR_NOT_FOUND when none; *material is
+ * malloc'd and secret (stoffel_vm_party_secret_free). put replaces, in one transaction. */
+int store_get_pool(stoffel_vm_party_store *store, int field, uint64_t *tag, uint8_t **material, size_t *len);
+int store_put_pool(stoffel_vm_party_store *store, int field, uint64_t tag, const uint8_t *material, size_t len);
+int store_drop_pool(stoffel_vm_party_store *store, int field);
+
+/* ---- The party control protocol (party.c serves it, deploy.c and client.c are its clients). ---
+ * Messages are stoffel_net envelopes with protocol PARTY_CONTROL_PROTOCOL, round 0, and parts:
+ * client -> every party (session_id = the client's request id, echoed in every reply):
+ *   ["deploy", bundle encoding]          -> ["deployed", hash (32)]
+ *   ["input", program (32), count (u64)] -> party 0: ["session", session (u64), field (u8),
+ *                                           t (u32), robust (u8)]; then every party, once the
+ *                                           shares are committed to its store: ["stored", seq (u64)]
+ *   ["run", program (32)]                -> ["result", run id (u64), result text, printed output,
+ *                                           stats (8 x u64, see PARTY_STATS_*)]
+ *   any request may instead be answered ["error", message text]
+ * party 0 -> the other parties (session_id = the operation's MPC session id):
+ *   ["op", kind (u8), client key (32), request id (u64)]   the next collective operation
+ *   ["go", use stored pools (u8)]  or  ["abort", reason]
+ * party -> party 0 (session_id = the operation's session):
+ *   ["ready", pool tag (u64), digest of the stored inputs (32)]  or  ["notready", reason]
+ * Integers are little-endian. Version 1 of the protocol; a new version gets a new number. */
 enum { PARTY_CONTROL_PROTOCOL = 0x50435431 /* "PCT1" */ };
+
+/* ---- The party runtime's state (party.c takes messages in, party_ops.c runs operations). ---- */
+
+enum { PARTY_MAX_QUEUED = 1024 };
+
+/* A client's request for a collective operation, queued until party 0 runs it. */
+typedef struct {
+    uint8_t kind;                                 /* PARTY_OP_* */
+    uint8_t client_key[STOFFEL_NET_FINGERPRINT_LEN];
+    uint64_t request_id;
+    uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN];
+    uint64_t count;                               /* inputs */
+    int64_t received_ms;
+} party_request;
+
+/* Party 0's announcement of an operation (other parties). */
+typedef struct {
+    uint8_t kind;
+    uint64_t session;
+    uint8_t client_key[STOFFEL_NET_FINGERPRINT_LEN];
+    uint64_t request_id;
+    int64_t received_ms;
+} party_announce;
+
+/* A party's answer to an announcement (party 0), or party 0's go / abort (the others). */
+typedef struct {
+    uint64_t session;
+    uint32_t party;
+    int ready;                                    /* 1 ready, 0 not ready / abort */
+    uint64_t pool_tag;
+    uint8_t digest[32];
+    uint8_t use_pool;                             /* go */
+    char reason[256];
+} party_signal;
+
+struct stoffel_vm_party {
+    stoffel_net *net;
+    stoffel_vm_party_store *store;
+    stoffel_vm_party_log_fn log;
+    void *log_user;
+    uint64_t requests;
+    uint64_t operations;
+    uint32_t n, me;
+    /* MPC (stoffel_vm_party_enable_mpc) */
+    struct event_base *base;
+    struct event *wake;                           /* bounds each wait of an operation */
+    stoffel_vm_party_mpc_config mpc;
+    stoffel_mpc_security security;
+    int mpc_enabled;
+    party_request *queue;
+    size_t nqueue;
+    party_announce *announced;
+    size_t nannounced;
+    party_signal *signals;
+    size_t nsignals;
+    int64_t idle_since_ms;
+    char error[512];
+};
+
+void party_log(stoffel_vm_party *party, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Sends a control reply to a client; logs a failure. */
+void party_reply(stoffel_vm_party *party, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN], uint64_t request_id,
+                 const char *kind, const stoffel_net_bytes *parts, size_t count);
+void party_reply_error(stoffel_vm_party *party, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
+                       uint64_t request_id, const char *message);
+/* Sends a control message to party `to`. */
+void party_send(stoffel_vm_party *party, uint32_t to, uint64_t session, const char *kind,
+                const stoffel_net_bytes *parts, size_t count);
+
+/* The endpoint's message handler while no engine runs, and the engine's foreign handler while
+ * one does: returns 1 when the frame was a control message (handled), 0 otherwise. */
+int party_take_frame(void *user, const stoffel_net_peer *from, const uint8_t *data, size_t len);
+/* Reinstalls the party's own callbacks on its endpoint (after an engine is freed). */
+void party_install_callbacks(stoffel_vm_party *party);
+
+int64_t party_now_ms(void);
+
+/* party_ops.c: runs the next ready operation (stoffel_vm_party_poll). */
+int party_ops_poll(stoffel_vm_party *party);
+
+/* Collective operations party 0 sequences. */
+enum { PARTY_OP_INPUT = 1, PARTY_OP_RUN = 2, PARTY_OP_PREP = 3 };
+
+/* The stats part of a "result": u64 values in this order. */
+enum {
+    PARTY_STATS_INPUT_NS, PARTY_STATS_PREP_NS, PARTY_STATS_PREP_ROUNDS, PARTY_STATS_PREP_BYTES,
+    PARTY_STATS_ONLINE_NS, PARTY_STATS_ONLINE_ROUNDS, PARTY_STATS_ONLINE_BYTES, PARTY_STATS_TOTAL_NS,
+    PARTY_STATS_COUNT
+};
+
+/* Encodes a control envelope of `count` parts (kind text first) and returns it (malloc'd, free
+ * with stoffel_net_buffer_free) or NULL when out of memory. */
+uint8_t *party_envelope(uint64_t session, uint32_t sender, const char *kind, const stoffel_net_bytes *parts,
+                        size_t count, size_t *len);
+
+/* 1 when an envelope part holds exactly this text. */
+int party_part_is(const stoffel_net_bytes *part, const char *text);
+
+static inline void party_put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static inline uint64_t party_get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+/* The MPC field of a program's curve (the field of its shares). */
+stoffel_mpc_field_id party_field_of(const stoffel_vm_program *program);
 
 #endif

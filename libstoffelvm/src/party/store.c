@@ -32,6 +32,13 @@ static const char *const schema_v1 =
     "CREATE TABLE local_storage (ns BLOB NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,"
     " PRIMARY KEY (ns, key)) WITHOUT ROWID;";
 
+/* Schema version 2 adds the preprocessing pools: per field, this party's unused material (an
+ * engine export, secret) and the tag of the operation that left it, which all parties compare
+ * before using it. */
+static const char *const schema_v2 =
+    "CREATE TABLE prep_pools (field INTEGER PRIMARY KEY, tag INTEGER NOT NULL, material BLOB NOT NULL,"
+    " updated_at INTEGER NOT NULL);";
+
 int store_fail(stoffel_vm_party_store *store, int status, const char *fmt, ...)
 {
     va_list ap;
@@ -112,6 +119,8 @@ static int store_check_schema(stoffel_vm_party_store *store)
         char *msg = NULL;
         int rc = sqlite3_exec(store->db, schema_v1, NULL, NULL, &msg);
         if (rc == SQLITE_OK)
+            rc = sqlite3_exec(store->db, schema_v2, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
         {
             char stamp[96];
             snprintf(stamp, sizeof stamp, "PRAGMA application_id = %d; PRAGMA user_version = %d",
@@ -145,6 +154,18 @@ static int store_check_schema(stoffel_vm_party_store *store)
         store_rollback(store);
         return store_fail(store, STOFFEL_ERR_MALFORMED, "party store `%s` has no schema version; it is damaged",
                           store->path);
+    }
+    if (version == 1) {
+        /* an older store: add what version 2 adds, in this transaction */
+        int rc = sqlite3_exec(store->db, schema_v2, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(store->db, "PRAGMA user_version = 2", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            status = store_sqlite_fail(store, rc, "upgrading the schema to version 2");
+            store_rollback(store);
+            return status;
+        }
+        version = 2;
     }
     store->schema = (uint32_t)version;
     /* A run left RUNNING was interrupted by a crash or kill: its result will never come. */

@@ -1,0 +1,184 @@
+/*
+ * net_restore.c - what a host that keeps state between sessions (the party runtime and its
+ * SQLite store) needs from the networked engine: putting client input shares stored after an
+ * earlier session back into the ClientStore, and moving unused preprocessing material (Beaver
+ * triples, random sharings) out of one session's engine and into a later one's, so that every
+ * collective operation can run in a fresh session and nothing generated is lost.
+ *
+ * Pool export format (all integers little-endian): "NEPOOL1\0" | u32 elem_size | u64 triples |
+ * u64 randoms | triples a, b, c (each `triples` elements) | randoms (`randoms` elements); elements
+ * in the engine's share layout. The bytes are secret (this party's shares).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "net_engine.h"
+
+#define POOL_MAGIC "NEPOOL1"
+#define POOL_HEADER 28
+
+/* The ClientStore entry of client id, created in ascending id order when absent. */
+static ne_store_entry *entry_for(net_engine *s, uint64_t id)
+{
+    size_t i = 0;
+    while (i < s->nstore && s->store[i].client_id < id)
+        i++;
+    if (i < s->nstore && s->store[i].client_id == id)
+        return &s->store[i];
+    if (s->nstore == s->store_cap) {
+        size_t cap = s->store_cap ? s->store_cap * 2 : 8;
+        ne_store_entry *ns = realloc(s->store, cap * sizeof *ns);
+        if (!ns)
+            return NULL;
+        s->store = ns;
+        s->store_cap = cap;
+    }
+    memmove(&s->store[i + 1], &s->store[i], (s->nstore - i) * sizeof *s->store);
+    memset(&s->store[i], 0, sizeof *s->store);
+    s->store[i].client_id = id;
+    s->nstore++;
+    return &s->store[i];
+}
+
+int stoffel_mpc_engine_net_restore_input(stoffel_mpc_engine *e, uint64_t client_id, const uint8_t *shares,
+                                         size_t count)
+{
+    if (!e)
+        return STOFFEL_ERR_INVALID_ARG;
+    if (!ne_is_networked(e))
+        return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "net_restore_input needs a networked engine");
+    e->last_error[0] = 0;
+    if (!shares || count == 0)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "net_restore_input: give 1..%d shares", NE_MAX_CLIENT_INPUTS);
+    if (count > NE_MAX_CLIENT_INPUTS)
+        return engine_fail(e, STOFFEL_ERR_LIMIT, "net_restore_input: at most %d shares per call (got %zu)",
+                           NE_MAX_CLIENT_INPUTS, count);
+    net_engine *s = NE(e);
+    const size_t L = s->F->limbs;
+    /* A share is a Montgomery element; check it is reduced (a damaged store must not feed the
+     * protocols out-of-field values). */
+    uint64_t canon[FIELD_MAX_LIMBS];
+    uint8_t bytes[FIELD_MAX_LIMBS * 8];
+    for (size_t k = 0; k < count; k++) {
+        memcpy(canon, shares + k * e->share_size, e->share_size);
+        fe_to_bytes(s->F, bytes, canon);
+        if (fe_from_bytes(s->F, canon, bytes) != 0 || memcmp(canon, shares + k * e->share_size, e->share_size) != 0) {
+            sodium_memzero(canon, sizeof canon);
+            sodium_memzero(bytes, sizeof bytes);
+            return engine_fail(e, STOFFEL_MPC_ERR_NOT_IN_FIELD,
+                               "net_restore_input: share %zu of client %llu is not a %s element in this engine's layout",
+                               k, (unsigned long long)client_id, s->F->name);
+        }
+    }
+    sodium_memzero(canon, sizeof canon);
+    sodium_memzero(bytes, sizeof bytes);
+    ne_store_entry *en = entry_for(s, client_id);
+    if (!en || ne_grow(&en->shares, &en->cap, en->count + count, L))
+        return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+    memcpy(en->shares + en->count * L, shares, count * L * 8);
+    en->count += count;
+    return 0;
+}
+
+static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static uint64_t get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+int stoffel_mpc_engine_net_pool_size(const stoffel_mpc_engine *e, size_t *triples, size_t *randoms)
+{
+    if (!e || !ne_is_networked(e))
+        return STOFFEL_ERR_INVALID_ARG;
+    const ne_pools *pl = &CNE(e)->pools;
+    if (triples)
+        *triples = pl->len - pl->pos;
+    if (randoms)
+        *randoms = pl->rlen - pl->rpos;
+    return 0;
+}
+
+int stoffel_mpc_engine_net_pool_export(stoffel_mpc_engine *e, uint8_t **bytes, size_t *len)
+{
+    if (!e || !bytes || !len)
+        return STOFFEL_ERR_INVALID_ARG;
+    if (!ne_is_networked(e))
+        return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "net_pool_export needs a networked engine");
+    net_engine *s = NE(e);
+    const size_t eb = e->share_size, L = s->F->limbs;
+    const ne_pools *pl = &s->pools;
+    size_t nt = pl->len - pl->pos, nr = pl->rlen - pl->rpos;
+    size_t total = POOL_HEADER + (3 * nt + nr) * eb;
+    uint8_t *out = malloc(total);
+    if (!out)
+        return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+    memcpy(out, POOL_MAGIC, 8);
+    put_u32(out + 8, (uint32_t)eb);
+    put_u64(out + 12, nt);
+    put_u64(out + 20, nr);
+    uint8_t *w = out + POOL_HEADER;
+    if (nt) {
+        memcpy(w, pl->a + pl->pos * L, nt * eb);
+        memcpy(w + nt * eb, pl->b + pl->pos * L, nt * eb);
+        memcpy(w + 2 * nt * eb, pl->c + pl->pos * L, nt * eb);
+    }
+    if (nr)
+        memcpy(w + 3 * nt * eb, pl->r + pl->rpos * L, nr * eb);
+    *bytes = out;
+    *len = total;
+    return 0;
+}
+
+int stoffel_mpc_engine_net_pool_import(stoffel_mpc_engine *e, const uint8_t *bytes, size_t len)
+{
+    if (!e || (!bytes && len))
+        return STOFFEL_ERR_INVALID_ARG;
+    if (!ne_is_networked(e))
+        return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "net_pool_import needs a networked engine");
+    e->last_error[0] = 0;
+    net_engine *s = NE(e);
+    const size_t eb = e->share_size, L = s->F->limbs;
+    if (len < POOL_HEADER || memcmp(bytes, POOL_MAGIC, 8) != 0)
+        return engine_fail(e, STOFFEL_ERR_MALFORMED, "net_pool_import: not an exported pool (bad header)");
+    if (get_u32(bytes + 8) != eb)
+        return engine_fail(e, STOFFEL_ERR_MALFORMED,
+                           "net_pool_import: the pool holds %u-byte elements but this engine's field (%s) uses %zu",
+                           get_u32(bytes + 8), s->F->name, eb);
+    uint64_t nt = get_u64(bytes + 12), nr = get_u64(bytes + 20);
+    size_t body = len - POOL_HEADER;
+    if (nt > body / eb || nr > body / eb || (3 * nt + nr) > body / eb || (3 * nt + nr) * eb != body)
+        return engine_fail(e, STOFFEL_ERR_MALFORMED,
+                           "net_pool_import: the header announces %llu triples and %llu randoms but %zu bytes follow",
+                           (unsigned long long)nt, (unsigned long long)nr, body);
+    ne_pools *pl = &s->pools;
+    /* appended after what the engine holds: every party imports the same counts in the same
+     * order, so the pools stay aligned */
+    size_t keep = pl->len - pl->pos, rkeep = pl->rlen - pl->rpos;
+    if (pl->pos) {
+        memmove(pl->a, pl->a + pl->pos * L, keep * L * 8);
+        memmove(pl->b, pl->b + pl->pos * L, keep * L * 8);
+        memmove(pl->c, pl->c + pl->pos * L, keep * L * 8);
+        pl->pos = 0;
+        pl->len = keep;
+    }
+    if (pl->rpos) {
+        memmove(pl->r, pl->r + pl->rpos * L, rkeep * L * 8);
+        pl->rpos = 0;
+        pl->rlen = rkeep;
+    }
+    size_t cap_a = pl->cap, cap_b = pl->cap, cap_c = pl->cap;
+    if (ne_grow(&pl->a, &cap_a, keep + nt, L) || ne_grow(&pl->b, &cap_b, keep + nt, L) ||
+        ne_grow(&pl->c, &cap_c, keep + nt, L) || ne_grow(&pl->r, &pl->rcap, rkeep + nr, L))
+        return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+    pl->cap = cap_a;
+    const uint8_t *r = bytes + POOL_HEADER;
+    memcpy(pl->a + keep * L, r, nt * eb);
+    memcpy(pl->b + keep * L, r + nt * eb, nt * eb);
+    memcpy(pl->c + keep * L, r + 2 * nt * eb, nt * eb);
+    memcpy(pl->r + rkeep * L, r + 3 * nt * eb, nr * eb);
+    pl->len = keep + nt;
+    pl->rlen = rkeep + nr;
+    return 0;
+}

@@ -1,0 +1,729 @@
+/*
+ * party_ops.c - the collective operations of the party runtime: admitting a client's input,
+ * running a deployed program over the stored inputs, background preprocessing.
+ *
+ * Party 0 sequences them. For each it picks a fresh random MPC session id and announces the
+ * operation ("op"); every party checks it can take part (the client asked it too, it holds the
+ * program), creates a networked engine for that session only and answers "ready" with the tag of
+ * its stored preprocessing pool and a digest of its stored inputs; party 0 then says "go" (or
+ * "abort", naming the party that is missing or disagrees). Creating the engine before "ready"
+ * means no party sends MPC frames before every other party can receive them. Because each
+ * operation has its own session and engine, a party restarted between operations simply takes
+ * part in the next one. Each operation ends with its store changes committed (the input shares
+ * before the client is acknowledged) and the unused preprocessing saved under the operation's
+ * session as tag; a failed operation drops the pool, since the parties may have consumed
+ * different amounts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "party_internal.h"
+
+enum { OUTPUT_CAP = 64 * 1024 };
+
+typedef struct {
+    uint8_t kind;
+    uint64_t session;
+    uint8_t client_key[STOFFEL_NET_FINGERPRINT_LEN];
+    uint64_t request_id;
+    uint8_t program_hash[STOFFEL_VM_BUNDLE_HASH_LEN];
+    uint64_t count;
+    int has_client;
+    stoffel_vm_bundle *bundle;
+    stoffel_vm_program *program;
+    stoffel_mpc_field_id field;
+    stoffel_mpc_engine *engine;
+    uint8_t digest[32];          /* of the stored inputs (runs) */
+    uint64_t pool_tag;
+    uint8_t *pool;
+    size_t pool_len;
+    int use_pool;
+    char err[600];
+} party_op;
+
+static const char *op_name(uint8_t kind)
+{
+    return kind == PARTY_OP_INPUT ? "input" : kind == PARTY_OP_RUN ? "run" : "preprocessing";
+}
+
+stoffel_mpc_field_id party_field_of(const stoffel_vm_program *program)
+{
+    switch (stoffel_vm_program_curve(program)) {
+    case STOFFEL_VM_CURVE_BN254:
+        return STOFFEL_MPC_FIELD_BN254;
+    case STOFFEL_VM_CURVE_ED25519:
+    case STOFFEL_VM_CURVE_CURVE25519:
+        return STOFFEL_MPC_FIELD_ED25519;
+    default:
+        return STOFFEL_MPC_FIELD_BLS12_381;
+    }
+}
+
+/* One turn of the event loop, at most until deadline_ms. Returns 1 once the deadline passed. */
+static int turn(stoffel_vm_party *p, int64_t deadline_ms)
+{
+    int64_t left = deadline_ms - party_now_ms();
+    if (left <= 0)
+        return 1;
+    struct timeval tv = {(time_t)(left / 1000), (suseconds_t)((left % 1000) * 1000)};
+    evtimer_add(p->wake, &tv);
+    event_base_loop(p->base, EVLOOP_ONCE);
+    evtimer_del(p->wake);
+    return party_now_ms() >= deadline_ms;
+}
+
+/* Removes and returns (in *out) the first signal of session from party `from` (any party when
+ * from is UINT32_MAX); 0 when found. */
+static int take_signal(stoffel_vm_party *p, uint64_t session, uint32_t from, party_signal *out)
+{
+    for (size_t i = 0; i < p->nsignals; i++)
+        if (p->signals[i].session == session && (from == UINT32_MAX || p->signals[i].party == from)) {
+            *out = p->signals[i];
+            memmove(&p->signals[i], &p->signals[i + 1], (p->nsignals - i - 1) * sizeof *p->signals);
+            p->nsignals--;
+            return 0;
+        }
+    return -1;
+}
+
+/* Digest of the stored inputs of a program: (client id, count) of every record in order. */
+static int inputs_digest(stoffel_vm_party *p, const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN], uint8_t out[32],
+                         size_t *records)
+{
+    size_t count = 0;
+    int rc = stoffel_vm_party_store_input_count(p->store, program, &count);
+    if (rc)
+        return rc;
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, (const uint8_t *)"stoffel-party-inputs", 20, 32);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t client = 0;
+        uint8_t *shares = NULL;
+        size_t size = 0, n = 0;
+        rc = stoffel_vm_party_store_get_input(p->store, program, i, &client, &shares, &size, &n);
+        if (rc)
+            return rc;
+        stoffel_vm_party_secret_free(shares, size * n);
+        uint8_t rec[16];
+        party_put_u64(rec, client);
+        party_put_u64(rec + 8, (uint64_t)n);
+        crypto_generichash_update(&st, rec, sizeof rec);
+    }
+    crypto_generichash_final(&st, out, 32);
+    *records = count;
+    return 0;
+}
+
+/* Everything a party needs before it can say ready: the program (input, run), the stored pool,
+ * the engine for the session. */
+static int prepare(stoffel_vm_party *p, party_op *op)
+{
+    char err[512] = "";
+    if (op->kind == PARTY_OP_PREP) {
+        op->field = p->mpc.prep_field;
+    } else {
+        int rc = stoffel_vm_party_store_get_bundle(p->store, op->program_hash, &op->bundle);
+        if (rc) {
+            party_log(p, "cannot load the program for an operation: %s", stoffel_vm_party_store_last_error(p->store));
+            snprintf(op->err, sizeof op->err, "party %u cannot load the program: %s", p->me,
+                     rc == STOFFEL_ERR_NOT_FOUND ? "it is not deployed here; run `stoffel deploy` again"
+                                                 : "its stored copy is damaged (its log says why)");
+            return rc;
+        }
+        size_t len = 0;
+        const uint8_t *code = stoffel_vm_bundle_code(op->bundle, &len);
+        rc = stoffel_vm_program_load(code, len, &op->program, err, sizeof err);
+        if (rc) {
+            snprintf(op->err, sizeof op->err, "party %u cannot load the program: %s", p->me, err);
+            return rc;
+        }
+        op->field = party_field_of(op->program);
+        if (op->kind == PARTY_OP_RUN) {
+            size_t records = 0;
+            if ((rc = inputs_digest(p, op->program_hash, op->digest, &records)) != 0) {
+                party_log(p, "cannot read the stored inputs: %s", stoffel_vm_party_store_last_error(p->store));
+                snprintf(op->err, sizeof op->err, "party %u cannot read its stored inputs (its log says why)", p->me);
+                return rc;
+            }
+        }
+    }
+    int rc = store_get_pool(p->store, (int)op->field, &op->pool_tag, &op->pool, &op->pool_len);
+    if (rc && rc != STOFFEL_ERR_NOT_FOUND) {
+        party_log(p, "cannot read the preprocessing pool: %s", stoffel_vm_party_store_last_error(p->store));
+        op->pool_tag = 0;
+    }
+    stoffel_mpc_net_config cfg;
+    stoffel_mpc_net_config_defaults(&cfg);
+    cfg.n = p->n;
+    cfg.t = p->mpc.threshold;
+    cfg.field = op->field;
+    cfg.security = p->security;
+    cfg.session_id = op->session;
+    cfg.timeout_ms = p->mpc.timeout_ms;
+    rc = stoffel_mpc_engine_new_networked(&cfg, p->base, p->net, &op->engine, err, sizeof err);
+    if (rc) {
+        party_install_callbacks(p);
+        snprintf(op->err, sizeof op->err, "party %u cannot create its MPC engine: %s", p->me, err);
+        return rc;
+    }
+    stoffel_mpc_engine_net_set_foreign_handler(op->engine, party_take_frame, p);
+    return 0;
+}
+
+static void op_release(stoffel_vm_party *p, party_op *op)
+{
+    party_signal late;
+    while (op->session && take_signal(p, op->session, UINT32_MAX, &late) == 0)
+        ; /* answers that came after the decision */
+    if (op->engine) {
+        stoffel_mpc_engine_free(op->engine);
+        op->engine = NULL;
+        party_install_callbacks(p);
+    }
+    stoffel_vm_party_secret_free(op->pool, op->pool_len);
+    op->pool = NULL;
+    stoffel_vm_program_free(op->program);
+    stoffel_vm_bundle_free(op->bundle);
+    op->program = NULL;
+    op->bundle = NULL;
+}
+
+static void fail_to_client(stoffel_vm_party *p, const party_op *op)
+{
+    if (op->has_client)
+        party_reply_error(p, op->client_key, op->request_id, op->err);
+    else
+        party_log(p, "%s failed: %s", op_name(op->kind), op->err);
+}
+
+/* Party 0: announce, collect the others' answers, decide. Returns 0 to go ahead. */
+static int leader_barrier(stoffel_vm_party *p, party_op *op)
+{
+    uint8_t kind = op->kind;
+    uint8_t rid[8];
+    party_put_u64(rid, op->request_id);
+    stoffel_net_bytes parts[3] = {{&kind, 1}, {op->client_key, STOFFEL_NET_FINGERPRINT_LEN}, {rid, 8}};
+    for (uint32_t j = 1; j < p->n; j++)
+        party_send(p, j, op->session, "op", parts, 3);
+    uint8_t *ready = calloc(p->n, 1);
+    uint64_t *tags = calloc(p->n, sizeof *tags);
+    if (!ready || !tags) {
+        free(ready);
+        free(tags);
+        snprintf(op->err, sizeof op->err, "party 0 is out of memory");
+        return STOFFEL_ERR_NOMEM;
+    }
+    ready[0] = 1;
+    tags[0] = op->pool_tag;
+    uint32_t nready = 1;
+    /* a run in robust mode may go ahead without up to t parties that are down; inputs and
+     * preprocessing need everyone (every party must hold the same inputs and pools) */
+    uint32_t need_min = (op->kind == PARTY_OP_RUN && p->security == STOFFEL_MPC_ROBUST) ? p->n - p->mpc.threshold : p->n;
+    int64_t start = party_now_ms(), deadline = start + p->mpc.timeout_ms;
+    int rc = 0;
+    for (;;) {
+        party_signal sig;
+        while (take_signal(p, op->session, UINT32_MAX, &sig) == 0) {
+            if (sig.party >= p->n || ready[sig.party])
+                continue;
+            if (!sig.ready) {
+                snprintf(op->err, sizeof op->err, "party %u cannot take part: %s", sig.party, sig.reason);
+                rc = STOFFEL_MPC_ERR_PEER;
+                break;
+            }
+            if (op->kind == PARTY_OP_RUN && sodium_memcmp(sig.digest, op->digest, 32) != 0) {
+                snprintf(op->err, sizeof op->err,
+                         "party %u holds a different set of client inputs for this program than party 0 (an input "
+                         "was acknowledged by only some parties); the run is refused",
+                         sig.party);
+                rc = STOFFEL_MPC_ERR_PEER;
+                break;
+            }
+            ready[sig.party] = 1;
+            tags[sig.party] = sig.pool_tag;
+            nready++;
+        }
+        if (rc || nready == p->n)
+            break;
+        int missing_down = 1;
+        for (uint32_t j = 1; j < p->n; j++)
+            if (!ready[j] && stoffel_net_party_state(p->net, j) == STOFFEL_NET_STATE_CONNECTED)
+                missing_down = 0;
+        /* the absent parties are down (or silent for a while): go ahead when enough are here */
+        if (nready >= need_min && (missing_down || party_now_ms() - start > 3000))
+            break;
+        if (turn(p, deadline)) {
+            char missing[200] = "";
+            size_t off = 0;
+            for (uint32_t j = 1; j < p->n && off + 12 < sizeof missing; j++)
+                if (!ready[j])
+                    off += (size_t)snprintf(missing + off, sizeof missing - off, "%s%u", off ? ", " : "", j);
+            snprintf(op->err, sizeof op->err,
+                     "party %s did not get ready for the %s within %u ms; check that `stoffel party` runs for it%s",
+                     missing, op_name(op->kind), p->mpc.timeout_ms,
+                     op->has_client ? " and that the client sent its request to every party" : "");
+            rc = STOFFEL_ERR_TIMEOUT;
+            break;
+        }
+    }
+    if (rc == 0) {
+        op->use_pool = op->pool_tag != 0;
+        for (uint32_t j = 0; j < p->n; j++)
+            if (ready[j] && tags[j] != op->pool_tag)
+                op->use_pool = 0;
+        uint8_t use = (uint8_t)op->use_pool;
+        stoffel_net_bytes part = {&use, 1};
+        for (uint32_t j = 1; j < p->n; j++)
+            if (ready[j])
+                party_send(p, j, op->session, "go", &part, 1);
+        if (nready < p->n)
+            party_log(p, "%s goes ahead with %u of %u parties", op_name(op->kind), nready, p->n);
+    } else {
+        stoffel_net_bytes part = {(const uint8_t *)op->err, strlen(op->err)};
+        for (uint32_t j = 1; j < p->n; j++)
+            party_send(p, j, op->session, "abort", &part, 1);
+    }
+    free(ready);
+    free(tags);
+    return rc;
+}
+
+/* Other parties: say ready and wait for party 0's go. Returns 0 to go ahead. */
+static int follower_barrier(stoffel_vm_party *p, party_op *op)
+{
+    uint8_t tag[8];
+    party_put_u64(tag, op->pool_tag);
+    stoffel_net_bytes parts[2] = {{tag, 8}, {op->digest, 32}};
+    party_send(p, 0, op->session, "ready", parts, 2);
+    /* party 0 may wait a whole timeout for a missing party before it decides */
+    int64_t deadline = party_now_ms() + 2 * (int64_t)p->mpc.timeout_ms + 2000;
+    for (;;) {
+        party_signal sig;
+        if (take_signal(p, op->session, 0, &sig) == 0) {
+            if (!sig.ready) {
+                snprintf(op->err, sizeof op->err, "party 0 called the %s off: %s", op_name(op->kind), sig.reason);
+                return STOFFEL_MPC_ERR_PEER;
+            }
+            op->use_pool = sig.use_pool && op->pool_tag != 0;
+            return 0;
+        }
+        if (turn(p, deadline)) {
+            snprintf(op->err, sizeof op->err, "party 0 never started the %s", op_name(op->kind));
+            return STOFFEL_ERR_TIMEOUT;
+        }
+    }
+}
+
+/* ---- operation bodies ---- */
+
+static int body_input(stoffel_vm_party *p, party_op *op)
+{
+    stoffel_mpc_engine *e = op->engine;
+    if (p->me == 0) {
+        uint8_t session[8], t[4], field = (uint8_t)op->field, robust = p->security == STOFFEL_MPC_ROBUST;
+        party_put_u64(session, op->session);
+        memcpy(t, &p->mpc.threshold, 4);
+        stoffel_net_bytes parts[4] = {{session, 8}, {&field, 1}, {t, 4}, {&robust, 1}};
+        party_reply(p, op->client_key, op->request_id, "session", parts, 4);
+    }
+    int rc = stoffel_mpc_engine_net_accept_inputs(e, 1, (int)p->mpc.timeout_ms);
+    if (rc) {
+        snprintf(op->err, sizeof op->err, "party %u: the input protocol failed: %s", p->me,
+                 stoffel_mpc_engine_last_error(e));
+        return rc;
+    }
+    uint64_t want = stoffel_mpc_client_id_from_key(op->client_key), got = 0;
+    size_t count = 0;
+    if (stoffel_mpc_engine_client_count(e) != 1 || stoffel_mpc_engine_client_id(e, 0, &got) != 0 || got != want ||
+        stoffel_mpc_engine_client_input_count(e, 0, &count) != 0 || count != op->count) {
+        snprintf(op->err, sizeof op->err,
+                 "party %u: the input admitted was not the requesting client's (%zu values, expected %llu)", p->me,
+                 count, (unsigned long long)op->count);
+        return STOFFEL_MPC_ERR_PEER;
+    }
+    size_t ss = stoffel_mpc_engine_share_size(e);
+    uint8_t *shares = calloc(count, ss);
+    if (!shares) {
+        snprintf(op->err, sizeof op->err, "party %u is out of memory", p->me);
+        return STOFFEL_ERR_NOMEM;
+    }
+    for (size_t k = 0; k < count && rc == 0; k++)
+        rc = stoffel_mpc_engine_client_input_get(e, 0, k, shares + k * ss);
+    uint64_t seq = 0;
+    if (rc == 0)
+        rc = stoffel_vm_party_store_put_input(p->store, op->program_hash, want, shares, ss, count, &seq);
+    stoffel_vm_party_secret_free(shares, count * ss);
+    if (rc) {
+        party_log(p, "could not store an input: %s", stoffel_vm_party_store_last_error(p->store));
+        snprintf(op->err, sizeof op->err, "party %u could not store the input (its log says why)", p->me);
+        return rc;
+    }
+    /* committed: now the client may hear that this party holds its input */
+    uint8_t s8[8];
+    party_put_u64(s8, seq);
+    stoffel_net_bytes part = {s8, 8};
+    party_reply(p, op->client_key, op->request_id, "stored", &part, 1);
+    party_log(p, "stored input #%llu (%zu values) of client %016llx", (unsigned long long)seq, count,
+              (unsigned long long)want);
+    return 0;
+}
+
+typedef struct {
+    char *buf;
+    size_t len;
+    int truncated;
+} captured_output;
+
+static void capture_line(void *user, const char *text, size_t len)
+{
+    captured_output *o = user;
+    if (o->len + len + 1 > OUTPUT_CAP) {
+        o->truncated = 1;
+        return;
+    }
+    memcpy(o->buf + o->len, text, len);
+    o->len += len;
+    o->buf[o->len++] = '\n';
+}
+
+/* Puts every stored input of the program into the engine's ClientStore. */
+static int restore_inputs(stoffel_vm_party *p, party_op *op)
+{
+    size_t records = 0;
+    int rc = stoffel_vm_party_store_input_count(p->store, op->program_hash, &records);
+    for (size_t i = 0; i < records && rc == 0; i++) {
+        uint64_t client = 0;
+        uint8_t *shares = NULL;
+        size_t size = 0, n = 0;
+        rc = stoffel_vm_party_store_get_input(p->store, op->program_hash, i, &client, &shares, &size, &n);
+        if (rc)
+            break;
+        if (size != stoffel_mpc_engine_share_size(op->engine)) {
+            stoffel_vm_party_secret_free(shares, size * n);
+            snprintf(op->err, sizeof op->err, "party %u: stored input %zu has %zu-byte shares, the program's field %zu",
+                     p->me, i, size, stoffel_mpc_engine_share_size(op->engine));
+            return STOFFEL_ERR_MALFORMED;
+        }
+        rc = stoffel_mpc_engine_net_restore_input(op->engine, client, shares, n);
+        stoffel_vm_party_secret_free(shares, size * n);
+        if (rc) {
+            snprintf(op->err, sizeof op->err, "party %u: stored input %zu: %s", p->me, i,
+                     stoffel_mpc_engine_last_error(op->engine));
+            return rc;
+        }
+    }
+    if (rc && !op->err[0]) {
+        party_log(p, "cannot read the stored inputs: %s", stoffel_vm_party_store_last_error(p->store));
+        snprintf(op->err, sizeof op->err, "party %u cannot read its stored inputs (its log says why)", p->me);
+    }
+    return rc;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Runs the VM on the engine; result text (malloc'd) in *result. */
+static int execute_program(stoffel_vm_party *p, party_op *op, captured_output *out, char **result,
+                           uint64_t stats[PARTY_STATS_COUNT])
+{
+    stoffel_vm *vm = NULL;
+    char err[512] = "";
+    int rc = stoffel_vm_new(op->program, NULL, &vm, err, sizeof err);
+    if (rc) {
+        snprintf(op->err, sizeof op->err, "party %u cannot start the VM: %s", p->me, err);
+        return rc;
+    }
+    stoffel_vm_attach_engine(vm, op->engine);
+    stoffel_vm_set_output(vm, capture_line, out);
+    stoffel_vm_party_store_use_namespace(p->store, op->program_hash);
+    stoffel_vm_set_storage(vm, stoffel_vm_party_store_storage_interface(), p->store);
+
+    /* preprocessing the manifest asks for, as its own phase (more is made on demand) */
+    stoffel_vm_demand demand;
+    stoffel_vm_program_demand(op->program, &demand);
+    size_t have_t = 0, have_r = 0;
+    stoffel_mpc_engine_net_pool_size(op->engine, &have_t, &have_r);
+    uint64_t t0 = now_ns();
+    if (demand.triples > have_t || demand.randoms > have_r) {
+        rc = stoffel_mpc_engine_net_preprocess(op->engine, demand.triples > have_t ? demand.triples - have_t : 0,
+                                               demand.randoms > have_r ? demand.randoms - have_r : 0);
+        if (rc) {
+            snprintf(op->err, sizeof op->err, "party %u: preprocessing failed: %s", p->me,
+                     stoffel_mpc_engine_last_error(op->engine));
+            stoffel_vm_free(vm);
+            return rc;
+        }
+    }
+    stoffel_mpc_stats before = {.struct_size = sizeof before};
+    stoffel_mpc_engine_get_stats(op->engine, &before);
+    uint64_t t1 = now_ns();
+    stoffel_vm_value value, shown;
+    rc = stoffel_vm_execute(vm, stoffel_vm_bundle_entry(op->bundle), NULL, 0, &value);
+    if (rc == 0) {
+        shown = value;
+        if (value.kind == STOFFEL_VM_SHARE || value.kind == STOFFEL_VM_OBJECT)
+            rc = stoffel_vm_reveal(vm, &value, &shown);
+    }
+    if (rc == 0)
+        rc = stoffel_vm_format_value(vm, &shown, STOFFEL_VM_FORMAT_RESULT, result);
+    if (rc)
+        snprintf(op->err, sizeof op->err, "party %u: the program failed: %s", p->me, stoffel_vm_last_error(vm));
+    uint64_t t2 = now_ns();
+    stoffel_mpc_stats after = {.struct_size = sizeof after};
+    stoffel_mpc_engine_get_stats(op->engine, &after);
+    stats[PARTY_STATS_PREP_NS] = after.preprocessing_ns;
+    stats[PARTY_STATS_PREP_ROUNDS] = after.preprocessing_rounds;
+    stats[PARTY_STATS_PREP_BYTES] = before.bytes_sent;
+    stats[PARTY_STATS_ONLINE_NS] = (t2 - t1) - (after.preprocessing_ns - before.preprocessing_ns);
+    stats[PARTY_STATS_ONLINE_ROUNDS] = after.rounds;
+    stats[PARTY_STATS_ONLINE_BYTES] = after.bytes_sent - before.bytes_sent;
+    (void)t0;
+    stoffel_vm_free(vm);
+    return rc;
+}
+
+static int body_run(stoffel_vm_party *p, party_op *op)
+{
+    uint64_t stats[PARTY_STATS_COUNT] = {0};
+    uint64_t start = now_ns();
+    int rc = restore_inputs(p, op);
+    stats[PARTY_STATS_INPUT_NS] = now_ns() - start;
+    if (rc)
+        return rc;
+    uint64_t run_id = 0;
+    if ((rc = stoffel_vm_party_store_begin_run(p->store, op->program_hash, &run_id)) != 0) {
+        party_log(p, "cannot record the run: %s", stoffel_vm_party_store_last_error(p->store));
+        snprintf(op->err, sizeof op->err, "party %u cannot record the run (its log says why)", p->me);
+        return rc;
+    }
+    captured_output out = {malloc(OUTPUT_CAP), 0, 0};
+    char *result = NULL;
+    if (!out.buf) {
+        snprintf(op->err, sizeof op->err, "party %u is out of memory", p->me);
+        rc = STOFFEL_ERR_NOMEM;
+    } else {
+        rc = execute_program(p, op, &out, &result, stats);
+    }
+    stats[PARTY_STATS_TOTAL_NS] = now_ns() - start;
+    int frc;
+    if (rc == 0)
+        frc = stoffel_vm_party_store_finish_run(p->store, run_id, STOFFEL_VM_PARTY_RUN_DONE, (const uint8_t *)result,
+                                                strlen(result));
+    else
+        frc = stoffel_vm_party_store_finish_run(p->store, run_id, STOFFEL_VM_PARTY_RUN_FAILED,
+                                                (const uint8_t *)op->err, strlen(op->err));
+    if (frc)
+        party_log(p, "cannot record the end of run %llu: %s", (unsigned long long)run_id,
+                  stoffel_vm_party_store_last_error(p->store));
+    if (rc == 0) {
+        uint8_t rid[8], st[PARTY_STATS_COUNT * 8];
+        party_put_u64(rid, run_id);
+        for (int k = 0; k < PARTY_STATS_COUNT; k++)
+            party_put_u64(st + 8 * k, stats[k]);
+        stoffel_net_bytes parts[4] = {
+            {rid, 8}, {(const uint8_t *)result, strlen(result)}, {(const uint8_t *)out.buf, out.len}, {st, sizeof st}};
+        party_reply(p, op->client_key, op->request_id, "result", parts, 4);
+        party_log(p, "run %llu done: returned %s (%.3f s)", (unsigned long long)run_id, result,
+                  (double)stats[PARTY_STATS_TOTAL_NS] / 1e9);
+    }
+    stoffel_vm_bytes_free(result);
+    free(out.buf);
+    return rc;
+}
+
+/* Pool sizes recorded in an export's header (see stoffel_mpc_engine_net_pool_export). */
+static void pool_counts(const uint8_t *pool, size_t len, uint64_t *triples, uint64_t *randoms)
+{
+    *triples = *randoms = 0;
+    if (pool && len >= 28) {
+        memcpy(triples, pool + 12, 8);
+        memcpy(randoms, pool + 20, 8);
+    }
+}
+
+static int body_prep(stoffel_vm_party *p, party_op *op)
+{
+    size_t have_t = 0, have_r = 0;
+    stoffel_mpc_engine_net_pool_size(op->engine, &have_t, &have_r);
+    size_t need_t = p->mpc.prep_triples > have_t ? p->mpc.prep_triples - have_t : 0;
+    size_t need_r = p->mpc.prep_randoms > have_r ? p->mpc.prep_randoms - have_r : 0;
+    int rc = stoffel_mpc_engine_net_preprocess(op->engine, need_t, need_r);
+    if (rc) {
+        snprintf(op->err, sizeof op->err, "party %u: %s", p->me, stoffel_mpc_engine_last_error(op->engine));
+        return rc;
+    }
+    stoffel_mpc_engine_net_pool_size(op->engine, &have_t, &have_r);
+    party_log(p, "preprocessing: %zu triples and %zu random sharings ready (levels %llu / %llu)", have_t, have_r,
+              (unsigned long long)p->mpc.prep_triples, (unsigned long long)p->mpc.prep_randoms);
+    return 0;
+}
+
+/* Runs an operation this party has agreed to take part in, from its barrier to its end. */
+static void run_operation(stoffel_vm_party *p, party_op *op)
+{
+    int rc = prepare(p, op);
+    if (rc) {
+        if (p->me == 0) {
+            /* the others have not been told yet */
+            fail_to_client(p, op);
+        } else {
+            stoffel_net_bytes part = {(const uint8_t *)op->err, strlen(op->err)};
+            party_send(p, 0, op->session, "notready", &part, 1);
+            fail_to_client(p, op);
+        }
+        op_release(p, op);
+        return;
+    }
+    rc = p->me == 0 ? leader_barrier(p, op) : follower_barrier(p, op);
+    if (rc) {
+        party_log(p, "%s not started: %s", op_name(op->kind), op->err);
+        if (p->me == 0)
+            fail_to_client(p, op);
+        op_release(p, op);
+        return;
+    }
+    if (op->use_pool) {
+        rc = stoffel_mpc_engine_net_pool_import(op->engine, op->pool, op->pool_len);
+        if (rc)
+            party_log(p, "could not use the stored preprocessing: %s", stoffel_mpc_engine_last_error(op->engine));
+    } else if (op->pool) {
+        party_log(p, "the parties' stored preprocessing differs; it is dropped and made afresh");
+    }
+    if (rc == 0) {
+        rc = op->kind == PARTY_OP_INPUT ? body_input(p, op) : op->kind == PARTY_OP_RUN ? body_run(p, op)
+                                                                                     : body_prep(p, op);
+    }
+    if (rc == 0) {
+        uint8_t *pool = NULL;
+        size_t len = 0;
+        if (stoffel_mpc_engine_net_pool_export(op->engine, &pool, &len) == 0) {
+            if (store_put_pool(p->store, (int)op->field, op->session, pool, len) != 0)
+                party_log(p, "could not save the preprocessing pool: %s", stoffel_vm_party_store_last_error(p->store));
+            stoffel_vm_party_secret_free(pool, len);
+        }
+        p->operations++;
+    } else {
+        /* the parties may have consumed different amounts: never reuse this pool */
+        store_drop_pool(p->store, (int)op->field);
+        fail_to_client(p, op);
+    }
+    op_release(p, op);
+}
+
+static int find_request(stoffel_vm_party *p, const party_announce *a)
+{
+    for (size_t i = 0; i < p->nqueue; i++)
+        if (p->queue[i].kind == a->kind && p->queue[i].request_id == a->request_id &&
+            sodium_memcmp(p->queue[i].client_key, a->client_key, STOFFEL_NET_FINGERPRINT_LEN) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void op_from_request(party_op *op, const party_request *r)
+{
+    op->kind = r->kind;
+    memcpy(op->client_key, r->client_key, sizeof op->client_key);
+    op->request_id = r->request_id;
+    memcpy(op->program_hash, r->program, sizeof op->program_hash);
+    op->count = r->count;
+    op->has_client = 1;
+}
+
+/* Party 0: preprocessing is due when the stored pool is under a configured level, no client
+ * waits, every link is up, and the parties have been idle for a moment. */
+static int prep_due(stoffel_vm_party *p)
+{
+    if (p->mpc.prep_triples == 0 && p->mpc.prep_randoms == 0)
+        return 0;
+    if (party_now_ms() - p->idle_since_ms < 1000)
+        return 0;
+    for (uint32_t j = 1; j < p->n; j++)
+        if (stoffel_net_party_state(p->net, j) != STOFFEL_NET_STATE_CONNECTED)
+            return 0;
+    uint64_t tag = 0, nt = 0, nr = 0;
+    uint8_t *pool = NULL;
+    size_t len = 0;
+    if (store_get_pool(p->store, (int)p->mpc.prep_field, &tag, &pool, &len) == 0) {
+        pool_counts(pool, len, &nt, &nr);
+        stoffel_vm_party_secret_free(pool, len);
+    }
+    return nt < p->mpc.prep_triples || nr < p->mpc.prep_randoms;
+}
+
+static int leader_poll(stoffel_vm_party *p)
+{
+    party_op op = {0};
+    if (p->nqueue > 0) {
+        op_from_request(&op, &p->queue[0]);
+        memmove(&p->queue[0], &p->queue[1], (p->nqueue - 1) * sizeof *p->queue);
+        p->nqueue--;
+    } else if (prep_due(p)) {
+        op.kind = PARTY_OP_PREP;
+    } else {
+        return 0;
+    }
+    do
+        randombytes_buf(&op.session, sizeof op.session);
+    while (op.session == 0);
+    party_log(p, "starting %s (session %016llx)", op_name(op.kind), (unsigned long long)op.session);
+    run_operation(p, &op);
+    p->idle_since_ms = party_now_ms();
+    return 1;
+}
+
+static int follower_poll(stoffel_vm_party *p)
+{
+    int64_t now = party_now_ms();
+    /* requests party 0 never announced (it refused them, or they never reached it) expire */
+    for (size_t i = 0; i < p->nqueue;) {
+        if (now - p->queue[i].received_ms > 4 * (int64_t)p->mpc.timeout_ms) {
+            memmove(&p->queue[i], &p->queue[i + 1], (p->nqueue - i - 1) * sizeof *p->queue);
+            p->nqueue--;
+        } else {
+            i++;
+        }
+    }
+    if (p->nannounced == 0)
+        return 0;
+    party_announce a = p->announced[0];
+    party_op op = {0};
+    op.kind = a.kind;
+    op.session = a.session;
+    if (a.kind != PARTY_OP_PREP) {
+        int i = find_request(p, &a);
+        if (i < 0) {
+            if (now - a.received_ms <= (int64_t)p->mpc.timeout_ms / 2)
+                return 0; /* the client's request may still be on its way */
+            memmove(&p->announced[0], &p->announced[1], (p->nannounced - 1) * sizeof *p->announced);
+            p->nannounced--;
+            char msg[160];
+            snprintf(msg, sizeof msg, "the client's %s request never reached party %u (or it refused it)",
+                     op_name(a.kind), p->me);
+            stoffel_net_bytes part = {(const uint8_t *)msg, strlen(msg)};
+            party_send(p, 0, a.session, "notready", &part, 1);
+            party_log(p, "%s", msg);
+            return 1;
+        }
+        op_from_request(&op, &p->queue[i]);
+        memmove(&p->queue[i], &p->queue[i + 1], (p->nqueue - (size_t)i - 1) * sizeof *p->queue);
+        p->nqueue--;
+    }
+    memmove(&p->announced[0], &p->announced[1], (p->nannounced - 1) * sizeof *p->announced);
+    p->nannounced--;
+    party_log(p, "taking part in %s (session %016llx)", op_name(op.kind), (unsigned long long)op.session);
+    run_operation(p, &op);
+    return 1;
+}
+
+int party_ops_poll(stoffel_vm_party *p)
+{
+    return p->me == 0 ? leader_poll(p) : follower_poll(p);
+}
