@@ -123,6 +123,14 @@ typedef struct {
     mpc_rng rng;           /* this party's private randomness */
     uint32_t *blame;       /* n counters: misbehaviour seen from each party */
     mpc_cache *cache;      /* optional block cache for share vectors (driver's; may be NULL) */
+    int open_check;        /* semi-honest OPEN fan-out. 0 (default): each party sends its share
+                            * only to the d parties after it (cyclic, i+1..i+d mod n) and
+                            * reconstructs from exactly d+1 shares: half the bytes at n = 3, but
+                            * a wrong share goes unnoticed and a silent sender stalls the opening
+                            * (semi-honest parties neither lie nor crash by assumption). 1: send
+                            * to every party and check the extra shares for consistency (a
+                            * wrong share aborts; at the timeout d+1 shares suffice). Robust
+                            * mode always sends to every party. */
 } mpc_party;
 
 int party_init(mpc_party *P, const field *F, uint32_t n, uint32_t t, uint32_t self, int robust,
@@ -177,6 +185,8 @@ typedef struct {
     uint64_t *recv;      /* n x count: share vector of each party */
     uint8_t *have;       /* n */
     uint32_t nhave;
+    uint32_t expect;     /* shares that will come (n unless the sender set is cyclic) */
+    const uint8_t *awaited; /* optional (NULL: everyone): the parties expected to send, n flags */
     uint64_t *out;       /* count opened values */
     uint8_t *decoded;    /* robust: per-element done flags */
     size_t remaining;    /* robust: elements not yet decoded */

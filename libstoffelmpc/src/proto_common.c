@@ -188,6 +188,7 @@ int collector_init(collector *c, const field *F, shamir_ctx *S, uint32_t n, uint
     c->degree = degree;
     c->robust = robust;
     c->count = count;
+    c->expect = n;
     size_t L = F->limbs;
     c->recv = cache_get(cache, (size_t)n * (count ? count : 1) * L * sizeof(uint64_t), &c->recv_cap);
     c->out = cache_get(cache, (count ? count : 1) * L * sizeof(uint64_t), &c->out_cap);
@@ -249,16 +250,16 @@ static const char *list_missing(collector *c, char *buf, size_t len)
     size_t off = 0;
     buf[0] = 0;
     for (uint32_t i = 0; i < c->n && off + 12 < len; i++)
-        if (!c->have[i])
+        if (!c->have[i] && (!c->awaited || c->awaited[i]))
             off += (size_t)snprintf(buf + off, len - off, "%s%u", off ? ", " : "", i);
     return buf;
 }
 
 static int try_plain(collector *c, int final, char *msg, size_t msg_len)
 {
-    /* semi-honest: reconstruct once every share is in (checking all of them), or at the timeout
-     * from the d+1 or more that arrived (checking the extras) */
-    if (c->nhave < c->n && !final)
+    /* semi-honest: reconstruct once every share that will come is in (checking the extras), or
+     * at the timeout from the d+1 or more that arrived */
+    if (c->nhave < c->expect && !final)
         return 0;
     char missing[256];
     if (c->nhave < c->degree + 1) {

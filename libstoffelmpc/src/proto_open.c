@@ -1,6 +1,8 @@
 /*
- * proto_open.c - opening share vectors: to every party (OPEN, one round: each party sends its
- * share vector to every other party, each reconstructs; spec mpc.md 5.3) and to one client
+ * proto_open.c - opening share vectors: to every party (OPEN, one round, spec mpc.md 5.3: in
+ * robust mode, or semi-honest with open_check, each party sends its share vector to every other
+ * party; in semi-honest mode by default only to the d parties after it, each reconstructing from
+ * exactly d+1 shares) and to one client
  * (OUTPUT, spec 7.2: parties send their shares, only the client reconstructs).
  */
 #include <stdlib.h>
@@ -15,6 +17,7 @@ typedef struct {
     mpc_party *P;
     mpc_client *C; /* client-side instances */
     collector col;
+    uint8_t *senders; /* cyclic semi-honest fan-out: the d parties that send to this one */
 } open_proto;
 
 static int open_progress(open_proto *o, int final)
@@ -39,6 +42,10 @@ static int open_receive(mpc_proto *p, mpc_node from, uint32_t round, const uint8
         if (o->P && from.role == MPC_ROLE_PARTY && from.id < o->P->n)
             o->P->blame[from.id]++;
         return 0; /* not a share message of this protocol: ignore */
+    }
+    if (o->senders && !o->senders[from.id]) {
+        o->P->blame[from.id]++; /* not one of the d parties before this one: not expected */
+        return 0;
     }
     int rc = collector_add(&o->col, (uint32_t)from.id, payload, len);
     if (rc == STOFFEL_ERR_MALFORMED) {
@@ -68,6 +75,7 @@ static void open_destroy(mpc_proto *p)
 {
     open_proto *o = (open_proto *)p;
     collector_free(&o->col);
+    free(o->senders);
     free(o);
 }
 
@@ -103,8 +111,24 @@ mpc_proto *open_new(mpc_party *P, uint64_t instance, const uint64_t *shares, siz
         return NULL;
     }
     o->col.blame = P->blame;
+    /* Semi-honest: d+1 shares determine a degree-d sharing, so party i sends only to i+1..i+d
+     * (mod n) and hears from i-1..i-d: d elements per party per value instead of n-1. */
+    int cyclic = !P->robust && !P->open_check && degree + 1 < P->n;
+    if (cyclic) {
+        o->senders = calloc(P->n, 1);
+        if (!o->senders) {
+            open_destroy(&o->base);
+            return NULL;
+        }
+        for (uint32_t k = 1; k <= degree; k++)
+            o->senders[(P->self + P->n - k) % P->n] = 1;
+        o->senders[P->self] = 1;
+        o->col.expect = degree + 1;
+        o->col.awaited = o->senders;
+    }
     for (uint32_t j = 0; j < P->n; j++) {
-        if (j == P->self)
+        uint32_t ahead = (j + P->n - P->self) % P->n; /* j = self + ahead (mod n) */
+        if (j == P->self || (cyclic && ahead > degree))
             continue;
         if (send_vec(out, party_node(j), 0, shares, count, P->F->limbs)) {
             open_destroy(&o->base);

@@ -19,6 +19,10 @@ typedef struct {
     size_t es, ss;
 } ctx;
 
+/* ctx_open flags: 1 = scheduler faults (reorder, delays, drops); CHECK_OPENINGS = semi-honest
+ * openings send to every party and check every share */
+#define CHECK_OPENINGS 2
+
 static int ctx_open(ctx *c, uint32_t n, uint32_t t, stoffel_mpc_field_id f, stoffel_mpc_security sec,
                     uint64_t seed, int faults)
 {
@@ -30,7 +34,8 @@ static int ctx_open(ctx *c, uint32_t n, uint32_t t, stoffel_mpc_field_id f, stof
     cfg.security = sec;
     cfg.seed = seed;
     cfg.prep_batch = 1000;
-    if (faults) {
+    cfg.check_openings = (faults & CHECK_OPENINGS) != 0;
+    if (faults & 1) {
         cfg.reorder = 1;
         cfg.delay_permille = 200;
         cfg.drop_permille = 50;
@@ -223,25 +228,83 @@ static void test_robust_faults(uint32_t n, uint32_t t, int mode)
     stoffel_mpc_engine_free(c.e);
 }
 
-/* Semi-honest, n = 3: a party that stops answering after preprocessing; the others open from the
- * t+1 shares they have once the network has nothing more to deliver (the timeout event). */
-static void test_semi_honest_crash(void)
+/* Semi-honest, n = 3, a party that stops answering after preprocessing. With check_openings
+ * (shares to everyone) the others open from the t+1 shares they have once the network has nothing
+ * more to deliver (the timeout event). With the default cyclic fan-out (each party hears only from
+ * the t parties before it) semi-honest mode does not tolerate the crash: the party that waits for
+ * the crashed one times out, and the error names the crashed party. */
+static void test_semi_honest_crash(int check_openings)
 {
     ctx c;
-    if (ctx_open(&c, 3, 1, STOFFEL_MPC_FIELD_BLS12_381, STOFFEL_MPC_SEMI_HONEST, 55, 1))
+    if (ctx_open(&c, 3, 1, STOFFEL_MPC_FIELD_BLS12_381, STOFFEL_MPC_SEMI_HONEST, 55,
+                 1 | (check_openings ? CHECK_OPENINGS : 0)))
         return;
     CHECK_EQ_INT(stoffel_mpc_engine_sim_preprocess(c.e, 600, 300), 0);
     CHECK_EQ_INT(stoffel_mpc_engine_sim_crash_party(c.e, 1, 0), 0);
-    long wrong = mul_open_run(&c, 300, 100, 8);
-    CHECK_EQ_INT(wrong, 0);
+    if (check_openings) {
+        long wrong = mul_open_run(&c, 300, 100, 8);
+        CHECK_EQ_INT(wrong, 0);
+    } else {
+        int64_t v[2] = {5, 6};
+        uint8_t *s = malloc(2 * c.ss), out[64];
+        share_ints(&c, v, 2, s);
+        stoffel_mpc_request op = {.kind = STOFFEL_MPC_OP_OPEN, .count = 2, .a = s, .out = out};
+        CHECK_EQ_INT(stoffel_mpc_engine_execute(c.e, &op, 1), STOFFEL_ERR_TIMEOUT);
+        const char *msg = stoffel_mpc_engine_last_error(c.e);
+        CHECK_MSG(strstr(msg, "missing from parties 1)") != NULL, "message: %s", msg);
+        free(s);
+    }
     stoffel_mpc_engine_free(c.e);
 }
 
-/* Semi-honest: a lying party makes the opening abort, never return a wrong value. */
-static void test_semi_honest_liar(void)
+/* Semi-honest openings: bytes per party per opened value. The cyclic fan-out sends t elements
+ * per value (n = 3, t = 1: one), check_openings n - 1 (two); both open the right values. */
+static void test_semi_honest_open_bytes(void)
+{
+    uint64_t bytes[2];
+    for (int check = 0; check < 2; check++) {
+        ctx c;
+        if (ctx_open(&c, 3, 1, STOFFEL_MPC_FIELD_P128, STOFFEL_MPC_SEMI_HONEST, 5, check ? CHECK_OPENINGS : 0))
+            return;
+        enum { K = 1000 };
+        int64_t v[K];
+        for (int k = 0; k < K; k++)
+            v[k] = k * 7 - 3000;
+        uint8_t *s = malloc(K * c.ss), *r = malloc(K * c.ss), *out = malloc(K * c.es);
+        share_ints(&c, v, K, s);
+        stoffel_mpc_request rr = {.kind = STOFFEL_MPC_OP_RANDOM, .count = K, .out = r};
+        CHECK_EQ_INT(stoffel_mpc_engine_execute(c.e, &rr, 1), 0);
+        CHECK_EQ_INT(stoffel_mpc_engine_add(c.e, s, r, s, K), 0);
+        CHECK_EQ_INT(stoffel_mpc_engine_sub(c.e, s, r, s, K), 0);
+        stoffel_mpc_stats st0 = {.struct_size = sizeof st0}, st1 = {.struct_size = sizeof st1};
+        CHECK_EQ_INT(stoffel_mpc_engine_get_stats(c.e, &st0), 0);
+        stoffel_mpc_request op = {.kind = STOFFEL_MPC_OP_OPEN, .count = K, .a = s, .out = out};
+        CHECK_EQ_INT(stoffel_mpc_engine_execute(c.e, &op, 1), 0);
+        CHECK_EQ_INT(stoffel_mpc_engine_get_stats(c.e, &st1), 0);
+        int wrong = 0;
+        for (int k = 0; k < K; k++)
+            wrong += to_int(&c, out + k * c.es) != v[k];
+        CHECK_EQ_INT(wrong, 0);
+        bytes[check] = st1.bytes_sent - st0.bytes_sent;
+        free(s);
+        free(r);
+        free(out);
+        stoffel_mpc_engine_free(c.e);
+    }
+    /* payload K * 16 bytes per message, plus one envelope header each */
+    CHECK_MSG(bytes[0] >= 1000 * 16 && bytes[0] < 1000 * 16 + 200, "cyclic: %llu bytes", (unsigned long long)bytes[0]);
+    CHECK_MSG(bytes[1] >= 2 * 1000 * 16 && bytes[1] < 2 * 1000 * 16 + 400, "check_openings: %llu bytes",
+              (unsigned long long)bytes[1]);
+}
+
+/* Semi-honest: a lying party makes the opening abort, never return a wrong value: the parties
+ * detect it with check_openings; with the cyclic fan-out only the simulator (which sees every
+ * party's result) can, and it reports the disagreement as an inconsistency too. */
+static void test_semi_honest_liar(int check_openings)
 {
     ctx c;
-    if (ctx_open(&c, 3, 1, STOFFEL_MPC_FIELD_BLS12_381, STOFFEL_MPC_SEMI_HONEST, 9, 0))
+    if (ctx_open(&c, 3, 1, STOFFEL_MPC_FIELD_BLS12_381, STOFFEL_MPC_SEMI_HONEST, 9,
+                 check_openings ? CHECK_OPENINGS : 0))
         return;
     int64_t v[2] = {5, 6};
     uint8_t *s = malloc(2 * c.ss), *r = malloc(2 * c.ss), out[64];
@@ -444,8 +507,11 @@ int main(void)
         test_robust_faults(4, 1, mode);
         test_robust_faults(7, 2, mode);
     }
-    test_semi_honest_liar();
-    test_semi_honest_crash();
+    test_semi_honest_liar(1);
+    test_semi_honest_liar(0);
+    test_semi_honest_crash(1);
+    test_semi_honest_crash(0);
+    test_semi_honest_open_bytes();
     test_clients(STOFFEL_MPC_SEMI_HONEST, 3, 1);
     test_clients(STOFFEL_MPC_ROBUST, 4, 1);
     test_determinism();

@@ -369,6 +369,12 @@ typedef struct {
     uint32_t record_transcript;     /* 1: hash every delivered message (default 1; benchmarks turn it off) */
     size_t prep_batch;              /* triples / random shares generated per preprocessing run when a
                                      * pool runs short (default 4096) */
+    uint32_t check_openings;        /* semi-honest openings: 0 (default) each party sends its share to
+                                     * the t parties after it and reconstructs from exactly t+1 (half
+                                     * the bytes at n = 3; a wrong share is not detected, a crashed
+                                     * party stalls the opening until the timeout fails it); 1 every
+                                     * party sends to all and checks the extra shares (a wrong share
+                                     * aborts, a crashed party is tolerated). Robust mode ignores it. */
 } stoffel_mpc_sim_config;
 
 /* Fills *config with the defaults above (struct_size included). */
