@@ -83,6 +83,11 @@ static void dump_expr(struct checker *ch, const struct expr *e, struct strbuf *o
         }
         sb_putc(out, ')');
         break;
+    case E_TEMP_DEF:
+        sb_printf(out, "(let %s ", e->name ? e->name : "?");
+        dump_expr(ch, e->a, out, depth + 1);
+        sb_putc(out, ')');
+        break;
     default: sb_puts(out, "?"); break;
     }
     if (e->type && ch && e->kind != E_IDENT)
@@ -90,6 +95,16 @@ static void dump_expr(struct checker *ch, const struct expr *e, struct strbuf *o
 }
 
 static void dump_block(struct checker *ch, const struct block *b, struct strbuf *out, int indent);
+
+/* The loop-invariant definitions -O moved in front of a loop (run once, after its first test). */
+static void dump_hoisted(struct checker *ch, const struct stmt *s, struct strbuf *out, int indent)
+{
+    if (!s->hoist.count)
+        return;
+    sb_printf(out, "%*s(hoisted\n", (indent + 1) * 2, "");
+    dump_block(ch, &s->hoist, out, indent + 2);
+    sb_printf(out, "%*s)\n", (indent + 1) * 2, "");
+}
 
 static void dump_stmt(struct checker *ch, const struct stmt *s, struct strbuf *out, int indent)
 {
@@ -112,6 +127,7 @@ static void dump_stmt(struct checker *ch, const struct stmt *s, struct strbuf *o
         sb_puts(out, s->kind == S_IF ? "(if " : "(while ");
         dump_expr(ch, s->e, out, 0);
         sb_putc(out, '\n');
+        dump_hoisted(ch, s, out, indent);
         dump_block(ch, &s->body, out, indent + 1);
         if (s->has_else) {
             sb_printf(out, "%*selse\n", indent * 2, "");
@@ -127,6 +143,7 @@ static void dump_stmt(struct checker *ch, const struct stmt *s, struct strbuf *o
             dump_expr(ch, s->e2, out, 0);
         }
         sb_putc(out, '\n');
+        dump_hoisted(ch, s, out, indent);
         dump_block(ch, &s->body, out, indent + 1);
         sb_printf(out, "%*s)", indent * 2, "");
         break;
@@ -165,7 +182,17 @@ void ast_dump(struct compile_ctx *cx, struct ptrvec *modules, struct strbuf *out
 {
     for (size_t i = 0; i < modules->len; i++) {
         struct module *m = modules->items[i];
-        sb_printf(out, "--- AST of %s (after parsing, desugaring and checking) ---\n", m->file);
-        dump_block(cx->checker, &m->top, out, 0);
+        sb_printf(out, "--- AST of %s (after parsing, desugaring, checking and the -O passes) ---\n", m->file);
+        struct checker *ch = cx->checker;
+        if (!ch || m != ch->entry_module || !ch->script_stmts.len) {
+            dump_block(ch, &m->top, out, 0);
+            continue;
+        }
+        /* a script: its declarations, then the top-level code as the entry was generated */
+        for (size_t k = 0; k < m->top.count; k++)
+            if (m->top.stmts[k]->kind > S_PASS)
+                dump_stmt(ch, m->top.stmts[k], out, 0);
+        for (size_t k = 0; k < ch->script_stmts.len; k++)
+            dump_stmt(ch, ch->script_stmts.items[k], out, 0);
     }
 }

@@ -39,6 +39,9 @@ struct var_sym {
     struct module *module;
     int cg_home;           /* codegen: register or spill home (-1 = none yet) */
     int cg_kind;
+    bool opt_temp;         /* a hidden value introduced by an -O pass */
+    unsigned opt_stamp;    /* -O passes: marks "assigned in the loop being analysed" */
+    unsigned opt_reads;    /* -O dead-code pass: reads counted in the function */
 };
 
 enum call_kind {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "codegen.h"
+#include "opt.h"
 
 void cg_error(struct codegen *cg, int line, int col, const char *fmt, ...)
 {
@@ -257,10 +258,39 @@ static struct loc default_value(struct codegen *cg, struct type *t)
 
 static void cg_stmt(struct codegen *cg, struct stmt *s);
 
+/* Releases the homes of the hidden values of the -O passes (and forgets them, so code emitted
+ * again, such as an unrolled body, defines them afresh). */
+static void release_temps(struct codegen *cg, struct var_sym **temps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct var_sym *t = temps[i];
+        if (t->cg_kind == LOC_NONE)
+            continue;
+        struct loc l = {.kind = t->cg_kind, .idx = (uint32_t)t->cg_home, .secret = cg_secret(t->type), .temp = true};
+        cg_free(cg, l);
+        t->cg_kind = LOC_NONE;
+    }
+}
+
 void cg_block(struct codegen *cg, struct block *b)
 {
     for (size_t i = 0; i < b->count; i++)
         cg_stmt(cg, b->stmts[i]);
+    release_temps(cg, b->temps, b->temp_count);
+}
+
+/* The loop-invariant definitions of a loop (opt_licm.c), counted for the preprocessing demand as
+ * code outside the loop. */
+static void emit_hoisted(struct codegen *cg, struct stmt *s, int64_t outer_mult, int outer_dyn)
+{
+    int64_t mult = cg->loop_mult;
+    int dyn = cg->dyn_loops;
+    cg->loop_mult = outer_mult;
+    cg->dyn_loops = outer_dyn;
+    for (size_t i = 0; i < s->hoist.count; i++)
+        cg_stmt(cg, s->hoist.stmts[i]);
+    cg->loop_mult = mult;
+    cg->dyn_loops = dyn;
 }
 
 static bool is_clear_scalar_compare(struct expr *e)
@@ -333,8 +363,18 @@ static void cg_while(struct codegen *cg, struct stmt *s)
 {
     const char *start = ir_new_label(cg, "while");
     const char *end = ir_new_label(cg, "endwhile");
+    const char *body = NULL;
+    if (s->hoist.count) {
+        /* rotated: the first test, the loop-invariant definitions, then the loop proper */
+        jump_if_false(cg, s->e, end);
+        emit_hoisted(cg, s, cg->loop_mult, cg->dyn_loops);
+        body = ir_new_label(cg, "whilebody");
+        ir_named(cg, IR_JMP, body);
+    }
     ir_named(cg, IR_LABEL, start);
     jump_if_false(cg, s->e, end);
+    if (body)
+        ir_named(cg, IR_LABEL, body);
     push_loop(cg, end, start);
     cg->dyn_loops++;
     cg_block(cg, &s->body);
@@ -342,6 +382,7 @@ static void cg_while(struct codegen *cg, struct stmt *s)
     cg->loop_depth--;
     ir_named(cg, IR_JMP, start);
     ir_named(cg, IR_LABEL, end);
+    release_temps(cg, s->hoist_temps, s->hoist_temp_count);
 }
 
 static bool literal_int(struct expr *e, int64_t *v)
@@ -405,6 +446,8 @@ static bool try_unroll(struct codegen *cg, struct stmt *s, int64_t lo, int64_t h
         return false;
     home_var(cg, v);
     int saved_depth = cg->loop_depth;
+    if (hi > lo)
+        emit_hoisted(cg, s, cg->loop_mult, cg->dyn_loops);
     for (int64_t k = lo; k < hi; k++) {
         struct ir_const c = cg_const_of(cg, v->type, NULL);
         c.i = k;
@@ -416,6 +459,7 @@ static bool try_unroll(struct codegen *cg, struct stmt *s, int64_t lo, int64_t h
     }
     cg->loop_depth = saved_depth;
     release_var(cg, v);
+    release_temps(cg, s->hoist_temps, s->hoist_temp_count);
     return true;
 }
 
@@ -428,6 +472,8 @@ static void cg_for(struct codegen *cg, struct stmt *s)
     int64_t lo, hi;
     bool literal = s->is_range && literal_int(s->e, &lo) && literal_int(s->e2, &hi);
     int64_t saved_mult = cg->loop_mult;
+    int saved_dyn = cg->dyn_loops;
+    const char *body_label = s->hoist.count ? ir_new_label(cg, "forbody") : NULL;
     if (literal && try_unroll(cg, s, lo, hi))
         return; /* each unrolled copy counts its own preprocessing demand */
     if (literal && hi > lo && cg->loop_mult < ((int64_t)1 << 40))
@@ -449,6 +495,15 @@ static void cg_for(struct codegen *cg, struct stmt *s)
             b = cg_alloc(cg, false);
             cg_move(cg, b, b0);
         }
+        if (body_label) {
+            /* rotated: the first test, the loop-invariant definitions, then the loop proper */
+            struct loc iv0 = cg_var_read(cg, v);
+            ir_op2(cg, IR_CMP, cg_use(cg, iv0, 0), cg_use(cg, b, 1));
+            ir_named(cg, IR_JMPEQ, end);
+            ir_named(cg, IR_JMPGT, end);
+            emit_hoisted(cg, s, saved_mult, saved_dyn);
+            ir_named(cg, IR_JMP, body_label);
+        }
         ir_named(cg, IR_LABEL, start);
         struct loc iv = cg_var_read(cg, v);
         uint32_t ri = cg_use(cg, iv, 0), rb = cg_use(cg, b, 1);
@@ -456,6 +511,8 @@ static void cg_for(struct codegen *cg, struct stmt *s)
         cg_free(cg, iv);
         ir_named(cg, IR_JMPEQ, end);
         ir_named(cg, IR_JMPGT, end);
+        if (body_label)
+            ir_named(cg, IR_LABEL, body_label);
         push_loop(cg, end, cont);
         cg_block(cg, &s->body);
         cg->loop_depth--;
@@ -487,10 +544,19 @@ static void cg_for(struct codegen *cg, struct stmt *s)
         struct loc n = cg_result_r0(cg, cg->ch->t_i64);
         struct loc idx = cg_const(cg, k_i64(0), false);
         home_var(cg, v);
+        if (body_label) {
+            ir_op2(cg, IR_CMP, cg_use(cg, idx, 0), cg_use(cg, n, 1));
+            ir_named(cg, IR_JMPEQ, end);
+            ir_named(cg, IR_JMPGT, end);
+            emit_hoisted(cg, s, saved_mult, saved_dyn);
+            ir_named(cg, IR_JMP, body_label);
+        }
         ir_named(cg, IR_LABEL, start);
         ir_op2(cg, IR_CMP, cg_use(cg, idx, 0), cg_use(cg, n, 1));
         ir_named(cg, IR_JMPEQ, end);
         ir_named(cg, IR_JMPGT, end);
+        if (body_label)
+            ir_named(cg, IR_LABEL, body_label);
         struct loc args[2] = {coll, idx};
         cg_call_values(cg, "get_field", args, 2);
         struct loc r0 = {.kind = LOC_REG, .idx = 0};
@@ -514,6 +580,7 @@ static void cg_for(struct codegen *cg, struct stmt *s)
     if (!literal)
         cg->dyn_loops--;
     cg->loop_mult = saved_mult;
+    release_temps(cg, s->hoist_temps, s->hoist_temp_count);
 }
 
 static void cg_assign(struct codegen *cg, struct stmt *s)
@@ -656,6 +723,8 @@ static void cg_function(struct codegen *cg, struct func_sym *fs, const char *nam
         if (i >= 1 && i <= CG_CLEAR_LAST && cg_secret(pv[i]->type))
             cg->reg_used[i] = false;
     (void)f;
+    if (cg->opt >= 1)
+        opt_function_body(cg->cx, cg->ch, cg->opt, &s->body);
     cg_block(cg, &s->body);
     finish_func(cg, cg->fn);
 }
@@ -663,8 +732,13 @@ static void cg_function(struct codegen *cg, struct func_sym *fs, const char *nam
 static void cg_script_main(struct codegen *cg, struct func_sym *fs)
 {
     new_func(cg, "main", fs);
-    for (size_t i = 0; i < cg->ch->script_stmts.len; i++)
-        cg_stmt(cg, cg->ch->script_stmts.items[i]);
+    struct block top = {.stmts = (struct stmt **)cg->ch->script_stmts.items, .count = cg->ch->script_stmts.len};
+    if (cg->opt >= 1) {
+        opt_function_body(cg->cx, cg->ch, cg->opt, &top);
+        cg->ch->script_stmts.items = (void **)top.stmts; /* what --print-ir shows */
+        cg->ch->script_stmts.len = cg->ch->script_stmts.cap = top.count;
+    }
+    cg_block(cg, &top);
     finish_func(cg, cg->fn);
 }
 

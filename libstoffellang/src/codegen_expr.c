@@ -511,6 +511,32 @@ static struct loc cg_call(struct codegen *cg, struct expr *e)
     return r;
 }
 
+/* `t := value` of the -O passes (opt.h): the value's own temporary becomes t's home, so no MOV is
+ * emitted (a MOV would read a queued secret product at once and open a round early). The home is
+ * released at the end of the block (or loop) that owns t. */
+static struct loc cg_temp_def(struct codegen *cg, struct expr *e)
+{
+    struct var_sym *t = e->var;
+    bool secret = cg_secret(t->type);
+    struct loc v = cg_expr(cg, e->a);
+    if (t->cg_kind != LOC_NONE) { /* defined again by the same code (a duplicated target) */
+        struct loc home = {.kind = t->cg_kind, .idx = (uint32_t)t->cg_home, .secret = secret};
+        cg_move(cg, home, v);
+        cg_free(cg, v);
+        return home;
+    }
+    if (!v.temp || (v.kind == LOC_REG && v.idx == 0) || v.secret != secret) {
+        struct loc c = cg_alloc(cg, secret);
+        cg_move(cg, c, v);
+        cg_free(cg, v);
+        v = c;
+    }
+    t->cg_kind = v.kind;
+    t->cg_home = (int)v.idx;
+    v.temp = false;
+    return v;
+}
+
 struct loc cg_expr(struct codegen *cg, struct expr *e)
 {
     __int128 folded;
@@ -559,6 +585,7 @@ struct loc cg_expr(struct codegen *cg, struct expr *e)
     case E_LIST: return cg_list(cg, e);
     case E_DICT: return cg_dict(cg, e);
     case E_COMP: return cg_comp(cg, e);
+    case E_TEMP_DEF: return cg_temp_def(cg, e);
     default: return cg_const(cg, (struct ir_const){.kind = K_UNIT}, false);
     }
 }

@@ -1,11 +1,26 @@
 /*
- * codegen_opt.c - the optimisations applied while lowering (language.md section 9.3): constant
- * folding (-O1), inlining of single-return functions and round scheduling of secret arithmetic
- * trees (-O3). Unrolling lives with the loops in codegen.c, the peephole pass in ir.c.
+ * codegen_opt.c - the optimisations (language.md section 9.3): the driver of the AST passes run on
+ * each function body before lowering (opt_*.c: reveal batching of loops, dead code, loop-invariant
+ * code motion, common subexpressions), and those applied while lowering: constant folding (-O1),
+ * inlining of single-return functions and round scheduling of secret arithmetic trees (-O3).
+ * Unrolling lives with the loops in codegen.c, the peephole pass in ir.c.
  */
 #include <string.h>
 
 #include "codegen.h"
+#include "opt.h"
+
+void opt_function_body(struct compile_ctx *cx, struct checker *ch, int level, struct block *body)
+{
+    if (level < 1 || opt_blocks_all(body))
+        return; /* closures and upvalues reach variables by name: leave such functions as written */
+    struct opt_ctx o = {.cx = cx, .ch = ch, .level = level};
+    if (level >= 2)
+        opt_reveal_loops(&o, body);
+    opt_dce(&o, body);
+    opt_licm(&o, body);
+    opt_cse(&o, body);
+}
 
 /* -O1 constant folding: clear integer arithmetic on literals, computed in the expression's own
  * width with the VM's checked semantics; anything that would fail at run time (overflow, division
@@ -59,7 +74,8 @@ static int inline_cost(struct expr *e, struct func_sym *self)
         return 0;
     int n = 1;
     switch (e->kind) {
-    case E_COMP: return -1;
+    case E_COMP: case E_TEMP_DEF: return -1; /* hidden values of the -O passes belong to the callee's frame */
+    case E_IDENT: return e->var && e->var->opt_temp ? -1 : 1;
     case E_CALL: {
         if (e->func == self)
             return -1;

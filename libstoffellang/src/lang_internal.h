@@ -121,6 +121,7 @@ enum expr_kind {
     E_INT, E_FLOAT, E_STRING, E_BOOL, E_NONE, E_IDENT,
     E_UNARY, E_BINARY, E_CALL, E_FIELD, E_INDEX, E_SLICE,
     E_LIST, E_DICT, E_COMP,
+    E_TEMP_DEF,            /* -O passes: evaluate a, keep the value in the hidden variable `var` */
 };
 
 enum binop {
@@ -181,6 +182,8 @@ struct stmt;
 struct block {
     struct stmt **stmts;
     size_t count;
+    struct var_sym **temps;    /* -O passes: hidden values defined in this block, released at its end */
+    size_t temp_count;
 };
 
 struct param {
@@ -243,6 +246,11 @@ struct stmt {
     struct func_sym *func;
     bool hidden;               /* compiler-generated (match subject, comprehension) */
     bool is_range;             /* for over a lo..hi header range */
+    /* -O loop-invariant code motion: definitions run once, after the loop's first test passed,
+       and the hidden variables they define (released after the loop) */
+    struct block hoist;
+    struct var_sym **hoist_temps;
+    size_t hoist_temp_count;
 };
 
 /* A parsed module (one file). */

@@ -144,17 +144,36 @@ static int b_create_array(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     return table_new(vm, 1, out); /* the capacity is only a hint */
 }
 
+/* FIELD_* for objects, ELEMENT_* for arrays. */
+static stoffel_vm_event_kind access_kind(vm_state *vm, vm_val table, int write)
+{
+    vm_table *t = table_get(vm, table);
+    if (t && t->is_array)
+        return write ? STOFFEL_VM_EVENT_ELEMENT_WRITE : STOFFEL_VM_EVENT_ELEMENT_READ;
+    return write ? STOFFEL_VM_EVENT_FIELD_WRITE : STOFFEL_VM_EVENT_FIELD_READ;
+}
+
 static int b_get_field(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {
     ARITY("get_field", 2, 2);
-    return field_get(vm, args[0], args[1], out);
+    int rc = field_get(vm, args[0], args[1], out);
+    if (!rc && vm->hook && table_get(vm, args[0]))
+        rc = vm_hook_access(vm, access_kind(vm, args[0], 0), args[0], args[1], val_unit(), *out);
+    return rc;
 }
 
 static int b_set_field(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {
     (void)out;
     ARITY("set_field", 3, 3);
-    return field_set(vm, args[0], args[1], args[2]);
+    vm_val old = val_unit();
+    if (vm->hook && table_get(vm, args[0]) && field_get(vm, args[0], args[1], &old))
+        old = val_unit(); /* an index out of range: the write reports the error */
+    int rc = field_set(vm, args[0], args[1], args[2]);
+    if (!rc && vm->hook)
+        rc = vm_hook_access(vm, access_kind(vm, args[0], 1), args[0], args[1], old, args[2]);
+    val_release(vm, &old);
+    return rc;
 }
 
 static int b_get_or_create_array_field(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)

@@ -160,6 +160,10 @@ static int b_create_closure(vm_state *vm, vm_val *args, size_t nargs, vm_val *ou
         val_retain(v);
         c->vals[i - 1] = v;
     }
+    if (vm->hook && (rc = vm_hook_named(vm, STOFFEL_VM_EVENT_CLOSURE_CREATED, c->fn_name, val_unit(), *out))) {
+        val_release(vm, out);
+        return rc;
+    }
     return 0;
 }
 
@@ -210,7 +214,7 @@ static int b_get_upvalue(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
         if (strcmp(f->up_names[i], args[0].as.s->data) == 0) {
             *out = f->up_vals[i];
             val_retain(*out);
-            return 0;
+            return vm->hook ? vm_hook_named(vm, STOFFEL_VM_EVENT_UPVALUE_READ, f->up_names[i], val_unit(), *out) : 0;
         }
     return vm_fail(vm, STOFFEL_ERR_NOT_FOUND, "get_upvalue: no upvalue '%s' in this function", args[0].as.s->data);
 }
@@ -226,6 +230,8 @@ static int b_set_upvalue(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     vm_frame *f = &vm->frames[vm->depth - 1];
     for (size_t i = 0; i < f->nup; i++)
         if (strcmp(f->up_names[i], args[0].as.s->data) == 0) {
+            if (vm->hook && (rc = vm_hook_named(vm, STOFFEL_VM_EVENT_UPVALUE_WRITE, f->up_names[i], f->up_vals[i], args[1])))
+                return rc;
             val_assign(vm, &f->up_vals[i], args[1]);
             /* The closure object is shared by reference, so every holder sees the update. */
             if (f->closure)
@@ -249,7 +255,7 @@ static int b_global_get(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     vm_table t = {.map = vm->globals};
     *out = table_raw_get(&t, args[0]);
     val_retain(*out);
-    return 0;
+    return vm->hook ? vm_hook_named(vm, STOFFEL_VM_EVENT_VARIABLE_READ, args[0].as.s->data, val_unit(), *out) : 0;
 }
 
 static int b_global_set(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
@@ -261,6 +267,8 @@ static int b_global_set(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     if (args[0].kind != STOFFEL_VM_STRING)
         return bi_type(vm, "Vm.global_set", 0, args[0], "a name string");
     vm_table t = {.map = vm->globals};
+    if (vm->hook && (rc = vm_hook_named(vm, STOFFEL_VM_EVENT_VARIABLE_WRITE, args[0].as.s->data, table_raw_get(&t, args[0]), args[1])))
+        return rc;
     rc = table_raw_set(vm, &t, args[0], args[1]);
     vm->globals = t.map;
     return rc;

@@ -1,8 +1,9 @@
 /*
  * builtins_mpc.c - MPC builtins (spec §8.2-8.5): Share.*, the secret comparisons and divisions,
- * Mpc.*, ClientStore.*, MpcOutput.*. Single-value operations put their result in the caller's r0
- * through the secret queue (so they batch like instructions); whole-array operations
- * (batch_mul, batch_open, client output, randomness) run one engine batch at once.
+ * Mpc.*, ClientStore.*, MpcOutput.*. Interactive builtins put their result in the caller's r0
+ * through the secret queue (secret_queue.c), so they batch like instructions and never run the
+ * engine themselves: single-value operations as queued ops, whole-array operations, randomness
+ * and client output as effects.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -256,22 +257,33 @@ static int b_ge(vm_state *vm, vm_val *a, size_t n, vm_val *o) { (void)o; return 
 static int b_eq(vm_state *vm, vm_val *a, size_t n, vm_val *o) { (void)o; return compare_op(vm, "Share.eq", STOFFEL_MPC_OP_EQ, a, n); }
 static int b_ne(vm_state *vm, vm_val *a, size_t n, vm_val *o) { (void)o; return compare_op(vm, "Share.ne", STOFFEL_MPC_OP_NE, a, n); }
 
-/* Runs one request now (whole-array builtins). */
-static int run_now(vm_state *vm, const char *name, stoffel_mpc_request *req)
+/*
+ * Whole-array builtins, randomness and client output queue an effect: their request joins the
+ * next batch (with the queued multiplications, openings and comparisons), so a host driving the
+ * VM step by step (stoffel_vm_run) never blocks inside a builtin. The result lands in r0 when the
+ * batch completes.
+ */
+static vm_effect *effect_new(vm_state *vm)
 {
-    int rc = stoffel_mpc_engine_execute(vm->engine, req, 1);
-    if (rc) {
-        if (rc == STOFFEL_ERR_UNSUPPORTED)
-            return vm_fail(vm, rc, "%s is not supported by this engine: %s", name, stoffel_mpc_engine_last_error(vm->engine));
-        return vm_fail(vm, rc, "%s failed: %s: %s", name, stoffel_vm_strerror(rc), stoffel_mpc_engine_last_error(vm->engine));
-    }
-    vm->stats.mpc_batches++;
+    vm_effect *e = vm_calloc(vm, 1, sizeof *e);
+    if (!e)
+        vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+    return e;
+}
+
+/* Gives the effect an output buffer of len bytes. */
+static int effect_out(vm_state *vm, vm_effect *e, size_t len)
+{
+    e->out = vm_malloc(vm, len);
+    if (!e->out)
+        return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+    e->out_len = len;
     return 0;
 }
 
-/* Collects the shares of an array argument into a packed buffer. */
+/* Collects the shares of an array argument into a packed buffer of *n shares (*len bytes). */
 static int collect_shares(vm_state *vm, const char *name, vm_val *args, size_t i, uint8_t **buf, size_t *n,
-                          stoffel_vm_share_type *type)
+                          size_t *len, stoffel_vm_share_type *type)
 {
     vm_table *t = table_get(vm, args[i]);
     if (!t || !t->is_array)
@@ -279,75 +291,94 @@ static int collect_shares(vm_state *vm, const char *name, vm_val *args, size_t i
     if (t->length > VM_ITER_LIMIT)
         return vm_fail(vm, STOFFEL_ERR_LIMIT, "%s: array of length %llu is too long", name, (unsigned long long)t->length);
     *n = (size_t)t->length;
-    *buf = malloc((*n ? *n : 1) * vm->share_size);
+    *len = *n * vm->share_size;
+    *buf = vm_malloc(vm, *len);
     if (!*buf)
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     for (size_t k = 0; k < *n; k++) {
         vm_share *s = secret_unwrap(vm, array_at(t, k));
         if (!s) {
-            free(*buf);
+            vm_free(vm, *buf);
+            *buf = NULL;
             return vm_fail(vm, STOFFEL_VM_ERR_TYPE, "%s: element %zu is not a share", name, k);
         }
-        if (k == 0)
+        if (k == 0 && type)
             *type = s->type;
         memcpy(*buf + k * vm->share_size, s->bytes, vm->share_size);
     }
     return 0;
 }
 
+/* A new array of n shares of type t read from packed bytes. */
+static int shares_array(vm_state *vm, stoffel_vm_share_type t, const uint8_t *bytes, size_t n, vm_val *out)
+{
+    int rc = table_new(vm, 1, out);
+    vm_table *arr = rc ? NULL : table_get(vm, *out);
+    for (size_t k = 0; k < n && !rc; k++) {
+        vm_val s;
+        if ((rc = val_share(vm, t, bytes + k * vm->share_size, vm->share_size, &s)))
+            break;
+        rc = array_push(vm, arr, s);
+        val_release(vm, &s);
+    }
+    return rc;
+}
+
+static int batch_mul_finish(vm_state *vm, vm_effect *e, vm_val *out)
+{
+    if (e->type.kind == STOFFEL_VM_SECRET_FIXED && e->req.kind == STOFFEL_MPC_OP_MUL) {
+        /* Fixed point: the products are truncated by f in one more batch. */
+        memcpy(e->a, e->out, e->n * vm->share_size);
+        e->req = (stoffel_mpc_request){.kind = STOFFEL_MPC_OP_TRUNC, .count = e->n, .a = e->a, .out = e->out,
+                                       .bits = e->type.bits, .shift = e->type.frac, .is_signed = 1};
+        return VM_EFFECT_AGAIN;
+    }
+    return shares_array(vm, e->type, e->out, e->n, out);
+}
+
 static int b_batch_mul(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {
     ARITY("Share.batch_mul", 2, 2);
     ENGINE("Share.batch_mul");
-    uint8_t *a = NULL, *b = NULL, *o = NULL;
-    size_t na, nb;
-    stoffel_vm_share_type ta = {0}, tb = {0};
-    int rc = collect_shares(vm, "Share.batch_mul", args, 0, &a, &na, &ta);
-    if (rc)
+    vm_effect *e = effect_new(vm);
+    if (!e)
+        return STOFFEL_ERR_NOMEM;
+    size_t nb = 0;
+    stoffel_vm_share_type tb = {0};
+    int rc = collect_shares(vm, "Share.batch_mul", args, 0, &e->a, &e->n, &e->a_len, &e->type);
+    if (!rc)
+        rc = collect_shares(vm, "Share.batch_mul", args, 1, &e->b, &nb, &e->b_len, &tb);
+    if (!rc && e->n != nb)
+        rc = vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "Share.batch_mul: arrays differ in length (%zu and %zu)", e->n, nb);
+    if (!rc && e->n == 0) {
+        secret_effect_free(vm, e);
+        return table_new(vm, 1, out);
+    }
+    if (!rc)
+        rc = effect_out(vm, e, e->n * vm->share_size);
+    if (rc) {
+        secret_effect_free(vm, e);
         return rc;
-    if ((rc = collect_shares(vm, "Share.batch_mul", args, 1, &b, &nb, &tb))) {
-        free(a);
-        return rc;
     }
-    if (na != nb) {
-        rc = vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "Share.batch_mul: arrays differ in length (%zu and %zu)", na, nb);
-        goto done;
-    }
-    o = malloc((na ? na : 1) * vm->share_size);
-    if (!o) {
-        rc = vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    if (na) {
-        stoffel_mpc_request req = {.kind = STOFFEL_MPC_OP_MUL, .count = na, .a = a, .b = b, .out = o};
-        if ((rc = run_now(vm, "Share.batch_mul", &req)))
-            goto done;
-        if (ta.kind == STOFFEL_VM_SECRET_FIXED) {
-            stoffel_mpc_request tr = {.kind = STOFFEL_MPC_OP_TRUNC, .count = na, .a = o, .out = o, .bits = ta.bits, .shift = ta.frac, .is_signed = 1};
-            memcpy(a, o, na * vm->share_size);
-            tr.a = a;
-            if ((rc = run_now(vm, "Share.batch_mul", &tr)))
-                goto done;
-        }
-    }
-    if ((rc = table_new(vm, 1, out)))
-        goto done;
-    vm_table *t = table_get(vm, *out);
-    for (size_t k = 0; k < na && !rc; k++) {
-        vm_val s;
-        if ((rc = val_share(vm, ta, o + k * vm->share_size, vm->share_size, &s)))
+    e->req = (stoffel_mpc_request){.kind = STOFFEL_MPC_OP_MUL, .count = e->n, .a = e->a, .b = e->b, .out = e->out};
+    e->finish = batch_mul_finish;
+    return secret_enqueue_effect(vm, e, 0);
+}
+
+/* batch_open: e->b holds the share type of each element (captured at the call). */
+static int batch_open_finish(vm_state *vm, vm_effect *e, vm_val *out)
+{
+    size_t es = stoffel_mpc_field_elem_size(stoffel_mpc_engine_field(vm->engine));
+    const stoffel_vm_share_type *types = (const stoffel_vm_share_type *)(void *)e->b;
+    int rc = table_new(vm, 1, out);
+    vm_table *t = rc ? NULL : table_get(vm, *out);
+    for (size_t k = 0; k < e->n && !rc; k++) {
+        vm_share tmp = {.type = types[k]};
+        vm_val v;
+        if ((rc = secret_decode(vm, &tmp, e->out + k * es, &v)))
             break;
-        rc = array_push(vm, t, s);
-        val_release(vm, &s);
+        rc = array_push(vm, t, v);
     }
-done:
-    if (a)
-        sodium_memzero(a, na * vm->share_size);
-    if (o)
-        sodium_memzero(o, na * vm->share_size);
-    free(a);
-    free(b);
-    free(o);
     return rc;
 }
 
@@ -355,60 +386,69 @@ static int b_batch_open(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {
     ARITY("Share.batch_open", 1, 1);
     ENGINE("Share.batch_open");
-    uint8_t *a;
-    size_t n;
-    stoffel_vm_share_type t0 = {0};
-    int rc = collect_shares(vm, "Share.batch_open", args, 0, &a, &n, &t0);
-    if (rc)
-        return rc;
+    vm_effect *e = effect_new(vm);
+    if (!e)
+        return STOFFEL_ERR_NOMEM;
+    int rc = collect_shares(vm, "Share.batch_open", args, 0, &e->a, &e->n, &e->a_len, NULL);
+    if (!rc && e->n == 0) {
+        secret_effect_free(vm, e);
+        return table_new(vm, 1, out);
+    }
     size_t es = stoffel_mpc_field_elem_size(stoffel_mpc_engine_field(vm->engine));
-    uint8_t *o = malloc((n ? n : 1) * es);
-    if (!o) {
-        free(a);
-        return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-    }
-    if (n) {
-        stoffel_mpc_request req = {.kind = STOFFEL_MPC_OP_OPEN, .count = n, .a = a, .out = o};
-        rc = run_now(vm, "Share.batch_open", &req);
-    }
     if (!rc)
-        rc = table_new(vm, 1, out);
-    vm_table *t = rc ? NULL : table_get(vm, *out);
-    vm_table *in = table_get(vm, args[0]);
-    for (size_t k = 0; k < n && !rc; k++) {
-        vm_val v;
-        if ((rc = secret_decode(vm, secret_unwrap(vm, array_at(in, k)), o + k * es, &v)))
-            break;
-        rc = array_push(vm, t, v);
+        rc = effect_out(vm, e, e->n * es);
+    if (!rc && !(e->b = vm_malloc(vm, e->n * sizeof(stoffel_vm_share_type))))
+        rc = vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+    if (rc) {
+        secret_effect_free(vm, e);
+        return rc;
     }
-    sodium_memzero(a, n * vm->share_size);
-    free(a);
-    free(o);
-    return rc;
+    e->b_len = e->n * sizeof(stoffel_vm_share_type);
+    vm_table *in = table_get(vm, args[0]);
+    for (size_t k = 0; k < e->n; k++)
+        ((stoffel_vm_share_type *)(void *)e->b)[k] = secret_unwrap(vm, array_at(in, k))->type;
+    e->req = (stoffel_mpc_request){.kind = STOFFEL_MPC_OP_OPEN, .count = e->n, .a = e->a, .out = e->out};
+    e->finish = batch_open_finish;
+    return secret_enqueue_effect(vm, e, 0);
 }
 
-static int send_output(vm_state *vm, const char *name, uint64_t client, vm_val what)
+static int output_finish(vm_state *vm, vm_effect *e, vm_val *out)
 {
-    uint8_t *a;
-    size_t n = 1;
-    stoffel_vm_share_type t;
+    (void)vm;
+    (void)e;
+    *out = val_bool(1);
+    return 0;
+}
+
+/* Client output of one share or an array of shares: a sticky effect (it runs even when nothing
+ * reads its result; every frame's return waits for it). */
+static int send_output(vm_state *vm, const char *name, uint64_t client, vm_val what, vm_val *out)
+{
+    vm_effect *e = effect_new(vm);
+    if (!e)
+        return STOFFEL_ERR_NOMEM;
     vm_share *s = secret_unwrap(vm, what);
-    int rc;
+    int rc = 0;
     if (s) {
-        a = malloc(vm->share_size);
-        if (!a)
-            return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-        memcpy(a, s->bytes, vm->share_size);
+        e->n = 1;
+        e->a_len = vm->share_size;
+        if (!(e->a = vm_malloc(vm, e->a_len)))
+            rc = vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+        else
+            memcpy(e->a, s->bytes, vm->share_size);
     } else {
         vm_val arr[1] = {what};
-        if ((rc = collect_shares(vm, name, arr, 0, &a, &n, &t)))
-            return rc;
+        rc = collect_shares(vm, name, arr, 0, &e->a, &e->n, &e->a_len, NULL);
     }
-    stoffel_mpc_request req = {.kind = STOFFEL_MPC_OP_OUTPUT, .count = n, .a = a, .client_id = client};
-    rc = n ? run_now(vm, name, &req) : 0;
-    sodium_memzero(a, n * vm->share_size);
-    free(a);
-    return rc;
+    if (rc || e->n == 0) {
+        secret_effect_free(vm, e);
+        if (!rc)
+            *out = val_bool(1);
+        return rc;
+    }
+    e->req = (stoffel_mpc_request){.kind = STOFFEL_MPC_OP_OUTPUT, .count = e->n, .a = e->a, .client_id = client};
+    e->finish = output_finish;
+    return secret_enqueue_effect(vm, e, 1);
 }
 
 static int b_mpc_output_send(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
@@ -417,11 +457,7 @@ static int b_mpc_output_send(vm_state *vm, vm_val *args, size_t nargs, vm_val *o
     ENGINE("MpcOutput.send_to_client");
     int64_t client;
     int rc = bi_int(vm, "MpcOutput.send_to_client", args, 0, &client);
-    if (!rc)
-        rc = send_output(vm, "MpcOutput.send_to_client", (uint64_t)client, args[1]);
-    if (!rc)
-        *out = val_bool(1);
-    return rc;
+    return rc ? rc : send_output(vm, "MpcOutput.send_to_client", (uint64_t)client, args[1], out);
 }
 
 static int b_share_send(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
@@ -432,11 +468,7 @@ static int b_share_send(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     if (!want_share(vm, "Share.send_to_client", args, 0))
         return STOFFEL_VM_ERR_TYPE;
     int rc = bi_int(vm, "Share.send_to_client", args, 1, &client);
-    if (!rc)
-        rc = send_output(vm, "Share.send_to_client", (uint64_t)client, args[0]);
-    if (!rc)
-        *out = val_bool(1);
-    return rc;
+    return rc ? rc : send_output(vm, "Share.send_to_client", (uint64_t)client, args[0], out);
 }
 
 static int b_get_type(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
@@ -459,34 +491,46 @@ static int b_get_party_id(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     return 0;
 }
 
-static int random_share(vm_state *vm, const char *name, stoffel_mpc_op_kind kind, uint32_t bits, vm_val *out)
+static int random_finish(vm_state *vm, vm_effect *e, vm_val *out)
 {
     vm_val s;
-    stoffel_vm_share_type t = {STOFFEL_VM_SECRET_INT, kind == STOFFEL_MPC_OP_RANDOM ? 64 : bits, 0};
-    int rc = val_share(vm, t, NULL, vm->share_size, &s);
-    if (rc)
-        return rc;
-    stoffel_mpc_request req = {.kind = kind, .count = 1, .out = s.as.sh->bytes, .bits = bits};
-    if ((rc = run_now(vm, name, &req))) {
-        val_release(vm, &s);
+    int rc = val_share(vm, e->type, e->out, vm->share_size, &s);
+    if (rc || !e->wrap) {
+        if (!rc)
+            *out = s;
         return rc;
     }
-    *out = s;
-    return 0;
+    rc = make_share_object(vm, s, out);
+    val_release(vm, &s);
+    return rc;
+}
+
+/* A random share from the engine's preprocessing (wrap: as a share object, spec §4.2). */
+static int random_share(vm_state *vm, stoffel_mpc_op_kind kind, uint32_t bits, int wrap)
+{
+    vm_effect *e = effect_new(vm);
+    if (!e)
+        return STOFFEL_ERR_NOMEM;
+    int rc = effect_out(vm, e, vm->share_size);
+    if (rc) {
+        secret_effect_free(vm, e);
+        return rc;
+    }
+    e->n = 1;
+    e->wrap = (uint8_t)wrap;
+    e->type = (stoffel_vm_share_type){STOFFEL_VM_SECRET_INT, kind == STOFFEL_MPC_OP_RANDOM ? 64 : bits, 0};
+    e->req = (stoffel_mpc_request){.kind = kind, .count = 1, .out = e->out, .bits = bits};
+    e->finish = random_finish;
+    return secret_enqueue_effect(vm, e, 0);
 }
 
 static int b_random(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {
     (void)args;
+    (void)out;
     ARITY("Share.random", 0, 0);
     ENGINE("Share.random");
-    vm_val s;
-    int rc = random_share(vm, "Share.random", STOFFEL_MPC_OP_RANDOM, 0, &s);
-    if (rc)
-        return rc;
-    rc = make_share_object(vm, s, out);
-    val_release(vm, &s);
-    return rc;
+    return random_share(vm, STOFFEL_MPC_OP_RANDOM, 0, 1);
 }
 
 static int b_random_int(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
@@ -494,8 +538,9 @@ static int b_random_int(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     ARITY("Share.random_int", 1, 1);
     ENGINE("Share.random_int");
     uint32_t bits = 0;
+    (void)out;
     int rc = want_bits(vm, "Share.random_int", args, 0, &bits);
-    return rc ? rc : random_share(vm, "Share.random_int", STOFFEL_MPC_OP_RANDOM_INT, bits, out);
+    return rc ? rc : random_share(vm, STOFFEL_MPC_OP_RANDOM_INT, bits, 0);
 }
 
 static int b_retag(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
@@ -511,19 +556,35 @@ static int b_retag(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     return val_share(vm, (stoffel_vm_share_type){STOFFEL_VM_SECRET_INT, bits, 0}, s->bytes, s->len, out);
 }
 
+static int open_field_finish(vm_state *vm, vm_effect *e, vm_val *out)
+{
+    return bytes_make(vm, e->out, e->out_len, out);
+}
+
 static int b_open_field(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {
+    (void)out;
     ARITY("Share.open_field", 1, 1);
     ENGINE("Share.open_field");
     vm_share *s = want_share(vm, "Share.open_field", args, 0);
     if (!s)
         return STOFFEL_VM_ERR_TYPE;
-    uint8_t elem[128];
-    stoffel_mpc_request req = {.kind = STOFFEL_MPC_OP_OPEN, .count = 1, .a = s->bytes, .out = elem};
-    int rc = run_now(vm, "Share.open_field", &req);
-    if (rc)
+    vm_effect *e = effect_new(vm);
+    if (!e)
+        return STOFFEL_ERR_NOMEM;
+    int rc = effect_out(vm, e, stoffel_mpc_field_elem_size(stoffel_mpc_engine_field(vm->engine)));
+    if (!rc && !(e->a = vm_malloc(vm, vm->share_size)))
+        rc = vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
+    if (rc) {
+        secret_effect_free(vm, e);
         return rc;
-    return bytes_make(vm, elem, stoffel_mpc_field_elem_size(stoffel_mpc_engine_field(vm->engine)), out);
+    }
+    e->a_len = vm->share_size;
+    memcpy(e->a, s->bytes, vm->share_size);
+    e->n = 1;
+    e->req = (stoffel_mpc_request){.kind = STOFFEL_MPC_OP_OPEN, .count = 1, .a = e->a, .out = e->out};
+    e->finish = open_field_finish;
+    return secret_enqueue_effect(vm, e, 0);
 }
 
 static int field_operand(vm_state *vm, const char *name, vm_val *args, size_t i, uint8_t *elem)
@@ -856,8 +917,19 @@ int register_mpc_builtins(vm_state *vm)
         {"Crypto.point_x_to_field", b_unsupported}, {"Crypto.field_to_scalar_bytes", b_unsupported},
         {"Crypto.point_to_sec1", b_unsupported}, {"Crypto.hash_to_g1", b_unsupported},
     };
+    /* Receiver-bound methods (language.md: the Share builtins whose first parameter is a Share). */
+    static const char *const methods[] = {
+        "Share.add", "Share.sub", "Share.neg", "Share.add_scalar", "Share.mul_scalar", "Share.mul",
+        "Share.open", "Share.send_to_client", "Share.get_type", "Share.get_party_id", "Share.open_exp",
+        "Share.open_exp_custom", "Share.get_commitment", "Share.commitment_count", "Share.has_commitments",
+        "Share.mul_field", "Share.add_field", "Share.retag", "Share.open_field",
+    };
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
-        int rc = vm_register_builtin(vm, table[i].name, table[i].fn);
+        const char *receiver = NULL;
+        for (size_t m = 0; m < sizeof methods / sizeof *methods && !receiver; m++)
+            if (strcmp(methods[m], table[i].name) == 0)
+                receiver = "Share";
+        int rc = vm_register_method(vm, table[i].name, table[i].fn, receiver);
         if (rc)
             return rc;
     }

@@ -9,6 +9,9 @@
 
 #include "vm_internal.h"
 
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
 /* ---- frames ------------------------------------------------------------------------------- */
 
 /* Finds a captured variable by name, searching the call stack from the top (spec §2.5). */
@@ -144,6 +147,7 @@ void vm_pop_frame(vm_state *vm)
 {
     vm_frame *f = &vm->frames[vm->depth - 1];
     secret_discard_from(vm, vm->depth);
+    vm_hook_frame_clear(vm, f);
     /* Closure upvalues persist across calls: copy the frame's values back (spec §2.5). */
     if (f->closure)
         for (size_t i = 0; i < f->nup; i++)
@@ -178,6 +182,24 @@ struct vm_call_ctx {
     int failed;
 };
 
+/* The runtime type of a method receiver (spec §2.4): "Share" for shares and share objects, an
+ * object's `__type` string field when present, else its type() name. Borrowed string. */
+static const char *receiver_type(vm_state *vm, vm_val r)
+{
+    if (r.kind == STOFFEL_VM_SHARE || secret_unwrap(vm, r))
+        return "Share";
+    if (r.kind == STOFFEL_VM_OBJECT) {
+        vm_table *tb = table_get(vm, r);
+        for (size_t i = 0; tb && i < tb->map.count; i++) {
+            const vm_entry *e = &tb->map.entries[i];
+            if (e->live && e->key.kind == STOFFEL_VM_STRING && e->key.as.s->len == 6 &&
+                memcmp(e->key.as.s->data, "__type", 6) == 0 && e->val.kind == STOFFEL_VM_STRING)
+                return e->val.as.s->data;
+        }
+    }
+    return val_type_name(vm, r);
+}
+
 /* Resolves CALL name index `ni` of function `fi` (cached per VM). Method fallback: a bare name
  * that is not registered dispatches on the receiver's runtime type ("Share.open"). */
 static long resolve_call(vm_state *vm, uint32_t fi, uint32_t ni, vm_val *args, size_t nargs)
@@ -192,24 +214,8 @@ static long resolve_call(vm_state *vm, uint32_t fi, uint32_t ni, vm_val *args, s
         return t;
     }
     if (nargs >= 1 && !strchr(name, '.')) {
-        const char *type = NULL;
-        vm_val r = args[0];
-        if (r.kind == STOFFEL_VM_SHARE || secret_unwrap(vm, r))
-            type = "Share";
-        else if (r.kind == STOFFEL_VM_OBJECT) {
-            vm_table *tb = table_get(vm, r);
-            vm_val key;
-            if (tb && val_string(vm, "__type", 6, &key) == 0) {
-                vm_val ty = table_raw_get(tb, key);
-                val_release(vm, &key);
-                if (ty.kind == STOFFEL_VM_STRING)
-                    type = ty.as.s->data;
-            }
-        }
-        if (!type)
-            type = val_type_name(vm, r);
         char buf[256];
-        snprintf(buf, sizeof buf, "%s.%s", type, name);
+        snprintf(buf, sizeof buf, "%s.%s", receiver_type(vm, args[0]), name);
         return vm_find_target(vm, buf); /* not cached: depends on the receiver */
     }
     return -1;
@@ -256,15 +262,6 @@ int stoffel_vm_call_fail(stoffel_vm_call *call, const char *fmt, ...)
     return vm_fail(ctx->vm, STOFFEL_VM_ERR_RUNTIME, "%s: %s", ctx->name, msg);
 }
 
-/* Emits a hook event; non-zero aborts. */
-static int emit_event(vm_state *vm, stoffel_vm_event *ev)
-{
-    int rc = vm->hook(vm->hook_ud, ev);
-    if (rc)
-        return vm_fail(vm, rc < 0 ? rc : STOFFEL_ERR_CANCELLED, "aborted by a hook (status %d)", rc);
-    return 0;
-}
-
 /* Executes CALL: drains the frame's argument stack, dispatches. Returns 0 (continue in the
  * caller), VM_FRAME_PUSHED (continue in a new frame), VM_NEED_FLUSH, or an error. */
 static int do_call(vm_state *vm, vm_frame *f, uint32_t ni)
@@ -278,15 +275,22 @@ static int do_call(vm_state *vm, vm_frame *f, uint32_t ni)
     const char *name = vm->prog->fns[f->fn].names[ni];
     if (t < 0)
         return vm_fail(vm, STOFFEL_ERR_NOT_FOUND, "function '%s' is not defined (FunctionNotFound)", name);
-    if (vm->hook) {
-        stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_CALL, .function = vm->prog->fns[f->fn].name,
-                               .ip = f->ip, .opcode = STOFFEL_VM_OP_CALL, .callee = name,
-                               .nargs = nargs, .depth = vm->depth};
-        int rc = emit_event(vm, &ev);
+    if (UNLIKELY(vm->hook != NULL)) {
+        stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_CALL, .callee = name, .nargs = nargs};
+        int rc = vm_hook_emit(vm, &ev);
+        if (!rc) {
+            stoffel_vm_event pop = {.kind = STOFFEL_VM_EVENT_STACK_POP, .nargs = nargs};
+            rc = vm_hook_emit(vm, &pop);
+        }
         if (rc)
             return rc;
     }
     const vm_target *tg = &vm->targets[t];
+    if (tg->receiver && nargs >= 1) {
+        const char *rt = receiver_type(vm, args[0]);
+        if (strcmp(rt, tg->receiver) != 0)
+            return vm_fail(vm, STOFFEL_VM_ERR_TYPE, "method '%s' expects a receiver of type %s, got %s (MethodReceiverTypeMismatch)", tg->name, tg->receiver, rt);
+    }
     if (tg->kind == TARGET_VM) {
         /* Move the arguments out of the stack before the callee frame takes its base. */
         vm_val small[8];
@@ -321,10 +325,16 @@ static int do_call(vm_state *vm, vm_frame *f, uint32_t ni)
         val_release(vm, &out);
         return rc;
     }
-    if (rc == VM_DEFERRED)
-        return 0; /* the result arrives in r0 when the queue is flushed */
-    rc = vm_write_reg(vm, caller, 0, out);
+    if (rc != VM_DEFERRED) /* else the result arrives in r0 when the queue is flushed */
+        rc = vm_write_reg(vm, caller, 0, out);
+    else
+        rc = 0;
     val_release(vm, &out);
+    if (!rc && UNLIKELY(vm->hook != NULL)) {
+        stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_RETURN, .callee = name};
+        vm_hook_value(vm, vm->regs[caller->reg_base], &ev.value, &ev.pending);
+        rc = vm_hook_emit(vm, &ev);
+    }
     return rc;
 }
 
@@ -354,7 +364,7 @@ static int do_mov(vm_state *vm, vm_frame *f, uint32_t dst, uint32_t src)
 {
     vm_val v = vm->regs[f->reg_base + src];
     if (v.kind == VK_PENDING)
-        return VM_NEED_FLUSH;
+        return secret_forward_pending(vm, f, dst, src);
     uint32_t ss = vm->cfg.secret_start;
     if (src >= ss && dst < ss) {
         /* secret -> clear: the implicit reveal. */
@@ -370,9 +380,6 @@ static int do_mov(vm_state *vm, vm_frame *f, uint32_t dst, uint32_t src)
     val_release(vm, &copy);
     return rc;
 }
-
-#define LIKELY(x) __builtin_expect(!!(x), 1)
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Threaded dispatch only pays off when every handler ends in its own indirect jump: stop GCC
  * from merging them into one shared jump (cross-jumping, GCSE). */
@@ -452,11 +459,7 @@ static int interp_loop(vm_state *vm)
 
 op_hook: {
     SAVE();
-    char text[256] = "RET(0) (end of code)";
-    stoffel_vm_program_format_instruction(vm->prog, F->fn, (size_t)(pc - code), text, sizeof text);
-    stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_INSTRUCTION, .function = fn->name, .ip = (size_t)(pc - code),
-                           .opcode = pc->op, .text = text, .depth = vm->depth};
-    if ((rc = emit_event(vm, &ev)))
+    if ((rc = vm_hook_before(vm, F, (size_t)(pc - code))))
         goto fail;
     if (vm->cancel)
         goto cancelled;
@@ -637,6 +640,12 @@ op_PUSHARG: {
     }
     val_retain(v);
     vm->args[vm->nargs++] = v;
+    if (UNLIKELY(hooking)) {
+        stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_STACK_PUSH, .nargs = vm->nargs - F->arg_base};
+        vm_hook_value(vm, v, &ev.value, &ev.pending);
+        if ((rc = vm_hook_emit(vm, &ev)))
+            goto fail;
+    }
     pc++;
     NEXT();
 }
@@ -680,7 +689,8 @@ op_STS: {
 op_RET: {
     SAVE();
     vm_val v = R[pc->a];
-    if (v.kind == VK_PENDING)
+    /* Client output still queued runs before any frame returns. */
+    if (v.kind == VK_PENDING || UNLIKELY(vm->q.sticky != 0))
         goto need_flush;
     goto do_return;
 }
@@ -688,16 +698,18 @@ op_RET: {
 implicit_return:
     /* Running past the last instruction is RET r0. */
     SAVE();
-    if (R[0].kind == VK_PENDING)
+    if (R[0].kind == VK_PENDING || UNLIKELY(vm->q.sticky != 0))
         goto need_flush;
     goto do_return;
 
 do_return: {
     vm_val v = pc->op == STOFFEL_VM_OP_RET ? R[pc->a] : R[0];
     val_retain(v);
-    if (vm->hook) {
-        stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_RETURN, .function = fn->name, .ip = (size_t)(pc - code), .opcode = STOFFEL_VM_OP_RET, .depth = vm->depth};
-        if ((rc = emit_event(vm, &ev))) {
+    if (hooking) {
+        stoffel_vm_event ev = {.kind = STOFFEL_VM_EVENT_RETURN, .function = fn->name, .ip = (size_t)(pc - code),
+                               .opcode = STOFFEL_VM_OP_RET, .callee = fn->name, .depth = vm->depth};
+        vm_hook_value(vm, v, &ev.value, NULL);
+        if ((rc = vm_hook_emit(vm, &ev))) {
             val_release(vm, &v);
             goto fail;
         }

@@ -138,6 +138,9 @@ int vm_utf8_valid(const uint8_t *s, size_t len);
 /* strndup that never fails silently: NULL on no memory. */
 char *vm_strndup(const char *s, size_t len);
 
+/* The allocator to use: *in when complete, else malloc/realloc/free. */
+void vm_allocator_resolve(const stoffel_vm_allocator *in, stoffel_vm_allocator *out);
+
 /* printf into a caller buffer when not NULL (used for load error messages). */
 void vm_set_err(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -1,10 +1,7 @@
 /*
  * secret.c - secret execution through the MPC engine (stoffel/mpc.h): public sharing of clear
- * values, clear <-> field encoding (spec §4.3), share arithmetic by operand kind (§4.4), and the
- * queue of interactive operations. Multiplications, openings, comparisons and divisions are
- * queued with their destination register (which becomes pending); when an instruction reads a
- * pending register the whole queue becomes ONE batch of requests (one per kind and width), run
- * by stoffel_mpc_engine_execute, so independent operations share rounds (DESIGN.md, cost model).
+ * values, clear <-> field encoding (spec §4.3) and share arithmetic by operand kind (§4.4). Local
+ * share arithmetic completes at once; interactive operations go to the queue (secret_queue.c).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,7 +12,6 @@
 #include "vm_internal.h"
 
 /* Post-processing applied locally when a queued multiplication completes. */
-enum { POST_NONE = 0, POST_OR, POST_XOR, POST_TRUNC };
 
 static const stoffel_vm_share_type TYPE_INT64 = {STOFFEL_VM_SECRET_INT, 64, 0};
 static const stoffel_vm_share_type TYPE_BOOL = {STOFFEL_VM_SECRET_INT, 1, 0};
@@ -24,14 +20,14 @@ static const stoffel_vm_share_type TYPE_FIXED = {STOFFEL_VM_SECRET_FIXED, 64, 16
 static const stoffel_mpc_field *field_of(vm_state *vm) { return stoffel_mpc_engine_field(vm->engine); }
 static size_t elem_size(vm_state *vm) { return stoffel_mpc_field_elem_size(field_of(vm)); }
 
-static int need_engine(vm_state *vm, const char *what)
+int secret_need_engine(vm_state *vm, const char *what)
 {
     if (!vm->engine)
         return vm_fail(vm, STOFFEL_VM_ERR_NO_ENGINE, "%s needs an MPC engine, and none is configured (MpcEngineNotConfigured)", what);
     return 0;
 }
 
-static int engine_error(vm_state *vm, int rc, const char *what)
+int secret_engine_error(vm_state *vm, int rc, const char *what)
 {
     const char *detail = vm->engine ? stoffel_mpc_engine_last_error(vm->engine) : "";
     if (rc == STOFFEL_ERR_UNSUPPORTED)
@@ -97,7 +93,7 @@ static int encode_clear(vm_state *vm, vm_val v, stoffel_vm_share_type t, uint8_t
 
 int secret_share_typed(vm_state *vm, vm_val clear, stoffel_vm_share_type t, vm_val *out)
 {
-    int rc = need_engine(vm, "sharing a clear value");
+    int rc = secret_need_engine(vm, "sharing a clear value");
     if (rc)
         return rc;
     uint8_t elem[128];
@@ -110,7 +106,7 @@ int secret_share_typed(vm_state *vm, vm_val clear, stoffel_vm_share_type t, vm_v
     rc = stoffel_mpc_engine_share_public(vm->engine, elem, out->as.sh->bytes, 1);
     if (rc) {
         val_release(vm, out);
-        return engine_error(vm, rc, "public sharing");
+        return secret_engine_error(vm, rc, "public sharing");
     }
     return 0;
 }
@@ -170,336 +166,6 @@ int secret_decode(vm_state *vm, const vm_share *sh, const uint8_t *elem, vm_val 
     return 0;
 }
 
-/* ---- the queue ---------------------------------------------------------------------------- */
-
-int secret_pending(vm_state *vm)
-{
-    return vm->q.live > 0;
-}
-
-static void op_cancel(vm_state *vm, vm_pending_op *op)
-{
-    if (!op->cancelled) {
-        op->cancelled = 1;
-        vm->q.live--;
-    }
-}
-
-static void op_release(vm_state *vm, vm_pending_op *op)
-{
-    vm_val x;
-    if (op->a) {
-        x.kind = STOFFEL_VM_SHARE;
-        x.as.sh = op->a;
-        val_release(vm, &x);
-        op->a = NULL;
-    }
-    if (op->b) {
-        x.kind = STOFFEL_VM_SHARE;
-        x.as.sh = op->b;
-        val_release(vm, &x);
-        op->b = NULL;
-    }
-}
-
-void val_drop(vm_state *vm, vm_val *v)
-{
-    if (v->kind == VK_PENDING) {
-        if (v->aux < vm->q.count)
-            op_cancel(vm, &vm->q.ops[v->aux]); /* writing the destination cancels the operation */
-        v->kind = STOFFEL_VM_UNIT;
-        v->as.u = 0;
-        return;
-    }
-    val_release(vm, v);
-}
-
-int secret_enqueue(vm_state *vm, vm_pending_op *op, vm_frame *f, uint32_t dst)
-{
-    if (vm->q.count == vm->q.cap) {
-        size_t cap = vm->q.cap ? vm->q.cap * 2 : 64;
-        vm_pending_op *ops = realloc(vm->q.ops, cap * sizeof *ops);
-        if (!ops) {
-            op_release(vm, op);
-            return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-        }
-        vm->q.ops = ops;
-        vm->q.cap = cap;
-    }
-    size_t depth = (size_t)(f - vm->frames) + 1;
-    op->depth = depth;
-    op->reg = dst;
-    op->cancelled = 0;
-    vm->q.ops[vm->q.count] = *op;
-    vm_val *slot = &vm->regs[f->reg_base + dst];
-    if (IS_DIRTY(slot->kind))
-        val_drop(vm, slot);
-    slot->kind = VK_PENDING;
-    slot->aux = (uint32_t)vm->q.count;
-    slot->as.u = 0;
-    vm->q.count++;
-    vm->q.live++;
-    if (op->kind == STOFFEL_MPC_OP_MUL)
-        vm->stats.secret_mul++;
-    if (op->kind == STOFFEL_MPC_OP_OPEN)
-        vm->stats.reveals++;
-    return 0;
-}
-
-void secret_discard_from(vm_state *vm, size_t depth)
-{
-    if (vm->q.count == 0)
-        return;
-    if (vm->q.in_flight)
-        return; /* results of an in-flight batch are dropped at finish for cancelled ops */
-    int any = 0;
-    for (size_t i = 0; i < vm->q.count; i++) {
-        if (vm->q.ops[i].depth >= depth)
-            op_cancel(vm, &vm->q.ops[i]);
-        any |= !vm->q.ops[i].cancelled;
-    }
-    if (!any) {
-        for (size_t i = 0; i < vm->q.count; i++)
-            op_release(vm, &vm->q.ops[i]);
-        vm->q.count = 0;
-        vm->q.live = 0;
-    }
-}
-
-void secret_queue_free(vm_state *vm)
-{
-    for (size_t i = 0; i < vm->q.count; i++)
-        op_release(vm, &vm->q.ops[i]);
-    free(vm->q.ops);
-    if (vm->q.buf)
-        sodium_memzero(vm->q.buf, vm->q.buf_cap);
-    free(vm->q.buf);
-    free(vm->q.reqs);
-    free(vm->q.req_first);
-    free(vm->q.order);
-    memset(&vm->q, 0, sizeof vm->q);
-}
-
-static int same_group(const vm_pending_op *x, const vm_pending_op *y)
-{
-    return x->kind == y->kind && x->bits == y->bits && x->shift == y->shift && x->is_signed == y->is_signed;
-}
-
-static size_t out_size(vm_state *vm, stoffel_mpc_op_kind kind)
-{
-    return kind == STOFFEL_MPC_OP_OPEN ? elem_size(vm) : vm->share_size;
-}
-
-static int b_is_public(stoffel_mpc_op_kind k)
-{
-    return k == STOFFEL_MPC_OP_DIV_PUBLIC || k == STOFFEL_MPC_OP_REM_PUBLIC;
-}
-
-int secret_prepare_batch(vm_state *vm)
-{
-    vm_queue *q = &vm->q;
-    int rc = need_engine(vm, "a secret operation");
-    if (rc)
-        return rc;
-    size_t live = 0;
-    for (size_t i = 0; i < q->count; i++)
-        live += !q->ops[i].cancelled;
-    if (live == 0)
-        return vm_fail(vm, STOFFEL_ERR_INTERNAL, "a pending register has no queued operation");
-    free(q->order);
-    free(q->req_first);
-    free(q->reqs);
-    q->order = malloc(live * sizeof *q->order);
-    q->req_first = malloc((live + 1) * sizeof *q->req_first);
-    q->reqs = calloc(live, sizeof *q->reqs);
-    if (!q->order || !q->req_first || !q->reqs)
-        return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-    /* Group live ops: one request per (kind, bits, shift, signedness), in first-seen order. */
-    size_t nreq = 0, placed = 0;
-    uint8_t *done = calloc(q->count, 1);
-    if (!done)
-        return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < q->count; i++) {
-        if (q->ops[i].cancelled || done[i])
-            continue;
-        q->req_first[nreq] = placed;
-        for (size_t j = i; j < q->count; j++)
-            if (!q->ops[j].cancelled && !done[j] && same_group(&q->ops[i], &q->ops[j])) {
-                done[j] = 1;
-                q->order[placed++] = j;
-            }
-        nreq++;
-    }
-    q->req_first[nreq] = placed;
-    free(done);
-    /* Storage: operands and outputs of every request, packed. */
-    size_t ss = vm->share_size, es = elem_size(vm), total = 0;
-    for (size_t r = 0; r < nreq; r++) {
-        const vm_pending_op *op = &q->ops[q->order[q->req_first[r]]];
-        size_t n = q->req_first[r + 1] - q->req_first[r];
-        total += n * (ss + (op->b ? (b_is_public(op->kind) ? es : ss) : 0) + out_size(vm, op->kind));
-    }
-    if (total > q->buf_cap) {
-        if (q->buf)
-            sodium_memzero(q->buf, q->buf_cap);
-        free(q->buf);
-        q->buf = malloc(total);
-        q->buf_cap = q->buf ? total : 0;
-        if (!q->buf)
-            return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-    }
-    uint8_t *p = q->buf;
-    for (size_t r = 0; r < nreq; r++) {
-        const vm_pending_op *first = &q->ops[q->order[q->req_first[r]]];
-        size_t n = q->req_first[r + 1] - q->req_first[r];
-        stoffel_mpc_request *req = &q->reqs[r];
-        memset(req, 0, sizeof *req);
-        req->kind = first->kind;
-        req->count = n;
-        req->bits = first->bits;
-        req->shift = first->shift;
-        req->is_signed = first->is_signed;
-        uint8_t *a = p;
-        p += n * ss;
-        uint8_t *b = NULL;
-        if (first->b) {
-            b = p;
-            p += n * (b_is_public(first->kind) ? es : ss);
-        }
-        uint8_t *out = p;
-        p += n * out_size(vm, first->kind);
-        for (size_t k = 0; k < n; k++) {
-            const vm_pending_op *op = &q->ops[q->order[q->req_first[r] + k]];
-            memcpy(a + k * ss, op->a->bytes, ss);
-            if (b) {
-                size_t bs = b_is_public(first->kind) ? es : ss;
-                memcpy(b + k * bs, op->b->bytes, bs);
-            }
-        }
-        req->a = a;
-        req->b = b;
-        req->out = out;
-    }
-    q->nreqs = nreq;
-    q->in_flight = 1;
-    vm->stats.mpc_batches++;
-    return 0;
-}
-
-static const char *kind_name(stoffel_mpc_op_kind k)
-{
-    switch (k) {
-    case STOFFEL_MPC_OP_MUL: return "secret multiplication";
-    case STOFFEL_MPC_OP_OPEN: return "opening a share";
-    case STOFFEL_MPC_OP_LT: case STOFFEL_MPC_OP_LE: case STOFFEL_MPC_OP_GT: case STOFFEL_MPC_OP_GE:
-        return "secret comparison";
-    case STOFFEL_MPC_OP_EQ: case STOFFEL_MPC_OP_NE: return "secret equality test";
-    case STOFFEL_MPC_OP_DIV: case STOFFEL_MPC_OP_DIV_PUBLIC: return "secret integer division";
-    case STOFFEL_MPC_OP_REM: case STOFFEL_MPC_OP_REM_PUBLIC: return "secret integer remainder";
-    case STOFFEL_MPC_OP_TRUNC: case STOFFEL_MPC_OP_TRUNC_PR: return "secret truncation";
-    default: return "an MPC operation";
-    }
-}
-
-int secret_finish_batch(vm_state *vm, int status)
-{
-    vm_queue *q = &vm->q;
-    q->in_flight = 0;
-    if (status != 0) {
-        stoffel_mpc_op_kind k = q->nreqs ? q->reqs[0].kind : STOFFEL_MPC_OP_MUL;
-        for (size_t r = 0; r < q->nreqs; r++)
-            if (!stoffel_mpc_engine_supports(vm->engine, q->reqs[r].kind))
-                k = q->reqs[r].kind;
-        return engine_error(vm, status, kind_name(k));
-    }
-    size_t ss = vm->share_size;
-    int rc = 0;
-    /* Ops that continue (fixed-point truncation after a multiply) form the next queue. */
-    vm_pending_op *next = NULL;
-    size_t nnext = 0;
-    if (q->count && !(next = calloc(q->count, sizeof *next)))
-        return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-    for (size_t r = 0; r < q->nreqs && !rc; r++) {
-        const stoffel_mpc_request *req = &q->reqs[r];
-        size_t osz = out_size(vm, req->kind);
-        for (size_t k = 0; k < req->count && !rc; k++) {
-            vm_pending_op *op = &q->ops[q->order[q->req_first[r] + k]];
-            if (op->cancelled || op->depth > vm->depth)
-                continue;
-            vm_frame *f = &vm->frames[op->depth - 1];
-            vm_val *slot = &vm->regs[f->reg_base + op->reg];
-            const uint8_t *res = req->out + k * osz;
-            vm_val v;
-            if (req->kind == STOFFEL_MPC_OP_OPEN) {
-                rc = secret_decode(vm, op->a, res, &v);
-            } else {
-                rc = val_share(vm, op->type, res, ss, &v);
-                if (!rc && (op->post == POST_OR || op->post == POST_XOR)) {
-                    /* OR = a + b - ab, XOR = a + b - 2ab on 1-bit shares. */
-                    uint8_t *m = v.as.sh->bytes;
-                    if (op->post == POST_XOR)
-                        rc = stoffel_mpc_engine_add(vm->engine, m, m, m, 1);
-                    if (!rc)
-                        rc = stoffel_mpc_engine_sub(vm->engine, op->b->bytes, m, m, 1);
-                    if (!rc)
-                        rc = stoffel_mpc_engine_add(vm->engine, op->a->bytes, m, m, 1);
-                    if (rc)
-                        rc = engine_error(vm, rc, "local share arithmetic");
-                } else if (!rc && op->post == POST_TRUNC) {
-                    /* Chain: the product is truncated by f in the next batch. */
-                    vm_pending_op t = {.kind = STOFFEL_MPC_OP_TRUNC, .depth = op->depth, .reg = op->reg,
-                                       .type = op->type, .bits = op->type.bits, .shift = op->type.frac,
-                                       .is_signed = 1, .a = v.as.sh};
-                    next[nnext++] = t;
-                    slot->aux = (uint32_t)(nnext - 1);
-                    continue;
-                }
-            }
-            if (rc)
-                break;
-            slot->kind = STOFFEL_VM_UNIT; /* was pending */
-            *slot = v;
-        }
-    }
-    for (size_t i = 0; i < q->count; i++)
-        op_release(vm, &q->ops[i]);
-    q->count = 0;
-    q->live = 0;
-    if (rc) {
-        for (size_t i = 0; i < nnext; i++)
-            op_release(vm, &next[i]);
-        free(next);
-        return rc;
-    }
-    for (size_t i = 0; i < nnext; i++) {
-        if (q->count == q->cap) {
-            /* q->cap >= old count >= nnext, so this cannot happen; guard anyway. */
-            free(next);
-            return vm_fail(vm, STOFFEL_ERR_INTERNAL, "queue overflow");
-        }
-        q->ops[q->count++] = next[i];
-        q->live++;
-    }
-    free(next);
-    sodium_memzero(q->buf, q->buf_cap);
-    return 0;
-}
-
-int secret_flush_now(vm_state *vm)
-{
-    if (!secret_pending(vm))
-        return 0;
-    for (int rounds = 0; rounds < 4 && secret_pending(vm); rounds++) {
-        int rc = secret_prepare_batch(vm);
-        if (rc)
-            return rc;
-        int erc = stoffel_mpc_engine_execute(vm->engine, vm->q.reqs, vm->q.nreqs);
-        if ((rc = secret_finish_batch(vm, erc)))
-            return rc;
-    }
-    return 0;
-}
-
 /* ---- share arithmetic --------------------------------------------------------------------- */
 
 static int types_equal(stoffel_vm_share_type x, stoffel_vm_share_type y)
@@ -539,7 +205,7 @@ static int finish_local(vm_state *vm, int erc, vm_val *res, vm_frame *f, uint32_
 {
     if (erc) {
         val_release(vm, res);
-        return engine_error(vm, erc, "local share arithmetic");
+        return secret_engine_error(vm, erc, "local share arithmetic");
     }
     int rc = vm_write_reg(vm, f, dst, *res);
     val_release(vm, res);
@@ -574,7 +240,7 @@ static int promote(vm_state *vm, vm_val c, stoffel_vm_share_type t, vm_val *tmp,
 
 int secret_binop(vm_state *vm, int op, vm_val a, vm_val b, vm_frame *f, uint32_t dst)
 {
-    int rc = need_engine(vm, "arithmetic on shares");
+    int rc = secret_need_engine(vm, "arithmetic on shares");
     if (rc)
         return rc;
     vm_share *sa = secret_unwrap(vm, a), *sb = secret_unwrap(vm, b);
@@ -732,7 +398,7 @@ type_err:
 
 int secret_not(vm_state *vm, vm_val a, vm_frame *f, uint32_t dst)
 {
-    int rc = need_engine(vm, "NOT on a share");
+    int rc = secret_need_engine(vm, "NOT on a share");
     if (rc)
         return rc;
     vm_share *s = a.as.sh;
@@ -751,7 +417,7 @@ int secret_not(vm_state *vm, vm_val a, vm_frame *f, uint32_t dst)
 
 int secret_queue_open(vm_state *vm, vm_val share, vm_frame *f, uint32_t dst)
 {
-    int rc = need_engine(vm, "revealing a share");
+    int rc = secret_need_engine(vm, "revealing a share");
     if (rc)
         return rc;
     vm_pending_op op = {.kind = STOFFEL_MPC_OP_OPEN, .decode = 1, .type = share.as.sh->type};

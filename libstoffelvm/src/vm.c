@@ -23,6 +23,55 @@ void stoffel_vm_config_defaults(stoffel_vm_config *c)
     c->batch_reveals = 1;
 }
 
+/* ---- memory ------------------------------------------------------------------------------ */
+
+static void *std_alloc(void *ud, size_t n)
+{
+    (void)ud;
+    return malloc(n);
+}
+static void *std_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    return realloc(p, n);
+}
+static void std_free(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
+
+void vm_allocator_resolve(const stoffel_vm_allocator *in, stoffel_vm_allocator *out)
+{
+    if (in && in->struct_size >= sizeof *in && in->alloc && in->realloc && in->free) {
+        *out = *in;
+        out->struct_size = sizeof *out;
+        return;
+    }
+    *out = (stoffel_vm_allocator){sizeof *out, std_alloc, std_realloc, std_free, NULL};
+}
+
+void *vm_calloc(vm_state *vm, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    size_t bytes = n * size;
+    void *p = vm_malloc(vm, bytes);
+    if (p)
+        memset(p, 0, bytes ? bytes : 1);
+    return p;
+}
+
+char *vm_strdup_n(vm_state *vm, const char *s, size_t len)
+{
+    char *p = vm_malloc(vm, len + 1);
+    if (p) {
+        memcpy(p, s, len);
+        p[len] = 0;
+    }
+    return p;
+}
+
 int vm_error(vm_state *vm, int status, const char *fmt, ...)
 {
     va_list ap;
@@ -137,6 +186,12 @@ int vm_register_builtin(vm_state *vm, const char *name, vm_builtin_fn fn)
     return add_target(vm, &t);
 }
 
+int vm_register_method(vm_state *vm, const char *name, vm_builtin_fn fn, const char *receiver)
+{
+    vm_target t = {.name = (char *)name, .kind = TARGET_BUILTIN, .builtin = fn, .receiver = receiver};
+    return add_target(vm, &t);
+}
+
 int stoffel_vm_register_function(stoffel_vm *vm, const char *name, stoffel_vm_foreign_fn fn, void *userdata)
 {
     if (!vm || !name || !*name || !fn)
@@ -163,20 +218,32 @@ int stoffel_vm_new(const stoffel_vm_program *p, const stoffel_vm_config *config,
         vm_set_err(err, err_len, "libsodium failed to initialise");
         return STOFFEL_ERR_INTERNAL;
     }
-    vm_state *vm = calloc(1, sizeof *vm);
+    /* Configs from before the allocator field was added are accepted (the allocator defaults). */
+    size_t min_size = offsetof(stoffel_vm_config, allocator);
+    if (config && config->struct_size < min_size) {
+        vm_set_err(err, err_len, "stoffel_vm_config.struct_size is %zu, expected %zu (use stoffel_vm_config_defaults)", config->struct_size, sizeof(stoffel_vm_config));
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    stoffel_vm_allocator mem;
+    vm_allocator_resolve(config && config->struct_size >= sizeof *config ? config->allocator : NULL, &mem);
+    if (config && config->struct_size >= sizeof *config && config->allocator &&
+        (config->allocator->struct_size < sizeof mem || !config->allocator->alloc ||
+         !config->allocator->realloc || !config->allocator->free)) {
+        vm_set_err(err, err_len, "stoffel_vm_allocator needs struct_size and all three functions");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    vm_state *vm = mem.alloc(mem.userdata, sizeof *vm);
     if (!vm) {
-        vm_set_err(err, err_len, "out of memory");
+        vm_set_err(err, err_len, "out of memory creating the VM");
         return STOFFEL_ERR_NOMEM;
     }
+    memset(vm, 0, sizeof *vm);
+    vm->mem = mem;
     stoffel_vm_config_defaults(&vm->cfg);
     if (config) {
-        if (config->struct_size < sizeof(stoffel_vm_config)) {
-            free(vm);
-            vm_set_err(err, err_len, "stoffel_vm_config.struct_size is %zu, expected %zu (use stoffel_vm_config_defaults)", config->struct_size, sizeof(stoffel_vm_config));
-            return STOFFEL_ERR_INVALID_ARG;
-        }
-        vm->cfg = *config;
+        memcpy(&vm->cfg, config, config->struct_size < sizeof vm->cfg ? config->struct_size : sizeof vm->cfg);
         vm->cfg.struct_size = sizeof(stoffel_vm_config);
+        vm->cfg.allocator = NULL; /* copied into vm->mem */
     }
     vm->prog = p;
     int rc = 0;
@@ -274,7 +341,8 @@ void stoffel_vm_free(stoffel_vm *vm)
         }
     free(vm->globals.entries);
     free(vm->globals.index);
-    free(vm);
+    stoffel_vm_allocator mem = vm->mem;
+    mem.free(mem.userdata, vm);
 }
 
 const char *stoffel_vm_last_error(const stoffel_vm *vm) { return vm ? vm->error : "no VM"; }

@@ -173,6 +173,7 @@ typedef struct {
     vm_builtin_fn builtin;   /* TARGET_BUILTIN */
     stoffel_vm_foreign_fn host;
     void *userdata;
+    const char *receiver;    /* a method: the runtime type its first argument must have (static) */
 } vm_target;
 
 typedef struct vm_frame {
@@ -191,27 +192,58 @@ typedef struct vm_frame {
     size_t nup;
     vm_closure *closure;  /* when entered through call_closure (retained) */
     uint8_t native_return; /* 1: RET leaves the interpreter loop (frame pushed by a builtin) */
+    /* Tracing (hooks.c): the instruction that ran last in this frame (ip + 1, 0 = none), the
+     * register it writes (-1 none) and that register's value before it. */
+    size_t hook_ip;
+    long hook_reg;
+    vm_val hook_old;
 } vm_frame;
 
-/* ---- the secret layer (secret.c) ---------------------------------------------------------- */
+/* ---- the secret layer (secret.c, secret_queue.c) --------------------------------------------- */
+
+/* Local step applied when a queued multiplication completes. */
+enum { POST_NONE = 0, POST_OR, POST_XOR, POST_TRUNC };
+
+/*
+ * A builtin's own interactive step (whole-array builtins such as Share.batch_mul, randomness,
+ * client output): its request joins the next batch like a queued operation, so a host driving
+ * the VM step by step never blocks inside a builtin. When the results are in, finish() makes the
+ * builtin's result value, or re-arms `req` for one more batch (returns VM_EFFECT_AGAIN).
+ */
+typedef struct vm_effect vm_effect;
+struct vm_effect {
+    stoffel_mpc_request req;   /* buffers below; the host fills req.out */
+    uint8_t *a, *b, *out;      /* secret scratch, zeroed and freed with the effect */
+    size_t a_len, b_len, out_len;
+    size_t n;                  /* elements */
+    stoffel_vm_share_type type;
+    uint8_t wrap;              /* Share.random: the result is a share object */
+    int (*finish)(vm_state *vm, vm_effect *e, vm_val *out);
+};
+#define VM_EFFECT_AGAIN 4
+/* Pseudo kind of a queued effect (never handed to an engine as such). */
+#define VM_OP_EFFECT ((stoffel_mpc_op_kind)1000)
 
 typedef struct {
     stoffel_mpc_op_kind kind;
-    size_t depth;      /* frame depth of the destination */
-    uint32_t reg;      /* destination register */
+    size_t depth;      /* frame depth of the destination registers */
+    uint32_t refs;     /* registers pending on this op (MOV copies a pending register) */
     uint8_t cancelled;
+    uint8_t sticky;    /* a side effect (client output): runs even when nothing reads the result */
     uint8_t decode;    /* OPEN: decode into a clear value per share type */
     stoffel_vm_share_type type; /* result / decode type */
     uint32_t bits, shift;
     uint8_t is_signed;
     uint8_t post;      /* local step after the result arrives (secret.c) */
     vm_share *a, *b;   /* retained operands */
+    vm_effect *effect; /* VM_OP_EFFECT */
 } vm_pending_op;
 
 typedef struct {
     vm_pending_op *ops;
     size_t count, cap;
     size_t live;       /* ops not cancelled */
+    size_t sticky;     /* live sticky ops: flushed before any frame returns */
     /* The batch handed to the host: one request per kind with its operands packed. */
     stoffel_mpc_request *reqs;
     size_t nreqs;
@@ -227,6 +259,7 @@ typedef struct {
 struct stoffel_vm {
     const stoffel_vm_program *prog;
     stoffel_vm_config cfg;
+    stoffel_vm_allocator mem; /* every allocation of the VM (vm_malloc & co.) */
     char error[512];
 
     /* one namespace of callables */
@@ -282,6 +315,17 @@ struct stoffel_vm {
     vm_val handout;
 };
 
+/* Allocation through the VM's allocator. vm_calloc zeroes and checks n * size for overflow. */
+static inline void *vm_malloc(vm_state *vm, size_t n) { return vm->mem.alloc(vm->mem.userdata, n ? n : 1); }
+static inline void *vm_realloc(vm_state *vm, void *p, size_t n) { return vm->mem.realloc(vm->mem.userdata, p, n ? n : 1); }
+static inline void vm_free(vm_state *vm, void *p)
+{
+    if (p)
+        vm->mem.free(vm->mem.userdata, p);
+}
+void *vm_calloc(vm_state *vm, size_t n, size_t size);
+char *vm_strdup_n(vm_state *vm, const char *s, size_t len);
+
 /* Records a run-time error "in function F at instruction I: <cause>" and returns status. */
 int vm_fail(vm_state *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Records a plain message (API errors). */
@@ -291,6 +335,8 @@ int vm_mem_charge(vm_state *vm, size_t bytes);
 
 /* Registers a builtin; used by the builtin tables at VM creation. */
 int vm_register_builtin(vm_state *vm, const char *name, vm_builtin_fn fn);
+/* Registers a builtin method: CALL checks its first argument's runtime type (spec §2.4). */
+int vm_register_method(vm_state *vm, const char *name, vm_builtin_fn fn, const char *receiver);
 int register_core_builtins(vm_state *vm);
 int register_collection_builtins(vm_state *vm);
 int register_mpc_builtins(vm_state *vm);
@@ -303,6 +349,14 @@ int vm_push_frame(vm_state *vm, uint32_t fn_index, vm_val *args, size_t nargs, v
 void vm_pop_frame(vm_state *vm);
 /* Bank-aware register write (clear value into a secret register is shared). */
 int vm_write_reg(vm_state *vm, vm_frame *f, uint32_t reg, vm_val v);
+
+/* Tracing (hooks.c). Each emit returns 0 or, when the hook aborts, a status after vm_fail. */
+int vm_hook_emit(vm_state *vm, stoffel_vm_event *ev); /* fills function/ip/depth when unset */
+void vm_hook_value(vm_state *vm, vm_val v, stoffel_vm_value *out, uint8_t *pending);
+int vm_hook_before(vm_state *vm, vm_frame *f, size_t ip);
+void vm_hook_frame_clear(vm_state *vm, vm_frame *f);
+int vm_hook_access(vm_state *vm, stoffel_vm_event_kind kind, vm_val table, vm_val key, vm_val old, vm_val value);
+int vm_hook_named(vm_state *vm, stoffel_vm_event_kind kind, const char *name, vm_val old, vm_val value);
 
 /* Formatting (format_value.c). Appends to a growable buffer. */
 typedef struct {
@@ -332,7 +386,11 @@ int vm_compare(vm_state *vm, vm_val a, vm_val b, int *ord);
  * or an error (negative). */
 int interp_run(vm_state *vm);
 
-/* Secret layer (secret.c). */
+/* Secret layer (secret.c, secret_queue.c). */
+/* STOFFEL_VM_ERR_NO_ENGINE (MpcEngineNotConfigured) when no engine is attached, else 0. */
+int secret_need_engine(vm_state *vm, const char *what);
+/* Records an engine failure of `what` ("... is not supported by this engine" for UNSUPPORTED). */
+int secret_engine_error(vm_state *vm, int rc, const char *what);
 int secret_share_clear(vm_state *vm, vm_val clear, vm_val *out);            /* input_share */
 int secret_share_typed(vm_state *vm, vm_val clear, stoffel_vm_share_type t, vm_val *out);
 int secret_decode(vm_state *vm, const vm_share *sh, const uint8_t *field_elem, vm_val *out);
@@ -349,7 +407,15 @@ int secret_prepare_batch(vm_state *vm);
 int secret_finish_batch(vm_state *vm, int status);
 /* Runs the queue to completion right now through the engine (builtins that need results). */
 int secret_flush_now(vm_state *vm);
-/* Discards queued ops of frames at depth >= depth. */
+/* Queues a builtin's effect (ownership passes to the queue) with the caller's r0 as destination;
+ * sticky effects run even when r0 is overwritten. Returns VM_DEFERRED or an error. */
+int secret_enqueue_effect(vm_state *vm, vm_effect *e, int sticky);
+/* Frees an effect's buffers (zeroed) and its retained argument. */
+void secret_effect_free(vm_state *vm, vm_effect *e);
+/* MOV of a pending register: the destination waits for the same operation (0), or the value is
+ * needed now (VM_NEED_FLUSH). */
+int secret_forward_pending(vm_state *vm, vm_frame *f, uint32_t dst, uint32_t src);
+/* Discards queued ops of frames at depth >= depth (sticky ones only when depth is 0). */
 void secret_discard_from(vm_state *vm, size_t depth);
 void secret_queue_free(vm_state *vm);
 /* Unwraps a share object (__type == "Share") or a share; NULL if neither. */

@@ -236,6 +236,22 @@ static void test_storage_crypto(void)
 }
 
 /* Without a configured store, LocalStorage fails clearly. */
+/* Receiver-bound methods check the runtime type of their first argument (spec §2.4). */
+static void test_method_receiver(void)
+{
+    ERR("fn main\n LDI r1 i64 5\n PUSHARG r1\n CALL Share.open\n RET r0\n", STOFFEL_VM_ERR_TYPE,
+        "runtime error in function 'main' at instruction 2 (CALL): method 'Share.open' expects a receiver of type Share, got int64 (MethodReceiverTypeMismatch)");
+    /* An object's __type names its runtime type. */
+    ERR("fn main\n CALL create_object\n MOV r1 r0\n LDI r2 str \"__type\"\n LDI r3 str \"Point\"\n PUSHARG r1\n PUSHARG r2\n PUSHARG r3\n"
+        " CALL set_field\n LDI r4 i64 3\n PUSHARG r1\n PUSHARG r4\n CALL Share.mul_scalar\n RET r0\n", STOFFEL_VM_ERR_TYPE,
+        "method 'Share.mul_scalar' expects a receiver of type Share, got Point (MethodReceiverTypeMismatch)");
+    ERR("fn main\n LDI r1 str \"x\"\n LDI r2 i64 8\n PUSHARG r1\n PUSHARG r2\n CALL Share.retag\n RET r0\n", STOFFEL_VM_ERR_TYPE,
+        "got string (MethodReceiverTypeMismatch)");
+    /* Not methods: the comparison builtins take a clear number on either side. */
+    ERR("fn main\n LDI r1 i64 5\n PUSHARG r1\n PUSHARG r1\n CALL Share.lt\n RET r0\n", STOFFEL_VM_ERR_NO_ENGINE,
+        "Share.lt needs an MPC engine");
+}
+
 static void test_no_storage(void)
 {
     stoffel_vm_program *p = tasm_build("fn main\n LDI r1 str \"k\"\n PUSHARG r1\n CALL LocalStorage.load\n RET r0\n");
@@ -263,5 +279,6 @@ int main(void)
     test_closures_globals();
     test_storage_crypto();
     test_no_storage();
+    test_method_receiver();
     return test_finish();
 }

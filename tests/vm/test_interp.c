@@ -319,6 +319,172 @@ static void test_hooks(void)
     stoffel_vm_program_free(p);
 }
 
+/* Every event of a small program, one line each, in order (spec §2.7). */
+typedef struct {
+    char text[8192];
+    size_t len;
+} event_log;
+
+static void value_text(char *buf, size_t n, const stoffel_vm_value *v, int pending)
+{
+    if (pending)
+        snprintf(buf, n, "pending");
+    else if (v->kind == STOFFEL_VM_I64)
+        snprintf(buf, n, "%lld", (long long)v->as.i);
+    else if (v->kind == STOFFEL_VM_UNIT)
+        snprintf(buf, n, "()");
+    else if (v->kind == STOFFEL_VM_ARRAY)
+        snprintf(buf, n, "array#%llu", (unsigned long long)v->as.handle);
+    else if (v->kind == STOFFEL_VM_STRING)
+        snprintf(buf, n, "\"%.*s\"", (int)v->as.str.len, v->as.str.ptr);
+    else
+        snprintf(buf, n, "kind%d", (int)v->kind);
+}
+
+static int event_logger(void *ud, const stoffel_vm_event *ev)
+{
+    event_log *l = ud;
+    char v[64], o[64], t[64], k[64], line[512];
+    value_text(v, sizeof v, &ev->value, ev->pending);
+    value_text(o, sizeof o, &ev->old_value, ev->old_pending);
+    value_text(t, sizeof t, &ev->table, 0);
+    value_text(k, sizeof k, &ev->key, 0);
+    switch (ev->kind) {
+    case STOFFEL_VM_EVENT_INSTRUCTION: snprintf(line, sizeof line, "%s@%zu %s", ev->function, ev->ip, ev->text); break;
+    case STOFFEL_VM_EVENT_AFTER_INSTRUCTION: snprintf(line, sizeof line, "  done %s@%zu", ev->function, ev->ip); break;
+    case STOFFEL_VM_EVENT_REGISTER_READ: snprintf(line, sizeof line, "  read r%u = %s", ev->reg, v); break;
+    case STOFFEL_VM_EVENT_REGISTER_WRITE: snprintf(line, sizeof line, "  write r%u %s -> %s", ev->reg, o, v); break;
+    case STOFFEL_VM_EVENT_CALL: snprintf(line, sizeof line, "  call %s (%zu args) depth %zu", ev->callee, ev->nargs, ev->depth); break;
+    case STOFFEL_VM_EVENT_RETURN: snprintf(line, sizeof line, "  return %s = %s", ev->callee, v); break;
+    case STOFFEL_VM_EVENT_STACK_PUSH: snprintf(line, sizeof line, "  push %s (height %zu)", v, ev->nargs); break;
+    case STOFFEL_VM_EVENT_STACK_POP: snprintf(line, sizeof line, "  pop %zu", ev->nargs); break;
+    case STOFFEL_VM_EVENT_ELEMENT_WRITE: snprintf(line, sizeof line, "  element write %s[%s] %s -> %s", t, k, o, v); break;
+    case STOFFEL_VM_EVENT_ELEMENT_READ: snprintf(line, sizeof line, "  element read %s[%s] = %s", t, k, v); break;
+    case STOFFEL_VM_EVENT_FIELD_WRITE: snprintf(line, sizeof line, "  field write %s[%s] %s -> %s", t, k, o, v); break;
+    case STOFFEL_VM_EVENT_FIELD_READ: snprintf(line, sizeof line, "  field read %s[%s] = %s", t, k, v); break;
+    case STOFFEL_VM_EVENT_VARIABLE_WRITE: snprintf(line, sizeof line, "  variable write %s %s -> %s", ev->name, o, v); break;
+    case STOFFEL_VM_EVENT_VARIABLE_READ: snprintf(line, sizeof line, "  variable read %s = %s", ev->name, v); break;
+    default: snprintf(line, sizeof line, "  event %d", (int)ev->kind); break;
+    }
+    l->len += (size_t)snprintf(l->text + l->len, sizeof l->text - l->len, "%s\n", line);
+    return 0;
+}
+
+static void test_hook_events(void)
+{
+    stoffel_vm_program *p = tasm_build("fn main\n LDI r1 i64 2\n PUSHARG r1\n CALL double\n CALL create_array\n MOV r3 r0\n"
+                                       " PUSHARG r3\n PUSHARG r1\n PUSHARG r1\n CALL set_field\n"
+                                       " LDI r5 str \"g\"\n PUSHARG r5\n PUSHARG r3\n CALL Vm.global_set\n"
+                                       " PUSHARG r5\n CALL Vm.global_get\n PUSHARG r0\n PUSHARG r1\n CALL get_field\n RET r0\n"
+                                       "fn double a\n ADD r1 r0 r0\n RET r1\n");
+    stoffel_vm *vm;
+    CHECK_EQ_INT(stoffel_vm_new(p, NULL, &vm, NULL, 0), 0);
+    event_log l = {.len = 0};
+    stoffel_vm_set_hook(vm, event_logger, &l);
+    stoffel_vm_value r;
+    CHECK_EQ_INT(stoffel_vm_execute(vm, "main", NULL, 0, &r), 0);
+    CHECK(r.kind == STOFFEL_VM_I64 && r.as.i == 2);
+    CHECK_EQ_STR(l.text,
+        "main@0 LDI(1, I64(2))\n"
+        "  done main@0\n"
+        "  write r1 () -> 2\n"
+        "main@1 PUSHARG(1)\n"
+        "  read r1 = 2\n"
+        "  push 2 (height 1)\n"
+        "  done main@1\n"
+        "main@2 CALL(\"double\")\n"
+        "  call double (1 args) depth 1\n"
+        "  pop 1\n"
+        "double@0 ADD(1, 0, 0)\n"
+        "  read r0 = 2\n"
+        "  read r0 = 2\n"
+        "  done double@0\n"
+        "  write r1 () -> 4\n"
+        "double@1 RET(1)\n"
+        "  read r1 = 4\n"
+        "  return double = 4\n"
+        "  done main@2\n"
+        "  write r0 () -> 4\n"
+        "main@3 CALL(\"create_array\")\n"
+        "  call create_array (0 args) depth 1\n"
+        "  pop 0\n"
+        "  return create_array = array#1\n"
+        "  done main@3\n"
+        "  write r0 4 -> array#1\n"
+        "main@4 MOV(3, 0)\n"
+        "  read r0 = array#1\n"
+        "  done main@4\n"
+        "  write r3 () -> array#1\n"
+        "main@5 PUSHARG(3)\n"
+        "  read r3 = array#1\n"
+        "  push array#1 (height 1)\n"
+        "  done main@5\n"
+        "main@6 PUSHARG(1)\n"
+        "  read r1 = 2\n"
+        "  push 2 (height 2)\n"
+        "  done main@6\n"
+        "main@7 PUSHARG(1)\n"
+        "  read r1 = 2\n"
+        "  push 2 (height 3)\n"
+        "  done main@7\n"
+        "main@8 CALL(\"set_field\")\n"
+        "  call set_field (3 args) depth 1\n"
+        "  pop 3\n"
+        "  element write array#1[2] () -> 2\n"
+        "  return set_field = ()\n"
+        "  done main@8\n"
+        "  write r0 array#1 -> ()\n"
+        "main@9 LDI(5, String(\"g\"))\n"
+        "  done main@9\n"
+        "  write r5 () -> \"g\"\n"
+        "main@10 PUSHARG(5)\n"
+        "  read r5 = \"g\"\n"
+        "  push \"g\" (height 1)\n"
+        "  done main@10\n"
+        "main@11 PUSHARG(3)\n"
+        "  read r3 = array#1\n"
+        "  push array#1 (height 2)\n"
+        "  done main@11\n"
+        "main@12 CALL(\"Vm.global_set\")\n"
+        "  call Vm.global_set (2 args) depth 1\n"
+        "  pop 2\n"
+        "  variable write g () -> array#1\n"
+        "  return Vm.global_set = ()\n"
+        "  done main@12\n"
+        "  write r0 () -> ()\n"
+        "main@13 PUSHARG(5)\n"
+        "  read r5 = \"g\"\n"
+        "  push \"g\" (height 1)\n"
+        "  done main@13\n"
+        "main@14 CALL(\"Vm.global_get\")\n"
+        "  call Vm.global_get (1 args) depth 1\n"
+        "  pop 1\n"
+        "  variable read g = array#1\n"
+        "  return Vm.global_get = array#1\n"
+        "  done main@14\n"
+        "  write r0 () -> array#1\n"
+        "main@15 PUSHARG(0)\n"
+        "  read r0 = array#1\n"
+        "  push array#1 (height 1)\n"
+        "  done main@15\n"
+        "main@16 PUSHARG(1)\n"
+        "  read r1 = 2\n"
+        "  push 2 (height 2)\n"
+        "  done main@16\n"
+        "main@17 CALL(\"get_field\")\n"
+        "  call get_field (2 args) depth 1\n"
+        "  pop 2\n"
+        "  element read array#1[2] = 2\n"
+        "  return get_field = 2\n"
+        "  done main@17\n"
+        "  write r0 array#1 -> 2\n"
+        "main@18 RET(0)\n"
+        "  read r0 = 2\n"
+        "  return main = 2\n");
+    stoffel_vm_free(vm);
+    stoffel_vm_program_free(p);
+}
+
 int main(void)
 {
     test_arith_widths();
@@ -328,5 +494,6 @@ int main(void)
     test_limits();
     test_embedding();
     test_hooks();
+    test_hook_events();
     return test_finish();
 }

@@ -1,8 +1,9 @@
 /*
  * test_secret.c - secret execution on the simulated MPC engine for n=3,t=1 and n=5,t=1: share
  * arithmetic by operand kind, reveal with decoding per share type, client input and output,
- * comparisons and divisions, the resumable NEED_MPC interface, and the cost model: k
- * independent multiplications in straight-line code take as many rounds as one.
+ * comparisons and divisions, the resumable NEED_MPC interface (whole-array builtins included),
+ * and the cost model: k independent multiplications, comparisons, or mixed multiplications,
+ * comparisons and reveals in straight-line code take as many rounds as one.
  */
 #include <stdio.h>
 #include <string.h>
@@ -198,6 +199,192 @@ static void test_one_round(void)
     CHECK_EQ_INT(r8, 2);
 }
 
+/* a = 3 and b = 5 as 8-bit shares in r17 and r18 (8-bit comparisons are the cheapest). */
+#define TWO_SMALL_SHARES                                                                             \
+    "fn main\n LDI r2 i64 8\n LDI r1 i64 3\n PUSHARG r1\n PUSHARG r2\n CALL Share.from_clear_int\n MOV r16 r0\n" \
+    " MOV r17 r16\n LDI r1 i64 5\n PUSHARG r1\n PUSHARG r2\n CALL Share.from_clear_int\n MOV r16 r0\n MOV r18 r16\n"
+
+/*
+ * k independent secret comparisons in straight-line code, written the way the compiler writes
+ * them (CALL Share.lt; MOV r16 r0; MOV rX r16), then revealed: the comparisons form one batch
+ * and the reveals another, whatever k is. Kinds rotate lt, gt, le, ge.
+ */
+static uint64_t compare_rounds_for(int k)
+{
+    static const char *const kinds[] = {"lt", "gt", "le", "ge"};
+    static const char *const want[] = {"true", "false", "false", "true"};
+    char src[8192], printed[256], expect_printed[256] = "";
+    size_t n = (size_t)snprintf(src, sizeof src, "%s", TWO_SMALL_SHARES);
+    for (int i = 0; i < k; i++) {
+        /* lt(a, b), gt(a, b), le(b, a), ge(b, a) */
+        int swap = i % 4 >= 2;
+        n += (size_t)snprintf(src + n, sizeof src - n, " PUSHARG r%d\n PUSHARG r%d\n CALL Share.%s\n MOV r16 r0\n MOV r%d r16\n",
+                              swap ? 18 : 17, swap ? 17 : 18, kinds[i % 4], 19 + i);
+    }
+    for (int i = 0; i < k; i++)
+        n += (size_t)snprintf(src + n, sizeof src - n, " MOV r%d r%d\n", 3 + i, 19 + i);
+    for (int i = 0; i < k; i++) {
+        n += (size_t)snprintf(src + n, sizeof src - n, " PUSHARG r%d\n", 3 + i);
+        strcat(expect_printed, want[i % 4]);
+        strcat(expect_printed, i + 1 < k ? " " : "\n");
+    }
+    snprintf(src + n, sizeof src - n, " CALL print\n RET r3\n");
+    stoffel_mpc_engine *e = engine_new(N, T);
+    uint64_t before = rounds(e);
+    char res[256];
+    int rc = run_main_engine(src, e, res, sizeof res, printed, sizeof printed);
+    CHECK_MSG(rc == 0 && strcmp(res, "true") == 0, "n=%u k=%d: %d %s", N, k, rc, res);
+    CHECK_MSG(strcmp(printed, expect_printed) == 0, "n=%u k=%d: printed \"%s\", want \"%s\"", N, k, printed, expect_printed);
+    uint64_t r = rounds(e) - before;
+    stoffel_mpc_engine_free(e);
+    return r;
+}
+
+/*
+ * k multiplications, k comparisons and k reveals, all independent, queued together: one batch
+ * (the engine runs the multiplications and openings in one round next to the comparison
+ * protocol), then one batch revealing the products and comparison bits.
+ */
+static uint64_t mixed_rounds_for(int k)
+{
+    char src[8192], printed[256], expect_printed[256] = "";
+    size_t n = (size_t)snprintf(src, sizeof src, "%s", TWO_SMALL_SHARES);
+    for (int i = 0; i < k; i++)
+        n += (size_t)snprintf(src + n, sizeof src - n, " MUL r%d r17 r18\n", 19 + i);
+    for (int i = 0; i < k; i++)
+        n += (size_t)snprintf(src + n, sizeof src - n, " PUSHARG r17\n PUSHARG r18\n CALL Share.lt\n MOV r16 r0\n MOV r%d r16\n", 22 + i);
+    for (int i = 0; i < k; i++)
+        n += (size_t)snprintf(src + n, sizeof src - n, " MOV r%d r18\n", 1 + i); /* reveal b */
+    for (int i = 0; i < k; i++)
+        n += (size_t)snprintf(src + n, sizeof src - n, " MOV r%d r%d\n MOV r%d r%d\n", 4 + i, 19 + i, 7 + i, 22 + i);
+    for (int i = 0; i < k; i++) {
+        n += (size_t)snprintf(src + n, sizeof src - n, " PUSHARG r%d\n PUSHARG r%d\n PUSHARG r%d\n", 1 + i, 4 + i, 7 + i);
+        strcat(expect_printed, i + 1 < k ? "5i8 15i8 true " : "5i8 15i8 true\n");
+    }
+    snprintf(src + n, sizeof src - n, " CALL print\n RET r4\n");
+    stoffel_mpc_engine *e = engine_new(N, T);
+    uint64_t before = rounds(e);
+    char res[256];
+    int rc = run_main_engine(src, e, res, sizeof res, printed, sizeof printed);
+    CHECK_MSG(rc == 0 && strcmp(res, "15") == 0, "n=%u k=%d: %d %s", N, k, rc, res);
+    CHECK_MSG(strcmp(printed, expect_printed) == 0, "n=%u k=%d: printed \"%s\", want \"%s\"", N, k, printed, expect_printed);
+    uint64_t r = rounds(e) - before;
+    stoffel_mpc_engine_free(e);
+    return r;
+}
+
+static void test_compare_rounds(void)
+{
+    if (!stoffel_mpc_engine_supports(E, STOFFEL_MPC_OP_LT))
+        return;
+    uint64_t c1 = compare_rounds_for(1), c6 = compare_rounds_for(6);
+    CHECK_MSG(c1 > 1 && c1 == c6, "n=%u comparison rounds: k=1 %llu, k=6 %llu", N, (unsigned long long)c1, (unsigned long long)c6);
+    uint64_t m1 = mixed_rounds_for(1), m3 = mixed_rounds_for(3);
+    CHECK_MSG(m1 == m3, "n=%u mixed rounds: k=1 %llu, k=3 %llu", N, (unsigned long long)m1, (unsigned long long)m3);
+    /* The multiplications and the reveal of b share the batch of the comparisons: at most the
+     * one round of the engine's core requests is added (it runs them before the comparison). */
+    CHECK_MSG(m1 <= c1 + 1, "n=%u mixed %llu vs comparisons alone %llu", N, (unsigned long long)m1, (unsigned long long)c1);
+}
+
+/* Engine counters that only interactive work changes (not the timers). */
+static void engine_work(stoffel_mpc_engine *e, uint64_t w[6])
+{
+    stoffel_mpc_stats st = {.struct_size = sizeof st};
+    stoffel_mpc_engine_get_stats(e, &st);
+    w[0] = st.rounds;
+    w[1] = st.messages_sent;
+    w[2] = st.multiplications;
+    w[3] = st.openings;
+    w[4] = st.random_shares_used;
+    w[5] = st.random_bits_used;
+}
+
+/*
+ * Whole-array builtins, randomness and client output in resumable mode: each joins the pending
+ * batch and is handed to the host; stoffel_vm_run itself never makes the engine work.
+ */
+static void test_resumable_builtins(void)
+{
+    stoffel_vm_program *p = tasm_build(
+        "fn main\n LDI r1 i64 2\n PUSHARG r1\n CALL Share.from_clear\n MOV r2 r0\n"
+        " LDI r1 i64 7\n PUSHARG r1\n CALL Share.from_clear\n MOV r3 r0\n"
+        " CALL create_array\n MOV r4 r0\n PUSHARG r4\n PUSHARG r2\n PUSHARG r3\n CALL array_push\n"
+        " CALL create_array\n MOV r5 r0\n PUSHARG r5\n PUSHARG r3\n PUSHARG r3\n CALL array_push\n"
+        " PUSHARG r4\n PUSHARG r5\n CALL Share.batch_mul\n MOV r6 r0\n"
+        " CALL Share.random\n MOV r7 r0\n"
+        " LDI r1 i64 8\n PUSHARG r1\n CALL Share.random_int\n MOV r8 r0\n"
+        " PUSHARG r2\n CALL Share.open_field\n MOV r9 r0\n"
+        " LDI r1 i64 5\n PUSHARG r1\n PUSHARG r3\n CALL MpcOutput.send_to_client\n"
+        " PUSHARG r6\n CALL Share.batch_open\n MOV r10 r0\n"
+        " PUSHARG r9\n CALL array_length\n MOV r11 r0\n PUSHARG r9\n LDI r1 i64 0\n PUSHARG r1\n CALL get_field\n MOV r12 r0\n"
+        " PUSHARG r8\n CALL Share.get_type\n MOV r13 r0\n"
+        " PUSHARG r10\n PUSHARG r11\n PUSHARG r12\n PUSHARG r13\n CALL print\n RET r10\n");
+    stoffel_vm *vm;
+    CHECK_EQ_INT(stoffel_vm_new(p, NULL, &vm, NULL, 0), 0);
+    tasm_output out = {.len = 0};
+    stoffel_vm_set_output(vm, tasm_sink, &out);
+    stoffel_mpc_engine *e = engine_new(N, T);
+    stoffel_vm_attach_engine(vm, e);
+    CHECK_EQ_INT(stoffel_vm_start(vm, "main", NULL, 0), 0);
+    int batches = 0;
+    stoffel_vm_run_state st;
+    for (;;) {
+        uint64_t w0[6], w1[6];
+        engine_work(e, w0);
+        CHECK_EQ_INT(stoffel_vm_run(vm, &st), 0);
+        engine_work(e, w1);
+        CHECK_MSG(memcmp(w0, w1, sizeof w0) == 0, "n=%u: the engine worked inside stoffel_vm_run (batch %d)", N, batches);
+        if (st == STOFFEL_VM_RUN_DONE)
+            break;
+        stoffel_mpc_request *reqs;
+        size_t nreq;
+        CHECK_EQ_INT(stoffel_vm_pending_mpc(vm, &reqs, &nreq), 0);
+        if (batches == 0) {
+            /* batch_mul, random, random_int, open_field, client output: one batch, in call order */
+            static const stoffel_mpc_op_kind kinds[] = {STOFFEL_MPC_OP_MUL, STOFFEL_MPC_OP_RANDOM, STOFFEL_MPC_OP_RANDOM_INT,
+                                                        STOFFEL_MPC_OP_OPEN, STOFFEL_MPC_OP_OUTPUT};
+            CHECK_EQ_INT(nreq, 5);
+            for (size_t i = 0; i < nreq && i < 5; i++)
+                CHECK_MSG(reqs[i].kind == kinds[i], "request %zu has kind %d", i, (int)reqs[i].kind);
+            CHECK(nreq >= 1 && reqs[0].count == 2);
+        }
+        if (batches == 1)
+            CHECK(nreq == 1 && reqs[0].kind == STOFFEL_MPC_OP_OPEN && reqs[0].count == 2);
+        batches++;
+        CHECK_EQ_INT(stoffel_vm_complete_mpc(vm, stoffel_mpc_engine_execute(e, reqs, nreq)), 0);
+        if (batches > 10)
+            break;
+    }
+    CHECK_EQ_INT(batches, 2);
+    size_t es = stoffel_mpc_field_elem_size(stoffel_mpc_engine_field(e));
+    char want[128];
+    snprintf(want, sizeof want, "[14, 49] %zu 2u8 SecretInt\n", es); /* 2 little-endian: first byte 2 */
+    CHECK_EQ_STR(out.buf, want);
+    uint8_t got[64];
+    size_t count = 1;
+    CHECK_EQ_INT(stoffel_mpc_engine_sim_client_output(e, 5, got, &count), 0);
+    int64_t x = 0;
+    int fits = 0;
+    stoffel_mpc_field_to_i64(stoffel_mpc_engine_field(e), got, &x, &fits);
+    CHECK(count == 1 && x == 7);
+    stoffel_vm_free(vm);
+    stoffel_mpc_engine_free(e);
+    stoffel_vm_program_free(p);
+
+    /* Client output runs even when nothing reads its result (before the frame returns). */
+    e = engine_new(N, T);
+    char res[256];
+    int rc = run_main_engine("fn main\n LDI r1 i64 6\n LDI r2 i64 9\n PUSHARG r2\n CALL Share.from_clear\n MOV r3 r0\n"
+                             " PUSHARG r1\n PUSHARG r3\n CALL MpcOutput.send_to_client\n LDI r0 i64 1\n RET r0\n",
+                             e, res, sizeof res, NULL, 0);
+    CHECK_MSG(rc == 0 && strcmp(res, "1") == 0, "%d %s", rc, res);
+    count = 1;
+    CHECK_EQ_INT(stoffel_mpc_engine_sim_client_output(e, 6, got, &count), 0);
+    stoffel_mpc_field_to_i64(stoffel_mpc_engine_field(e), got, &x, &fits);
+    CHECK(count == 1 && x == 9);
+    stoffel_mpc_engine_free(e);
+}
+
 /* The host drives the MPC batches itself through the resumable interface. */
 static void test_resumable(void)
 {
@@ -266,7 +453,9 @@ int main(void)
         test_fixed_and_nonlinear();
         test_clients();
         test_one_round();
+        test_compare_rounds();
         test_resumable();
+        test_resumable_builtins();
         stoffel_mpc_engine_free(E);
     }
     test_no_engine();

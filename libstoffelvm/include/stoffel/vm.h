@@ -479,6 +479,22 @@ STOFFEL_API int stoffel_vm_fn_sts(stoffel_vm_fn *fn, uint32_t slot, uint32_t src
  */
 typedef struct stoffel_vm stoffel_vm;
 
+/*
+ * A memory allocator for a program or VM handle (STYLE.md: tests make the Nth allocation fail to
+ * prove every out-of-memory path returns STOFFEL_ERR_NOMEM and leaks nothing). Every allocation a
+ * handle makes for itself (values, strings, tables, frames, the loader's tables) goes through it;
+ * memory the library hands to the caller (stoffel_vm_bytes_free) and the engine's own memory do
+ * not. alloc returns NULL on failure; realloc(ptr = NULL) allocates; free(NULL) is a no-op. The
+ * struct is copied; userdata is passed to every call and must outlive the handle.
+ */
+typedef struct {
+    size_t struct_size; /* sizeof(stoffel_vm_allocator) */
+    void *(*alloc)(void *userdata, size_t size);
+    void *(*realloc)(void *userdata, void *ptr, size_t size);
+    void (*free)(void *userdata, void *ptr);
+    void *userdata;
+} stoffel_vm_allocator;
+
 /* VM configuration; initialise with stoffel_vm_config_defaults(). */
 typedef struct {
     size_t struct_size;          /* sizeof(stoffel_vm_config) */
@@ -489,6 +505,7 @@ typedef struct {
     uint32_t max_spill_slots;    /* per frame; default 1048576 */
     uint8_t with_builtins;       /* 1 (default): register every builtin of spec §8 */
     uint8_t batch_reveals;       /* 1 (default): queue secret ops and flush them as one batch */
+    const stoffel_vm_allocator *allocator; /* NULL (default): malloc, realloc and free */
 } stoffel_vm_config;
 
 /* Fills *config with the defaults above (struct_size included). */
@@ -666,27 +683,58 @@ typedef struct {
 } stoffel_vm_stats;
 STOFFEL_API int stoffel_vm_get_stats(const stoffel_vm *vm, stoffel_vm_stats *stats);
 
-/* ---- Hooks (tracing). ---------------------------------------------------------------------- */
+/* ---- Hooks (tracing, spec §2.7). ------------------------------------------------------------ */
 
 typedef enum {
-    STOFFEL_VM_EVENT_INSTRUCTION = 0, /* before an instruction: function, ip, opcode, text */
-    STOFFEL_VM_EVENT_CALL = 1,        /* before a call: callee, nargs */
-    STOFFEL_VM_EVENT_RETURN = 2       /* after a VM function returned: function */
+    STOFFEL_VM_EVENT_INSTRUCTION = 0,       /* before an instruction: opcode, text */
+    STOFFEL_VM_EVENT_CALL = 1,              /* before a call: callee, nargs */
+    STOFFEL_VM_EVENT_RETURN = 2,            /* after a call returned: callee, value (the result) */
+    STOFFEL_VM_EVENT_AFTER_INSTRUCTION = 3, /* after an instruction completed in its frame */
+    STOFFEL_VM_EVENT_REGISTER_READ = 4,     /* an operand register read: reg, value */
+    STOFFEL_VM_EVENT_REGISTER_WRITE = 5,    /* a register written: reg, old_value, value */
+    STOFFEL_VM_EVENT_FIELD_READ = 6,        /* get_field on an object: table, key, value */
+    STOFFEL_VM_EVENT_FIELD_WRITE = 7,       /* set_field on an object: table, key, old_value, value */
+    STOFFEL_VM_EVENT_ELEMENT_READ = 8,      /* get_field on an array: table, key (index), value */
+    STOFFEL_VM_EVENT_ELEMENT_WRITE = 9,     /* set_field on an array: table, key, old_value, value */
+    STOFFEL_VM_EVENT_STACK_PUSH = 10,       /* PUSHARG: value; nargs = stack height after */
+    STOFFEL_VM_EVENT_STACK_POP = 11,        /* CALL drained the argument stack: nargs values */
+    STOFFEL_VM_EVENT_VARIABLE_READ = 12,    /* Vm.global_get: name, value */
+    STOFFEL_VM_EVENT_VARIABLE_WRITE = 13,   /* Vm.global_set: name, old_value, value */
+    STOFFEL_VM_EVENT_UPVALUE_READ = 14,     /* get_upvalue: name, value */
+    STOFFEL_VM_EVENT_UPVALUE_WRITE = 15,    /* set_upvalue: name, old_value, value */
+    STOFFEL_VM_EVENT_CLOSURE_CREATED = 16   /* create_closure: name (the target), value */
 } stoffel_vm_event_kind;
 
+/*
+ * One event. function, ip, depth and opcode describe the instruction running (for builtin events:
+ * the CALL). Values and strings are borrowed for the call. A register waiting for a queued secret
+ * operation reads as Unit with pending = 1 (no value exists yet; hooks make secret operations
+ * complete one at a time, so this is rare).
+ */
 typedef struct {
     stoffel_vm_event_kind kind;
     const char *function; /* the running function */
     size_t ip;            /* instruction index in it */
     int opcode;
-    const char *text;     /* INSTRUCTION: the disassembled instruction */
-    const char *callee;   /* CALL: the called name */
-    size_t nargs;         /* CALL */
+    const char *text;     /* INSTRUCTION, AFTER_INSTRUCTION: the disassembled instruction */
+    const char *callee;   /* CALL, RETURN: the called name */
+    size_t nargs;         /* CALL, STACK_POP: arguments; STACK_PUSH: stack height */
     size_t depth;         /* call depth (entry = 1) */
+    uint32_t reg;         /* REGISTER_*: the register */
+    uint8_t pending;      /* value is a pending register (see above) */
+    uint8_t old_pending;  /* old_value is a pending register */
+    const char *name;     /* VARIABLE_*, UPVALUE_*: the name; CLOSURE_CREATED: the function */
+    stoffel_vm_value value;     /* the value read, written, pushed or returned */
+    stoffel_vm_value old_value; /* *_WRITE: the value before */
+    stoffel_vm_value table;     /* FIELD_*, ELEMENT_*: the object or array */
+    stoffel_vm_value key;       /* FIELD_*, ELEMENT_*: the key or index */
 } stoffel_vm_event;
 
-/* Called for every event; return 0 to go on, non-zero to abort the run with that status. Strings
- * are borrowed for the call. A hook makes secret operations complete one at a time (no batching). */
+/*
+ * Sets the hook called for every event (NULL removes it); return 0 to go on, non-zero to abort
+ * the run with that status. A hook makes secret operations complete one at a time (no batching)
+ * and turns off the fused fast paths; without one, tracing costs nothing.
+ */
 typedef int (*stoffel_vm_hook_fn)(void *userdata, const stoffel_vm_event *event);
 STOFFEL_API int stoffel_vm_set_hook(stoffel_vm *vm, stoffel_vm_hook_fn fn, void *userdata);
 
@@ -711,7 +759,7 @@ STOFFEL_API int stoffel_vm_set_hook(stoffel_vm *vm, stoffel_vm_hook_fn fn, void 
 #define STOFFEL_VM_BUNDLE_HASH_LEN 32                 /* SHA-256 */
 #define STOFFEL_VM_BUNDLE_HASH_HEX_LEN 64             /* lower-case hex, without NUL */
 #define STOFFEL_VM_BUNDLE_MAX_CODE (64u * 1024 * 1024) /* largest .stflb in a bundle */
-#define STOFFEL_VM_PARTY_STORE_SCHEMA 2               /* the schema version this build writes */
+#define STOFFEL_VM_PARTY_STORE_SCHEMA 1               /* the schema version this build writes */
 
 typedef struct stoffel_vm_bundle stoffel_vm_bundle;
 
@@ -887,18 +935,8 @@ STOFFEL_API void stoffel_vm_party_store_use_namespace(stoffel_vm_party_store *st
  * and answered with its hash, or refused with the reason) and logs its progress through the log
  * callback, never logging secrets. Every request is handled to the end inside one callback of the
  * event base, its store change committed before the answer is sent, so stopping the event loop
- * between callbacks (on SIGTERM) never leaves a change half done.
- *
- * With MPC enabled (stoffel_vm_party_enable_mpc) the parties also run collective operations:
- * admitting a client's input (mask protocol; every party commits its shares to its store before
- * it acknowledges), running a deployed program over the stored inputs, and generating
- * preprocessing in the background up to configured levels. Party 0 sequences them: it announces
- * each operation with a fresh MPC session id, every party creates a networked engine for that
- * session only (so an operation survives a restart of any party between operations), reports
- * ready, and party 0 starts it. Unused preprocessing is kept in the store between operations and
- * used only when every taking part holds the same pool (else it is regenerated). Operations run
- * in stoffel_vm_party_poll, outside the event loop's callbacks. Party 0 must be up for any
- * operation; in robust mode (n >= 3t+1) a run goes ahead without up to t parties that are down.
+ * between callbacks (on SIGTERM) never leaves a change half done. Not yet here: client inputs and
+ * runs over the networked engine (the next step of the party runtime).
  */
 typedef struct stoffel_vm_party stoffel_vm_party;
 
@@ -930,43 +968,6 @@ STOFFEL_API const char *stoffel_vm_party_last_error(const stoffel_vm_party *part
 /* Removes the party's callbacks from its endpoint, closes the store; NULL is a no-op. */
 STOFFEL_API void stoffel_vm_party_free(stoffel_vm_party *party);
 
-/* MPC settings of a party; initialise with stoffel_vm_party_mpc_config_defaults(). */
-typedef struct {
-    size_t struct_size;       /* sizeof(stoffel_vm_party_mpc_config) */
-    uint32_t threshold;       /* t (default 1); the same at every party */
-    int security;             /* -1 (default): robust when n >= 3t+1, else semi-honest; or a
-                               * stoffel_mpc_security value */
-    uint32_t timeout_ms;      /* bound on every wait of an operation (default 30000) */
-    uint64_t prep_triples;    /* background preprocessing keeps at least this many triples and */
-    uint64_t prep_randoms;    /* random sharings in the store (party 0 decides; default 0: none) */
-    stoffel_mpc_field_id prep_field; /* the field of background preprocessing (default BLS12-381) */
-} stoffel_vm_party_mpc_config;
-
-/* Fills *config with the defaults above (struct_size included). */
-STOFFEL_API void stoffel_vm_party_mpc_config_defaults(stoffel_vm_party_mpc_config *config);
-
-/*
- * Lets the party run collective operations on base, the event base of its endpoint (borrowed;
- * must outlive the party). Without it, input and run requests are refused with a message saying
- * so. Errors: STOFFEL_ERR_INVALID_ARG (config, or a threshold the party count does not allow:
- * the message names the rule); message in err.
- */
-STOFFEL_API int stoffel_vm_party_enable_mpc(stoffel_vm_party *party, struct event_base *base,
-                                            const stoffel_vm_party_mpc_config *config, char *err,
-                                            size_t err_len);
-
-/*
- * Runs the next collective operation that is ready (blocking until it is done, at most about
- * twice the timeout), or does nothing. Call it after every turn of the event loop
- * (event_base_loop(base, EVLOOP_ONCE)) and on a periodic timer; never from inside a callback.
- * Returns 1 when it ran an operation, 0 when there was none (failed operations are logged and
- * answered to the client; they return 1 too).
- */
-STOFFEL_API int stoffel_vm_party_poll(stoffel_vm_party *party);
-
-/* Number of collective operations this party completed successfully so far. */
-STOFFEL_API uint64_t stoffel_vm_party_operation_count(const stoffel_vm_party *party);
-
 /*
  * Deploys a bundle: sends it to every party over net, a started client endpoint (borrowed; its
  * message callback must be unset: answers are read with stoffel_net_recv), and waits at most
@@ -978,49 +979,6 @@ STOFFEL_API uint64_t stoffel_vm_party_operation_count(const stoffel_vm_party *pa
  */
 STOFFEL_API int stoffel_vm_deploy(stoffel_net *net, const stoffel_vm_bundle *bundle, int timeout_ms,
                                   uint8_t hash_out[STOFFEL_VM_BUNDLE_HASH_LEN], char *err, size_t err_len);
-
-/*
- * Gives input to a deployed program as a client: secret-shares `count` (1..65536) integers with
- * the parties' mask protocol over net, a started client endpoint on base whose certificate
- * fingerprint is key (both borrowed; net's message callback must be unset). Blocks until every
- * party has committed its shares to its store and acknowledged (then the client may go offline)
- * or timeout_ms (negative: 30000) passes. The record's sequence number at party 0 goes to *seq
- * when not NULL. Errors: STOFFEL_ERR_NOT_FOUND (a party has no such program; nothing was
- * stored), STOFFEL_MPC_ERR_PEER (a party refused; the message names it and its reason),
- * STOFFEL_ERR_TIMEOUT (the message names the parties that did not acknowledge), the MPC client's
- * errors; message in err.
- */
-STOFFEL_API int stoffel_vm_client_input(stoffel_net *net, struct event_base *base,
-                                        const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
-                                        const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
-                                        const int64_t *values, size_t count, int timeout_ms,
-                                        uint64_t *seq, char *err, size_t err_len);
-
-/* What one networked run returned (stoffel_vm_run_network). */
-typedef struct {
-    uint64_t run_id;           /* party 0's run record */
-    char *result;              /* the `Program returned:` value, formatted */
-    char *output;              /* what the program printed, lines separated by '\n' */
-    uint32_t answers;          /* parties that answered (all with this result and output) */
-    double input_s, preprocessing_s, online_s, total_s; /* party 0's time per phase */
-    uint64_t preprocessing_rounds, preprocessing_bytes, online_rounds, online_bytes;
-} stoffel_vm_network_result;
-
-/*
- * Asks every party to run the deployed program `program` over the client inputs they store, over
- * net (a started client endpoint; message callback unset), and waits at most timeout_ms
- * (negative: 120000). Succeeds when at least min_answers parties (0: all) answered with the same
- * result and output; once that many answered, stragglers get 2 more seconds. *out is the
- * caller's (stoffel_vm_network_result_free). Errors: STOFFEL_ERR_NOT_FOUND (no such program),
- * STOFFEL_MPC_ERR_PEER (a party failed the run, or two parties disagree; the message names them),
- * STOFFEL_ERR_TIMEOUT (names the silent parties); message in err.
- */
-STOFFEL_API int stoffel_vm_run_network(stoffel_net *net, const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
-                                       uint32_t min_answers, int timeout_ms,
-                                       stoffel_vm_network_result **out, char *err, size_t err_len);
-
-/* Frees a result; NULL is a no-op. */
-STOFFEL_API void stoffel_vm_network_result_free(stoffel_vm_network_result *result);
 
 #ifdef __cplusplus
 }

@@ -790,3 +790,98 @@ for i in 0..6:
 print(seen)
 # expect: [0, 2, 4]
 ''')
+
+# ---- -O passes (opt_dce.c, opt_licm.c, opt_cse.c): the IR shows the pass, results equal -O0
+prog('opt_licm_hoists', '''def scale(xs: list[int64], a: int64, b: int64, f: float) -> float:
+  var total = 0.0
+  for i in 0..len(xs):
+    var w = (a * b + 1) * xs[i]
+    if xs[i] > 1:
+      total = total + f * 2.5
+    total = total + w
+  return total
+print(scale([1, 2, 3], 4, 5, 0.5))
+print(scale([], 4, 5, 0.5))
+# expect: 128.5f64
+# expect: 0f64
+# ir-text: 2 (hoisted
+# ir-text: 2 (let __opt_0 (+ (* a b):int64 1:int64):int64)
+# ir-text: 2 (let __opt_1 (* f 2.5:float64):float64)
+# ir-text: 0 !(hoisted
+''')
+prog('opt_licm_zero_trips', '''def f(n: int64, big: int64) -> int64:
+  var t = 0
+  for i in 0..n:
+    t = t + big * big
+  return t
+print(f(0, 9223372036854775807))
+print(f(2, 3))
+# expect: 0
+# expect: 18
+# ir-text: 2 (hoisted
+''')
+prog('opt_licm_keeps_error_order', '''def g(n: int64, big: int64) -> int64:
+  var t = 0
+  for i in 0..n:
+    print("iteration", i)
+    t = t + big * big
+  return t
+print(g(2, 9223372036854775807))
+# expect: iteration 0
+# runtime-error: overflow
+# ir-text: 2 !(hoisted
+''')
+prog('opt_licm_while_nested', '''var k = 0
+var acc = 0.0
+var scale = 1.5
+var grid = []
+while k < 4:
+  acc = acc + scale * 2.0
+  for j in 0..3:
+    append(grid, k * 10 + j + len(grid) * 0)
+  k += 1
+print(acc, len(grid), grid[11])
+# expect: 12f64 12 32
+# ir-text: 2 (hoisted
+''')
+prog('opt_cse_clear', '''def poly(x: int64, y: int64) -> int64:
+  var a = (x * y + 3) * 2
+  var b = (x * y + 3) * 5
+  return a + b + x * y
+def after_write(x: int64) -> int64:
+  var a = x * x
+  x = x + 1
+  var b = x * x
+  return a + b
+print(poly(4, 5), after_write(3))
+# expect: 181 25
+# ir-count: 0 MUL 7
+# ir-count: 2 MUL 5
+# ir-text: 2 (let __opt_1 (+ (let __opt_0 (* x y):int64):int64 3:int64):int64)
+''')
+prog('opt_dce_clear', '''def f(x: int64) -> int64:
+  var unused = x * 1000.5
+  var kept = x * 1000
+  var also = 2.5 * 4.0
+  if False:
+    print("never")
+  discard x + 0.5
+  pass
+  return x + 1
+def g(xs: list[int64]) -> int64:
+  var dead = xs[1]
+  return len(xs)
+print(f(41), g([1, 2]))
+# expect: 42 2
+# ir-count: 0 MUL 3
+# ir-count: 2 MUL 1
+# ir-count: 0 CALL 9
+# ir-count: 2 CALL 8
+# ir-text: 2 (index xs 1:int64):int64
+''')
+prog('opt_dce_keeps_errors', '''def g(xs: list[int64]) -> int64:
+  var dead = xs[5]
+  return 1
+print(g([1, 2]))
+# runtime-error: out of range
+''')

@@ -174,7 +174,9 @@ MpcOutput.send_to_client(0, y)
 print("sent")
 # expect: sent
 ''')
-prog('many_reveals', '''var xs: list[secret int64] = [1, 2, 3, 4, 5, 6, 7, 8]
+prog('many_reveals', '''# fewer-rounds-at: 2
+# ir-text: 2 Share.batch_mul
+var xs: list[secret int64] = [1, 2, 3, 4, 5, 6, 7, 8]
 var out = []
 for x in xs:
   append(out, (x * x).reveal())
@@ -241,7 +243,7 @@ var c = sq(a) + sq(b)
 print(c.reveal())
 # expect: 25
 ''')
-prog('opt_reveal_batching_rounds', '''# fewer-rounds-at: 2
+prog('opt_reveal_batching_rounds', '''# independent reveals in one round (-O1 and up; the VM may batch Share.open at -O0 as well)
 var a: secret int64 = 3
 var b: secret int64 = 4
 var c: secret int64 = 5
@@ -280,4 +282,77 @@ var k = 4
 var q = (x + k) * (x - 1) * 2 + (x * k - x) * x
 print(q.reveal())
 # expect: 55
+''')
+
+# ---- -O passes on secret values: fewer triples and rounds, same results
+prog('opt_cse_secret', '''# fewer-rounds-at: 2
+var a: secret int64 = 3
+var b: secret int64 = 4
+var p = a * b + 1
+var q = a * b + 2
+print(p.reveal(), q.reveal())
+# expect: 13 14
+# ir-count: 0 MUL 2
+# ir-count: 2 MUL 1
+''')
+prog('opt_licm_secret', '''# fewer-rounds-at: 2
+def acc(n: int64, a: secret int64, b: secret int64) -> secret int64:
+  var t: secret int64 = 0
+  for i in 0..n:
+    t = t + a * b + i
+  return t
+var a: secret int64 = 3
+var b: secret int64 = 4
+print(acc(0, a, b).reveal(), acc(4, a, b).reveal())
+# expect: 0 54
+# ir-text: 2 (hoisted
+''')
+prog('opt_dce_secret', '''# fewer-rounds-at: 2
+def f(a: secret int64, b: secret int64) -> secret int64:
+  var wasted = a * b
+  var also = wasted * a
+  return a + b
+var x: secret int64 = 5
+var y: secret int64 = 6
+print(f(x, y).reveal())
+# expect: 11
+# ir-count: 0 MUL 2
+# ir-count: 2 MUL 0
+''')
+prog('opt_reveal_loop_range', '''# fewer-rounds-at: 2
+var xs: list[secret int64] = [5, 6, 7, 8]
+var k: secret int64 = 10
+var out = [1]
+for i in 0..len(xs):
+  append(out, (xs[i] + k).reveal())
+print(out)
+# expect: [1, 15, 16, 17, 18]
+# ir-text: 2 (call Share.batch_open
+# ir-text: 0 !Share.batch_open
+''')
+prog('opt_reveal_loop_literal', '''# fewer-rounds-at: 2
+def squares(xs: list[secret int64]) -> list[int64]:
+  var out: list[int64] = []
+  for i in 0..3:
+    out.append((xs[i] * xs[i + 1]).reveal())
+  return out
+var xs: list[secret int64] = [2, 3, 4, 5]
+print(squares(xs))
+var none: list[int64] = []
+for i in 0..0:
+  append(none, (xs[i] * xs[i]).reveal())
+print(none)
+# expect: [6, 12, 20]
+# expect: []
+# ir-text: 3 Share.batch_mul
+''')
+prog('opt_reveal_loop_dependent', '''var xs: list[secret int64] = [1, 2, 3, 4]
+var acc: secret int64 = 0
+var sums = []
+for x in xs:
+  acc = acc + x
+  append(sums, acc.reveal())
+print(sums)
+# expect: [1, 3, 6, 10]
+# ir-text: 2 !Share.batch_open
 ''')
