@@ -759,7 +759,7 @@ STOFFEL_API int stoffel_vm_set_hook(stoffel_vm *vm, stoffel_vm_hook_fn fn, void 
 #define STOFFEL_VM_BUNDLE_HASH_LEN 32                 /* SHA-256 */
 #define STOFFEL_VM_BUNDLE_HASH_HEX_LEN 64             /* lower-case hex, without NUL */
 #define STOFFEL_VM_BUNDLE_MAX_CODE (64u * 1024 * 1024) /* largest .stflb in a bundle */
-#define STOFFEL_VM_PARTY_STORE_SCHEMA 1               /* the schema version this build writes */
+#define STOFFEL_VM_PARTY_STORE_SCHEMA 2               /* the schema version this build writes */
 
 typedef struct stoffel_vm_bundle stoffel_vm_bundle;
 
@@ -935,8 +935,18 @@ STOFFEL_API void stoffel_vm_party_store_use_namespace(stoffel_vm_party_store *st
  * and answered with its hash, or refused with the reason) and logs its progress through the log
  * callback, never logging secrets. Every request is handled to the end inside one callback of the
  * event base, its store change committed before the answer is sent, so stopping the event loop
- * between callbacks (on SIGTERM) never leaves a change half done. Not yet here: client inputs and
- * runs over the networked engine (the next step of the party runtime).
+ * between callbacks (on SIGTERM) never leaves a change half done.
+ *
+ * With MPC enabled (stoffel_vm_party_enable_mpc) the parties also run collective operations:
+ * admitting a client's input (mask protocol; every party commits its shares to its store before
+ * it acknowledges), running a deployed program over the stored inputs, and generating
+ * preprocessing in the background up to configured levels. Party 0 sequences them: it announces
+ * each operation with a fresh MPC session id, every party creates a networked engine for that
+ * session only (so an operation survives a restart of any party between operations), reports
+ * ready, and party 0 starts it. Unused preprocessing is kept in the store between operations and
+ * used only when every taking part holds the same pool (else it is regenerated). Operations run
+ * in stoffel_vm_party_poll, outside the event loop's callbacks. Party 0 must be up for any
+ * operation; in robust mode (n >= 3t+1) a run goes ahead without up to t parties that are down.
  */
 typedef struct stoffel_vm_party stoffel_vm_party;
 
@@ -968,6 +978,43 @@ STOFFEL_API const char *stoffel_vm_party_last_error(const stoffel_vm_party *part
 /* Removes the party's callbacks from its endpoint, closes the store; NULL is a no-op. */
 STOFFEL_API void stoffel_vm_party_free(stoffel_vm_party *party);
 
+/* MPC settings of a party; initialise with stoffel_vm_party_mpc_config_defaults(). */
+typedef struct {
+    size_t struct_size;       /* sizeof(stoffel_vm_party_mpc_config) */
+    uint32_t threshold;       /* t (default 1); the same at every party */
+    int security;             /* -1 (default): robust when n >= 3t+1, else semi-honest; or a
+                               * stoffel_mpc_security value */
+    uint32_t timeout_ms;      /* bound on every wait of an operation (default 30000) */
+    uint64_t prep_triples;    /* background preprocessing keeps at least this many triples and */
+    uint64_t prep_randoms;    /* random sharings in the store (party 0 decides; default 0: none) */
+    stoffel_mpc_field_id prep_field; /* the field of background preprocessing (default BLS12-381) */
+} stoffel_vm_party_mpc_config;
+
+/* Fills *config with the defaults above (struct_size included). */
+STOFFEL_API void stoffel_vm_party_mpc_config_defaults(stoffel_vm_party_mpc_config *config);
+
+/*
+ * Lets the party run collective operations on base, the event base of its endpoint (borrowed;
+ * must outlive the party). Without it, input and run requests are refused with a message saying
+ * so. Errors: STOFFEL_ERR_INVALID_ARG (config, or a threshold the party count does not allow:
+ * the message names the rule); message in err.
+ */
+STOFFEL_API int stoffel_vm_party_enable_mpc(stoffel_vm_party *party, struct event_base *base,
+                                            const stoffel_vm_party_mpc_config *config, char *err,
+                                            size_t err_len);
+
+/*
+ * Runs the next collective operation that is ready (blocking until it is done, at most about
+ * twice the timeout), or does nothing. Call it after every turn of the event loop
+ * (event_base_loop(base, EVLOOP_ONCE)) and on a periodic timer; never from inside a callback.
+ * Returns 1 when it ran an operation, 0 when there was none (failed operations are logged and
+ * answered to the client; they return 1 too).
+ */
+STOFFEL_API int stoffel_vm_party_poll(stoffel_vm_party *party);
+
+/* Number of collective operations this party completed successfully so far. */
+STOFFEL_API uint64_t stoffel_vm_party_operation_count(const stoffel_vm_party *party);
+
 /*
  * Deploys a bundle: sends it to every party over net, a started client endpoint (borrowed; its
  * message callback must be unset: answers are read with stoffel_net_recv), and waits at most
@@ -979,6 +1026,49 @@ STOFFEL_API void stoffel_vm_party_free(stoffel_vm_party *party);
  */
 STOFFEL_API int stoffel_vm_deploy(stoffel_net *net, const stoffel_vm_bundle *bundle, int timeout_ms,
                                   uint8_t hash_out[STOFFEL_VM_BUNDLE_HASH_LEN], char *err, size_t err_len);
+
+/*
+ * Gives input to a deployed program as a client: secret-shares `count` (1..65536) integers with
+ * the parties' mask protocol over net, a started client endpoint on base whose certificate
+ * fingerprint is key (both borrowed; net's message callback must be unset). Blocks until every
+ * party has committed its shares to its store and acknowledged (then the client may go offline)
+ * or timeout_ms (negative: 30000) passes. The record's sequence number at party 0 goes to *seq
+ * when not NULL. Errors: STOFFEL_ERR_NOT_FOUND (a party has no such program; nothing was
+ * stored), STOFFEL_MPC_ERR_PEER (a party refused; the message names it and its reason),
+ * STOFFEL_ERR_TIMEOUT (the message names the parties that did not acknowledge), the MPC client's
+ * errors; message in err.
+ */
+STOFFEL_API int stoffel_vm_client_input(stoffel_net *net, struct event_base *base,
+                                        const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
+                                        const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                                        const int64_t *values, size_t count, int timeout_ms,
+                                        uint64_t *seq, char *err, size_t err_len);
+
+/* What one networked run returned (stoffel_vm_run_network). */
+typedef struct {
+    uint64_t run_id;           /* party 0's run record */
+    char *result;              /* the `Program returned:` value, formatted */
+    char *output;              /* what the program printed, lines separated by '\n' */
+    uint32_t answers;          /* parties that answered (all with this result and output) */
+    double input_s, preprocessing_s, online_s, total_s; /* party 0's time per phase */
+    uint64_t preprocessing_rounds, preprocessing_bytes, online_rounds, online_bytes;
+} stoffel_vm_network_result;
+
+/*
+ * Asks every party to run the deployed program `program` over the client inputs they store, over
+ * net (a started client endpoint; message callback unset), and waits at most timeout_ms
+ * (negative: 120000). Succeeds when at least min_answers parties (0: all) answered with the same
+ * result and output; once that many answered, stragglers get 2 more seconds. *out is the
+ * caller's (stoffel_vm_network_result_free). Errors: STOFFEL_ERR_NOT_FOUND (no such program),
+ * STOFFEL_MPC_ERR_PEER (a party failed the run, or two parties disagree; the message names them),
+ * STOFFEL_ERR_TIMEOUT (names the silent parties); message in err.
+ */
+STOFFEL_API int stoffel_vm_run_network(stoffel_net *net, const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                                       uint32_t min_answers, int timeout_ms,
+                                       stoffel_vm_network_result **out, char *err, size_t err_len);
+
+/* Frees a result; NULL is a no-op. */
+STOFFEL_API void stoffel_vm_network_result_free(stoffel_vm_network_result *result);
 
 #ifdef __cplusplus
 }
