@@ -173,7 +173,15 @@ int cmd_party(int argc, char **argv)
         cli_error("cannot create an event loop");
         goto done;
     }
-    if (stoffel_net_quic_party_new(proc.base, cfg, (uint32_t)id, identity, NULL, &net, err, sizeof err) != 0) {
+    /* A long-running party: links to other parties never give up for good, and a peer that
+     * vanished (killed, restarted) is noticed within seconds, so the restarted peer is dialled
+     * again soon instead of after a long idle timeout. */
+    stoffel_net_options opts;
+    stoffel_net_options_defaults(&opts);
+    opts.idle_timeout_ms = 4000;
+    opts.reconnect_attempts = 1000000;
+    opts.reconnect_backoff_max_ms = 1000;
+    if (stoffel_net_quic_party_new(proc.base, cfg, (uint32_t)id, identity, &opts, &net, err, sizeof err) != 0) {
         cli_error("party %lu cannot listen: %s", id, err);
         goto done;
     }

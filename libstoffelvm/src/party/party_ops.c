@@ -118,11 +118,30 @@ static int inputs_digest(stoffel_vm_party *p, const uint8_t program[STOFFEL_VM_B
     return 0;
 }
 
+/* Waits (at most max_ms) until this party's links to every other party are up: a party that
+ * just restarted is dialled again by some peers only once they notice the old connection died,
+ * and an operation started before would lose their frames. */
+static void wait_for_links(stoffel_vm_party *p, int64_t max_ms)
+{
+    int64_t deadline = party_now_ms() + max_ms;
+    for (;;) {
+        uint32_t down = 0;
+        for (uint32_t j = 0; j < p->n; j++)
+            if (j != p->me && stoffel_net_party_state(p->net, j) != STOFFEL_NET_STATE_CONNECTED)
+                down++;
+        if (down == 0 || turn(p, deadline))
+            return;
+    }
+}
+
 /* Everything a party needs before it can say ready: the program (input, run), the stored pool,
  * the engine for the session. */
 static int prepare(stoffel_vm_party *p, party_op *op)
 {
     char err[512] = "";
+    /* runs in robust mode go ahead without parties that are down: wait only briefly for them */
+    int everyone = op->kind != PARTY_OP_RUN || p->security != STOFFEL_MPC_ROBUST;
+    wait_for_links(p, everyone ? p->mpc.timeout_ms / 2 : 1000);
     if (op->kind == PARTY_OP_PREP) {
         op->field = p->mpc.prep_field;
     } else {
@@ -256,6 +275,19 @@ static int leader_barrier(stoffel_vm_party *p, party_op *op)
         /* the absent parties are down (or silent for a while): go ahead when enough are here */
         if (nready >= need_min && (missing_down || party_now_ms() - start > 3000))
             break;
+        if (nready < need_min && missing_down && party_now_ms() - start > 2000) {
+            char missing[200] = "";
+            size_t off = 0;
+            for (uint32_t j = 1; j < p->n && off + 12 < sizeof missing; j++)
+                if (!ready[j])
+                    off += (size_t)snprintf(missing + off, sizeof missing - off, "%s%u", off ? ", " : "", j);
+            snprintf(op->err, sizeof op->err,
+                     "party %s is unreachable (its link is down), and the %s needs %u of %u parties; start it with "
+                     "`stoffel party` and try again",
+                     missing, op_name(op->kind), need_min, p->n);
+            rc = STOFFEL_ERR_TIMEOUT;
+            break;
+        }
         if (turn(p, deadline)) {
             char missing[200] = "";
             size_t off = 0;

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the party runtime on 127.0.0.1 (real `stoffel party` processes over QUIC):
+
+  semi-honest  network init --parties 3 --threshold 1; 3 daemons; deploy private-stats; 20 clients
+               (20 identities from network init) give one salary each with `stoffel client input`;
+               party 1 is SIGKILLed right after acknowledging one of them and restarted: it still
+               holds that input; `stoffel run --network --stats` equals the clear computation and
+               every party recorded the run. Bad input: an input for an unknown program, an input
+               while a party is down (unreachable), a tampered bundle: each a clear error that
+               changes no stored state. CLI error paths of `stoffel client` and `run --network`.
+  robust       --parties 4 --threshold 1 (robust mode): background preprocessing up to levels,
+               6 clients, one party stopped before the run: the result is still correct.
+
+usage: party_e2e_test.py STOFFEL_BINARY [semi-honest|robust|all]
+Every process is bounded in time and killed on failure; ports are random free ones.
+"""
+import os
+import random
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+stoffel = sys.argv[1]
+which = sys.argv[2] if len(sys.argv) > 2 else "all"
+failures = 0
+checks = 0
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROGRAM = os.path.join(HERE, "..", "..", "examples", "private-stats", "private_stats.stfl")
+
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("CHECK failed: " + what, file=sys.stderr)
+    return cond
+
+
+def run(*args, timeout=60):
+    try:
+        return subprocess.run([stoffel] + list(args), capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        return subprocess.CompletedProcess(e.cmd, 124, "", "timed out after %ss" % timeout)
+
+
+def free_base_port(n):
+    for _ in range(200):
+        base = random.randint(20000, 60000)
+        socks = []
+        try:
+            for i in range(n):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free ports")
+
+
+class Party:
+    def __init__(self, tmp, i, extra):
+        self.tmp, self.i, self.extra = tmp, i, extra
+        self.data = os.path.join(tmp, "data%d" % i)
+        self.log = os.path.join(tmp, "party%d.log" % i)
+        self.proc = None
+
+    def start(self):
+        with open(self.log, "a") as logf:
+            self.proc = subprocess.Popen([stoffel, "party", "--config", os.path.join(self.tmp, "net/network.toml"),
+                                          "--id", str(self.i), "--data", self.data] + self.extra,
+                                         stdout=subprocess.DEVNULL, stderr=logf)
+
+    def log_text(self):
+        with open(self.log) as f:
+            return f.read()
+
+    def wait_log(self, text, count=1, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.log_text().count(text) >= count:
+                return True
+            if self.proc and self.proc.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                return self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                return self.proc.wait()
+        return self.proc.returncode if self.proc else None
+
+    def db(self, sql):
+        con = sqlite3.connect(os.path.join(self.data, "party.db"), timeout=10)
+        try:
+            return con.execute(sql).fetchall()
+        finally:
+            con.close()
+
+
+def salaries(n, seed):
+    x, out = seed, []
+    for _ in range(n):
+        x = (x * 1103515245 + 12345) % 2147483648
+        out.append(30000 + x % 70000)
+    return out
+
+
+def clear_stats(values):
+    v = sorted(values)
+    n, s, q = len(v), sum(v), sum(x * x for x in v)
+    lines = ["count: %d" % n, "mean: %d" % (s // n), "variance: %d" % ((n * q - s * s) // (n * n)),
+             "min: %d" % v[0], "max: %d" % v[-1]]
+    if n % 2 == 1:
+        lines.append("median: %d" % v[n // 2])
+    else:
+        lines.append("median: %d" % ((v[n // 2 - 1] + v[n // 2]) // 2))
+    return "\n".join(lines)
+
+
+def network(tmp, n, t, clients):
+    base = free_base_port(n)
+    r = run("network", "init", "--parties", str(n), "--threshold", str(t), "--clients", str(clients),
+            "--base-port", str(base), os.path.join(tmp, "net"))
+    check(r.returncode == 0, "network init: " + r.stderr)
+    return os.path.join(tmp, "net/network.toml")
+
+
+def deploy(cfg):
+    r = run("deploy", PROGRAM, "--network", cfg)
+    check(r.returncode == 0, "deploy: " + r.stderr)
+    m = re.search(r"Hash: ([0-9a-f]{64})", r.stdout)
+    return m.group(1) if m else "0" * 64
+
+
+def client_input(cfg, tmp, c, h, value, timeout_ms=30000):
+    return run("client", "input", "--network", cfg, "--key", os.path.join(tmp, "net/client%d.key" % c),
+               "--program", h, str(value), "--timeout-ms", str(timeout_ms), timeout=timeout_ms / 1000 + 20)
+
+
+def input_count(p, h):
+    return p.db("SELECT count(*) FROM inputs WHERE hex(program) = '%s'" % h.upper())[0][0]
+
+
+def semi_honest():
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = network(tmp, 3, 1, 20)
+        parties = [Party(tmp, i, ["--timeout-ms", "5000"]) for i in range(3)]
+        try:
+            for p in parties:
+                p.start()
+            for p in parties:
+                check(p.wait_log("ready: listening"), "party %d ready" % p.i)
+            h = deploy(cfg)
+
+            # An input for a program nobody deployed: refused by every party, nothing stored.
+            r = client_input(cfg, tmp, 0, "ab" * 32, 5)
+            check(r.returncode == 1 and "no program with hash " + "ab" * 32 in r.stderr, "unknown program: " + r.stderr)
+            for p in parties:
+                check(p.db("SELECT count(*) FROM inputs")[0][0] == 0, "party %d stored nothing" % p.i)
+
+            values = salaries(20, 4242)
+            for c, v in enumerate(values):
+                r = client_input(cfg, tmp, c, h, v)
+                check(r.returncode == 0 and "at all 3 parties" in r.stdout, "client %d input: %s" % (c, r.stderr))
+                if c == 9:
+                    # Acknowledged means committed: SIGKILL party 1 now, restart it, the input is there.
+                    parties[1].stop(signal.SIGKILL)
+                    check(input_count(parties[1], h) == 10, "party 1 holds all 10 inputs after SIGKILL")
+                    parties[1].start()
+                    check(parties[1].wait_log("ready: listening", count=2), "party 1 restarted")
+                    # its peers notice the old connection died and dial it again
+                    check(parties[1].wait_log("link to party 2: connected", timeout=20), "party 2 reconnected")
+            for p in parties:
+                check(input_count(p, h) == 20, "party %d holds 20 inputs" % p.i)
+
+            r = run("run", "--network", cfg, h, "--stats", timeout=120)
+            check(r.returncode == 0, "run --network: " + r.stderr)
+            got = "\n".join(l for l in r.stdout.splitlines() if re.match(r"^(count|mean|variance|min|max|median):", l))
+            check(got == clear_stats(values), "networked result %r == clear %r" % (got, clear_stats(values)))
+            check("Program returned: 20" in r.stdout, r.stdout)
+            for phase in ("input", "preprocessing", "online", "total"):
+                check(re.search(r"stats: phase=%s rounds=\d+ bytes=\d+ seconds=[0-9.]+" % phase, r.stderr)
+                      is not None, "stats line for %s: %s" % (phase, r.stderr))
+            for p in parties:
+                rows = p.db("SELECT state, CAST(result AS TEXT) FROM runs")
+                check(rows == [(1, "20")], "party %d recorded the run: %r" % (p.i, rows))
+
+            # The program named by its file gives the same bundle hash.
+            r = run("run", "--network", cfg, PROGRAM, timeout=120)
+            check(r.returncode == 0 and "Program returned: 20" in r.stdout, "run by file: " + r.stderr)
+
+            # Run errors: unknown program, a hash that is not one.
+            r = run("run", "--network", cfg, "cd" * 32)
+            check(r.returncode == 1 and "no program with hash" in r.stderr, "run unknown: " + r.stderr)
+            r = run("run", "--network", cfg, "xyz")
+            check(r.returncode == 2 and "neither a program hash" in r.stderr, r.stderr)
+            r = run("run", "--network", cfg, h, "--input", "a=1")
+            check(r.returncode == 2 and "takes no --input" in r.stderr, r.stderr)
+
+            # A tampered bundle: bytecode that does not load is refused before anything is sent.
+            tampered = os.path.join(tmp, "tampered.stflb")
+            r = run("compile", PROGRAM, "-o", tampered)
+            with open(tampered, "rb") as f:
+                code = f.read()
+            with open(tampered, "wb") as f:
+                f.write(code[: len(code) // 2])
+            r = run("deploy", tampered, "--network", cfg)
+            check(r.returncode == 1 and "cannot load bytecode" in r.stderr, "tampered: " + r.stderr)
+            for p in parties:
+                check(p.db("SELECT count(*) FROM bundles")[0][0] == 1, "party %d has one bundle" % p.i)
+
+            # An unreachable party: the input fails naming it; the others store nothing.
+            parties[2].stop()
+            r = client_input(cfg, tmp, 0, h, 1, timeout_ms=20000)
+            check(r.returncode == 1 and "party 2 is unreachable" in r.stderr, "input with party 2 down: " + r.stderr)
+            for p in parties[:2]:
+                check(input_count(p, h) == 20, "party %d still holds 20 inputs" % p.i)
+            r = run("run", "--network", cfg, h, "--timeout-ms", "20000")
+            check(r.returncode == 1 and "party 2 is unreachable" in r.stderr, "run with party 2 down: " + r.stderr)
+        finally:
+            for p in parties:
+                p.stop(signal.SIGKILL)
+
+        # CLI error paths (no parties needed).
+        r = run("client")
+        check(r.returncode == 2 and "Usage: stoffel client input" in r.stderr, r.stderr)
+        r = run("client", "send")
+        check(r.returncode == 2 and "unknown subcommand `client send`" in r.stderr, r.stderr)
+        r = run("client", "input", "--network", cfg, "--program", "ab" * 32)
+        check(r.returncode == 2 and "needs at least one VALUE" in r.stderr, r.stderr)
+        r = run("client", "input", "--network", cfg, "--program", "ab" * 32, "12x")
+        check(r.returncode == 2 and "`12x` is not an integer" in r.stderr, r.stderr)
+        r = run("client", "input", "--program", "ab" * 32, "1")
+        check(r.returncode == 2 and "needs --network FILE and --program HASH" in r.stderr, r.stderr)
+        r = run("client", "input", "--network", cfg, "--program", "ab" * 32, "--key", "nope.pem", "1")
+        check(r.returncode == 1 and "must end in .key" in r.stderr, r.stderr)
+        r = run("client", "output", "--network", cfg, "--program", "ab" * 32)
+        check(r.returncode == 1 and "not available yet" in r.stderr, r.stderr)
+        r = run("run", "--network", cfg)
+        check(r.returncode == 2 and "needs the program" in r.stderr, r.stderr)
+        r = run("run", "--network", os.path.join(tmp, "missing.toml"), "ab" * 32)
+        check(r.returncode == 1 and "invalid network configuration" in r.stderr, r.stderr)
+
+
+def robust():
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = network(tmp, 4, 1, 6)
+        extra = ["--timeout-ms", "5000", "--prep-triples", "4500", "--prep-randoms", "2000"]
+        parties = [Party(tmp, i, extra) for i in range(4)]
+        try:
+            for p in parties:
+                p.start()
+            for p in parties:
+                check(p.wait_log("ready: listening"), "party %d ready" % p.i)
+            h = deploy(cfg)
+            values = salaries(6, 777)
+            for c, v in enumerate(values):
+                r = client_input(cfg, tmp, c, h, v)
+                check(r.returncode == 0, "client %d input: %s" % (c, r.stderr))
+            # Background preprocessing reaches the levels (progress in the log), then party 3 stops.
+            check(parties[0].wait_log("preprocessing: ", timeout=60), "background preprocessing ran")
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                m = re.findall(r"preprocessing: (\d+) triples and (\d+) random", parties[3].log_text())
+                if m and int(m[-1][0]) >= 4500 and int(m[-1][1]) >= 2000:
+                    break
+                time.sleep(0.1)
+            time.sleep(0.5)
+            check(parties[3].stop() == 0, "party 3 stopped cleanly")
+            r = run("run", "--network", cfg, h, "--stats", timeout=120)
+            check(r.returncode == 0, "robust run without party 3: " + r.stderr)
+            got = "\n".join(l for l in r.stdout.splitlines() if re.match(r"^(count|mean|variance|min|max|median):", l))
+            check(got == clear_stats(values), "robust result %r == clear %r" % (got, clear_stats(values)))
+            check("parties=3" in r.stderr, "three parties answered: " + r.stderr)
+        finally:
+            for p in parties:
+                p.stop(signal.SIGKILL)
+
+
+def main():
+    if which in ("semi-honest", "all"):
+        semi_honest()
+    if which in ("robust", "all"):
+        robust()
+    print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
+    return 1 if failures or checks == 0 else 0
+
+
+sys.exit(main())
