@@ -307,8 +307,12 @@ bool try_schedule(struct codegen *cg, struct expr *e, struct loc *out)
     if (!worth)
         return false; /* the left-to-right order is already as good */
     for (int i = 0; i < sc->leaf_count; i++) {
-        struct loc v = cg_expr(cg, sc->leaves[i]);
-        if (!v.temp || (v.kind == LOC_REG && v.idx == 0)) {
+        struct expr *leaf = sc->leaves[i];
+        struct loc v = cg_expr(cg, leaf);
+        /* a hidden value of the -O passes keeps its home while the tree is emitted (copying it would
+         * read a queued product at once) */
+        bool stable = leaf->kind == E_TEMP_DEF || (leaf->kind == E_IDENT && leaf->var && leaf->var->opt_temp);
+        if ((!v.temp && !stable) || (v.kind == LOC_REG && v.idx == 0)) {
             struct loc t = cg_alloc(cg, v.secret);
             cg_move(cg, t, v);
             v = t;

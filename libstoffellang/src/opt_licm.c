@@ -4,14 +4,16 @@
  * A pure expression of a loop body whose variables the loop never writes is computed once, in the
  * loop's `hoist` block, which codegen runs after the loop's first test passed (so a loop that runs
  * zero times computes nothing). Inner loops are handled first, so an expression can climb out of
- * several loops. What may move:
- *  - anything that cannot fail and costs no MPC round (clear real or bool arithmetic, clear
- *    comparisons, local secret operations), from anywhere in the body;
- *  - anything else that is pure (clear integer arithmetic, which can trap; secret products and
- *    comparisons, which cost rounds) only when the first iteration evaluates it unconditionally
- *    before anything observable or failing: then it runs exactly when and as -O0 runs it, once.
- * A hoisted secret product stays queued until its first use, so it joins the same batch it would
- * have joined at -O0, and later iterations read a value instead of opening a round.
+ * several loops.
+ *
+ * An expression moves only when the first iteration evaluates it unconditionally, before anything
+ * that is observable, can fail, or queues an MPC operation (a call, an index, clear integer
+ * arithmetic, a secret product or comparison that stays in the loop). Then the hoisted code does
+ * exactly what -O0 does at that point of the first iteration, in the same order: a clear integer
+ * overflow is reported at the same moment, and reading a value whose reveal or product is still
+ * queued opens the same round. A hoisted secret product stays queued until its first use, so it
+ * joins the batch it would have joined at -O0, and later iterations read a value instead of
+ * opening a round of their own.
  */
 #include "opt.h"
 
@@ -33,9 +35,12 @@ static bool invariant(unsigned stamp, const struct expr *e)
     }
 }
 
-/* May evaluating this node (its operands already evaluated) fail or have an effect? */
+/* May evaluating this node (its operands already evaluated) fail, have an effect or queue an MPC
+ * operation? */
 static bool noisy(const struct expr *e)
 {
+    if (e->kind == E_BINARY && opt_interactive(e))
+        return true;
     switch (e->kind) {
     case E_INT: case E_FLOAT: case E_BOOL: case E_STRING: case E_NONE: return false;
     case E_IDENT: return !e->var || (e->var->is_global && e->var->used_in_func);
@@ -90,14 +95,14 @@ static void hoist(struct licm *L, struct expr *e)
     opt_turn_into_read(e, t);
 }
 
-/* Walks e in evaluation order; `first` = this evaluation happens unconditionally in iteration 1. */
+/* Walks e in evaluation order; `first` = this evaluation happens unconditionally in iteration 1
+ * (the bodies of nested statements are conditional or repeated: not walked). */
 static void walk(struct licm *L, struct expr *e, bool first)
 {
     if (!e)
         return;
     if ((e->kind == E_BINARY || e->kind == E_UNARY) && opt_pure(e) && opt_has_var_leaf(e) && invariant(L->stamp, e)) {
-        bool free_anywhere = opt_cannot_fail(e) && !opt_interactive(e);
-        if (free_anywhere || (first && L->quiet)) {
+        if (first && L->quiet) {
             hoist(L, e);
             return;
         }
@@ -150,21 +155,15 @@ static void walk_block(struct licm *L, struct block *b, bool first)
             break;
         case S_IF:
             walk(L, s->e, first);
-            walk_block(L, &s->body, false);
-            walk_block(L, &s->els, false);
             L->quiet = false;
             break;
         case S_WHILE:
             walk(L, s->e, first);
-            walk_block(L, &s->hoist, false);
-            walk_block(L, &s->body, false);
             L->quiet = false;
             break;
         case S_FOR:
             walk(L, s->e, first);
             walk(L, s->e2, first);
-            walk_block(L, &s->hoist, false);
-            walk_block(L, &s->body, false);
             L->quiet = false;
             break;
         case S_FUNC: break;

@@ -806,7 +806,7 @@ print(scale([], 4, 5, 0.5))
 # expect: 0f64
 # ir-text: 2 (hoisted
 # ir-text: 2 (let __opt_0 (+ (* a b):int64 1:int64):int64)
-# ir-text: 2 (let __opt_1 (* f 2.5:float64):float64)
+# ir-text: 2 (= total (+ total (* f 2.5:float64):float64):float64)
 # ir-text: 0 !(hoisted
 ''')
 prog('opt_licm_zero_trips', '''def f(n: int64, big: int64) -> int64:
