@@ -215,7 +215,7 @@ int cmd_run(int argc, char **argv)
                 threshold = x;
             else
                 parties = x;
-        } else if (!strcmp(a, "--processes")) {
+        } else if (!strncmp(a, "--processes", 11) && (!a[11] || a[11] == '=')) {
             if ((processes = run_processes_count_flag(argc, argv, &i)) < 0)
                 return CLI_EXIT_USAGE;
         } else if (!strcmp(a, "--stats")) {

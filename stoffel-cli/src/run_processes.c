@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "party_cli.h"
 #include "run_processes.h"
 
 #define MAX_SLOTS 1024
@@ -275,8 +276,7 @@ typedef struct {
     unsigned long slots[MAX_ARGS];
     size_t count;
     unsigned long max_slot;
-    const char *forward[MAX_ARGS]; /* --input/--entry/--stats for `run --network` */
-    size_t nforward;
+    int stats;                     /* --stats, forwarded to `run --network` */
 } run_args;
 
 /* Splits the flags of the original command line: client inputs, and what `run --network` takes. */
@@ -296,15 +296,12 @@ static int split_args(int argc, char **argv, run_args *a)
             a->slots[a->count++] = slot;
             if (slot > a->max_slot)
                 a->max_slot = slot;
-        } else if (!strcmp(argv[i], "--input") || !strcmp(argv[i], "--inputs") || !strcmp(argv[i], "--entry") ||
-                   !strcmp(argv[i], "--entrypoint") || !strcmp(argv[i], "--function")) {
-            if (i + 1 < argc && a->nforward + 2 < MAX_ARGS) {
-                a->forward[a->nforward++] = argv[i];
-                a->forward[a->nforward++] = argv[++i];
-            }
-        } else if (!strncmp(argv[i], "--input=", 8) || !strncmp(argv[i], "--entry=", 8) || !strcmp(argv[i], "--stats")) {
-            if (a->nforward + 1 < MAX_ARGS)
-                a->forward[a->nforward++] = argv[i];
+        } else if (!strncmp(argv[i], "--input", 7) || !strncmp(argv[i], "--entry", 7) ||
+                   !strncmp(argv[i], "--entrypoint", 12) || !strncmp(argv[i], "--function", 10)) {
+            return cli_usage_error("`%s` does not apply with --processes: the parties run the deployed program's "
+                                   "entry over client inputs only; pass data as --client-input SLOT=VALUE", argv[i]);
+        } else if (!strcmp(argv[i], "--stats")) {
+            a->stats = 1;
         } else if (!strcmp(argv[i], "--trace") || !strcmp(argv[i], "--trace-instr")) {
             return cli_usage_error("--trace runs only on the simulated engine; drop --processes to trace");
         }
@@ -312,11 +309,43 @@ static int split_args(int argc, char **argv, run_args *a)
     return 0;
 }
 
+/* The parties order clients by id (the first 8 bytes of the certificate fingerprint, little
+ * endian), and that order is the ClientStore slot order: key_of_slot[s] is the index of the
+ * client<i>.key that becomes slot s. Returns 0 or -1 after printing the error. */
+static int slot_keys(const proc_run *r, unsigned long count, unsigned long *key_of_slot)
+{
+    uint64_t ids[MAX_SLOTS];
+    for (unsigned long i = 0; i < count; i++) {
+        char key[PATH_MAX + 32];
+        snprintf(key, sizeof key, "%s/net/client%lu.key", r->dir, i);
+        stoffel_net_identity *id = party_cli_load_identity(key);
+        if (!id)
+            return -1;
+        uint8_t fp[STOFFEL_NET_FINGERPRINT_LEN];
+        stoffel_net_identity_fingerprint(id, fp);
+        stoffel_net_identity_free(id);
+        ids[i] = 0;
+        for (int b = 7; b >= 0; b--)
+            ids[i] = (ids[i] << 8) | fp[b];
+        key_of_slot[i] = i;
+    }
+    for (unsigned long i = 1; i < count; i++) /* insertion sort by id: at most MAX_SLOTS clients */
+        for (unsigned long j = i; j > 0 && ids[key_of_slot[j]] < ids[key_of_slot[j - 1]]; j--) {
+            unsigned long tmp = key_of_slot[j];
+            key_of_slot[j] = key_of_slot[j - 1];
+            key_of_slot[j - 1] = tmp;
+        }
+    return 0;
+}
+
 static int submit_inputs(proc_run *r, const run_args *a, const char *hash)
 {
+    static unsigned long key_of_slot[MAX_SLOTS];
+    if (a->count && slot_keys(r, a->max_slot + 1, key_of_slot) != 0)
+        return CLI_EXIT_ERROR;
     for (unsigned long slot = 0; a->count && slot <= a->max_slot; slot++) {
         char key[PATH_MAX + 32], out[PATH_MAX + 32], err[PATH_MAX + 32];
-        snprintf(key, sizeof key, "%s/client%lu.key", r->dir, slot);
+        snprintf(key, sizeof key, "%s/net/client%lu.key", r->dir, key_of_slot[slot]);
         snprintf(out, sizeof out, "%s/client%lu.out", r->dir, slot);
         snprintf(err, sizeof err, "%s/client%lu.err", r->dir, slot);
         char *args[MAX_ARGS + 16];
@@ -394,15 +423,15 @@ static int run_on_parties(proc_run *r, const char *program, unsigned long t, con
         return cli_error("`stoffel deploy` printed no `Hash:` line");
     if ((rc = submit_inputs(r, a, hash)) != 0)
         return rc;
-    char *run[MAX_ARGS + 16];
+    char *run[8];
     size_t k = 0;
     run[k++] = "stoffel";
     run[k++] = "run";
     run[k++] = "--network";
     run[k++] = r->config;
     run[k++] = hash;
-    for (size_t i = 0; i < a->nforward; i++)
-        run[k++] = (char *)a->forward[i];
+    if (a->stats)
+        run[k++] = "--stats";
     run[k] = NULL;
     rc = run_child(r, run, NULL, NULL);
     return rc < 0 ? 130 : rc;
