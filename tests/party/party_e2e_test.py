@@ -112,6 +112,18 @@ class Party:
             con.close()
 
 
+def dump_logs(parties):
+    """On a failure: the end of every party's log, to see what happened."""
+    for p in parties:
+        try:
+            lines = p.log_text().splitlines()
+        except OSError:
+            continue
+        print("--- party %d log (last 12 lines)" % p.i, file=sys.stderr)
+        for l in lines[-12:]:
+            print("    " + l, file=sys.stderr)
+
+
 def salaries(n, seed):
     x, out = seed, []
     for _ in range(n):
@@ -233,6 +245,8 @@ def semi_honest():
             r = run("run", "--network", cfg, h, "--timeout-ms", "20000")
             check(r.returncode == 1 and "party 2 is unreachable" in r.stderr, "run with party 2 down: " + r.stderr)
         finally:
+            if failures:
+                dump_logs(parties)
             for p in parties:
                 p.stop(signal.SIGKILL)
 
@@ -260,7 +274,7 @@ def semi_honest():
 def robust():
     with tempfile.TemporaryDirectory() as tmp:
         cfg = network(tmp, 4, 1, 6)
-        extra = ["--timeout-ms", "5000", "--prep-triples", "4500", "--prep-randoms", "2000"]
+        extra = ["--timeout-ms", "5000", "--prep-triples", "8000", "--prep-randoms", "4000"]
         parties = [Party(tmp, i, extra) for i in range(4)]
         try:
             for p in parties:
@@ -277,7 +291,7 @@ def robust():
             deadline = time.time() + 60
             while time.time() < deadline:
                 m = re.findall(r"preprocessing: (\d+) triples and (\d+) random", parties[3].log_text())
-                if m and int(m[-1][0]) >= 4500 and int(m[-1][1]) >= 2000:
+                if m and int(m[-1][0]) >= 8000 and int(m[-1][1]) >= 4000:
                     break
                 time.sleep(0.1)
             time.sleep(0.5)
@@ -288,6 +302,8 @@ def robust():
             check(got == clear_stats(values), "robust result %r == clear %r" % (got, clear_stats(values)))
             check("parties=3" in r.stderr, "three parties answered: " + r.stderr)
         finally:
+            if failures:
+                dump_logs(parties)
             for p in parties:
                 p.stop(signal.SIGKILL)
 
