@@ -213,7 +213,8 @@ int collector_try(collector *c, int final, char *msg, size_t msg_len);
 
 /* ---- protocols ---- */
 
-/* Opens `count` degree-`degree` shares to every party. */
+/* Opens `count` degree-`degree` shares to every party: in robust mode with count >= degree+1 by
+ * batch reconstruction (batch_open_new), else in one round (see mpc_party.open_check). */
 mpc_proto *open_new(mpc_party *P, uint64_t instance, const uint64_t *shares, size_t count,
                     uint32_t degree, mpc_outbox *out);
 /* The opened values (count elements, Montgomery form); valid while the instance lives. */

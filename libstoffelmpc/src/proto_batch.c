@@ -79,6 +79,56 @@ static int inverse_vandermonde(const field *F, const uint32_t *idx, uint32_t K, 
     return 0;
 }
 
+/* Fast path over the announcements of the parties not caught lying: interpolate Y_g through the
+ * first K of them, check the next t (robust; semi-honest: every other one), and accept every
+ * group not yet done where all agree. Any K+t announcements on one degree-d polynomial include K
+ * honest ones, so an accepted group is right. Returns 0, or STOFFEL_ERR_NOMEM. */
+static int batch_fast_pass(batch_proto *bp, const uint8_t *suspect, uint8_t *done, size_t *remaining,
+                           uint64_t *L, uint64_t *coef, uint64_t *tmp, uint8_t *ok, uint64_t *lk)
+{
+    mpc_party *P = bp->P;
+    const field *F = P->F;
+    const size_t W = F->limbs, G = bp->groups;
+    const uint32_t K = bp->K;
+    uint32_t idx[SHAMIR_MAX_PARTIES], m = 0;
+    for (uint32_t j = 0; j < P->n; j++)
+        if (bp->yhave[j] && !suspect[j])
+            idx[m++] = j;
+    uint32_t check = P->robust ? K + P->t : m;
+    if (m < check || m < K)
+        return 0; /* too few unsuspected announcements to trust a fast result */
+    if (inverse_vandermonde(F, idx, K, L))
+        return STOFFEL_ERR_NOMEM;
+    const uint64_t *rows[SHAMIR_MAX_PARTIES];
+    for (uint32_t r = 0; r < K; r++)
+        rows[r] = bp->yrecv + (size_t)idx[r] * G * W;
+    for (uint32_t k = 0; k < K; k++) {
+        for (uint32_t r = 0; r < K; r++)
+            fe_copy(F, lk + r * W, L + ((size_t)r * K + k) * W);
+        fe_vec_lincomb(F, coef + (size_t)k * G * W, rows, lk, K, G);
+    }
+    memset(ok, 1, G);
+    for (uint32_t j = K; j < check; j++) {
+        const uint64_t *co = shamir_lagrange(&P->S, idx, K, (int)idx[j]);
+        if (!co)
+            return STOFFEL_ERR_NOMEM;
+        fe_vec_lincomb(F, tmp, rows, co, K, G);
+        const uint64_t *yj = bp->yrecv + (size_t)idx[j] * G * W;
+        for (size_t g = 0; g < G; g++)
+            ok[g] &= (uint8_t)fe_equal(F, tmp + g * W, yj + g * W);
+    }
+    for (size_t g = 0; g < G; g++) {
+        if (done[g] || !ok[g])
+            continue;
+        /* value g*K + k is coefficient k of group g */
+        for (uint32_t k = 0; k < K; k++)
+            fe_copy(F, bp->out + (g * K + k) * W, coef + ((size_t)k * G + g) * W);
+        done[g] = 1;
+        (*remaining)--;
+    }
+    return 0;
+}
+
 static int batch_finish(batch_proto *bp, int final)
 {
     mpc_party *P = bp->P;
@@ -94,61 +144,43 @@ static int batch_finish(batch_proto *bp, int final)
     for (uint32_t j = 0; j < P->n; j++)
         if (bp->yhave[j])
             idx[m++] = j;
-    uint32_t check = P->robust ? need : m; /* robust: the first d+t+1; semi-honest: every one */
+    const size_t G1 = G ? G : 1;
     uint64_t *L = malloc((size_t)K * K * W * sizeof(uint64_t));
-    uint64_t *coef = malloc((size_t)K * (G ? G : 1) * W * sizeof(uint64_t));
-    uint64_t *tmp = malloc((G ? G : 1) * W * sizeof(uint64_t));
-    uint8_t *ok = malloc(G ? G : 1);
-    int rc = 0;
-    if (!L || !coef || !tmp || !ok || inverse_vandermonde(F, idx, K, L)) {
-        rc = proto_fail(&bp->base, STOFFEL_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    const uint64_t *rows[SHAMIR_MAX_PARTIES];
-    for (uint32_t r = 0; r < K; r++)
-        rows[r] = bp->yrecv + (size_t)idx[r] * G * W;
-    /* coefficient vectors from the first K announcements */
+    uint64_t *coef = malloc((size_t)K * G1 * W * sizeof(uint64_t));
+    uint64_t *tmp = malloc(G1 * W * sizeof(uint64_t));
+    uint8_t *ok = malloc(G1), *done = calloc(G1, 1);
     uint64_t *lk = malloc((size_t)K * W * sizeof(uint64_t));
-    if (!lk) {
-        rc = proto_fail(&bp->base, STOFFEL_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (uint32_t k = 0; k < K; k++) {
-        for (uint32_t r = 0; r < K; r++)
-            fe_copy(F, lk + r * W, L + ((size_t)r * K + k) * W);
-        fe_vec_lincomb(F, coef + (size_t)k * G * W, rows, lk, K, G);
-    }
-    free(lk);
-    /* check the further announcements against the interpolant, group by group */
-    memset(ok, 1, G);
-    for (uint32_t j = K; j < check; j++) {
-        const uint64_t *co = shamir_lagrange(&P->S, idx, K, (int)idx[j]);
-        if (!co) {
-            rc = proto_fail(&bp->base, STOFFEL_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-        fe_vec_lincomb(F, tmp, rows, co, K, G);
-        const uint64_t *yj = bp->yrecv + (size_t)idx[j] * G * W;
-        for (size_t g = 0; g < G; g++)
-            ok[g] &= (uint8_t)fe_equal(F, tmp + g * W, yj + g * W);
-    }
     uint64_t *v = malloc((size_t)P->n * W * sizeof(uint64_t));
     uint64_t *gc = malloc((size_t)K * W * sizeof(uint64_t));
-    uint8_t *liars = calloc(P->n, 1);
-    for (size_t g = 0; g < G && rc == 0; g++) {
-        if (ok[g])
+    uint8_t *liars = calloc(P->n, 1), *suspect = calloc(P->n, 1);
+    int rc = 0;
+    size_t remaining = G;
+    if (!L || !coef || !tmp || !ok || !done || !lk || !v || !gc || !liars || !suspect) {
+        rc = proto_fail(&bp->base, STOFFEL_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    int run_fast = 1;
+    while (remaining > 0 && rc == 0) {
+        if (run_fast) {
+            run_fast = 0;
+            if (batch_fast_pass(bp, suspect, done, &remaining, L, coef, tmp, ok, lk)) {
+                rc = proto_fail(&bp->base, STOFFEL_ERR_NOMEM, "out of memory");
+                break;
+            }
             continue;
+        }
+        size_t g = 0;
+        while (done[g])
+            g++;
         if (!P->robust) {
             rc = proto_fail(&bp->base, STOFFEL_MPC_ERR_INCONSISTENT,
                             "batch reconstruction: announced values of group %zu are inconsistent (semi-honest mode aborts)", g);
             break;
         }
-        if (!v || !gc || !liars) {
-            rc = proto_fail(&bp->base, STOFFEL_ERR_NOMEM, "out of memory");
-            break;
-        }
+        /* Gao decoding of this group over every announcement; liars it names leave the fast set */
         for (uint32_t r = 0; r < m; r++)
             fe_copy(F, v + r * W, bp->yrecv + ((size_t)idx[r] * G + g) * W);
+        memset(liars, 0, P->n);
         int d = robust_decode_poly(&P->S, v, idx, m, bp->degree, P->t, gc, NULL, liars, NULL);
         if (d == STOFFEL_MPC_ERR_DECODE && m < P->n && !final) {
             rc = 1; /* wait for more announcements */
@@ -159,29 +191,32 @@ static int batch_finish(batch_proto *bp, int final)
                             "batch reconstruction: group %zu cannot be decoded (more than t wrong announcements)", g);
             break;
         }
-        for (uint32_t i = 0; i < P->n; i++)
-            if (liars[i])
-                P->blame[i]++;
         for (uint32_t k = 0; k < K; k++)
-            fe_copy(F, coef + ((size_t)k * G + g) * W, gc + k * W);
+            fe_copy(F, bp->out + (g * K + k) * W, gc + k * W);
+        done[g] = 1;
+        remaining--;
+        for (uint32_t i = 0; i < P->n; i++)
+            if (liars[i] && !suspect[i]) {
+                suspect[i] = 1;
+                P->blame[i]++;
+                run_fast = 1;
+            }
     }
-    free(v);
-    free(gc);
-    free(liars);
-    if (rc == 0) {
-        /* value g*K + k is coefficient k of group g */
-        for (size_t g = 0; g < G; g++)
-            for (uint32_t k = 0; k < K; k++)
-                fe_copy(F, bp->out + (g * K + k) * W, coef + ((size_t)k * G + g) * W);
+    if (rc == 0)
         bp->base.done = 1;
-    }
     if (rc == 1)
         rc = 0;
-done:
+out:
     free(L);
     free(coef);
     free(tmp);
     free(ok);
+    free(done);
+    free(lk);
+    free(v);
+    free(gc);
+    free(liars);
+    free(suspect);
     return rc < 0 ? rc : 0;
 }
 

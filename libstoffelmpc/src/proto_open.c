@@ -2,7 +2,8 @@
  * proto_open.c - opening share vectors: to every party (OPEN, one round, spec mpc.md 5.3: in
  * robust mode, or semi-honest with open_check, each party sends its share vector to every other
  * party; in semi-honest mode by default only to the d parties after it, each reconstructing from
- * exactly d+1 shares) and to one client
+ * exactly d+1 shares; robust vectors of at least d+1 values go through batch reconstruction,
+ * proto_batch.c) and to one client
  * (OUTPUT, spec 7.2: parties send their shares, only the client reconstructs).
  */
 #include <stdlib.h>
@@ -97,6 +98,11 @@ static int send_vec(mpc_outbox *out, mpc_node to, uint32_t round, const uint64_t
 mpc_proto *open_new(mpc_party *P, uint64_t instance, const uint64_t *shares, size_t count,
                     uint32_t degree, mpc_outbox *out)
 {
+    /* Robust mode, at least one group of d+1 values: batch reconstruction (spec mpc.md 3.4, two
+     * rounds, (n-1)(2/(d+1)) elements per party per value instead of n-1; robust decoding of
+     * every round, liars named) */
+    if (P->robust && count >= (size_t)degree + 1)
+        return batch_open_new(P, instance, shares, count, degree, out);
     open_proto *o = calloc(1, sizeof *o);
     if (!o)
         return NULL;
@@ -142,6 +148,8 @@ mpc_proto *open_new(mpc_party *P, uint64_t instance, const uint64_t *shares, siz
 
 const uint64_t *open_result(const mpc_proto *p)
 {
+    if (p->ops != &open_ops && p->ops != &output_ops)
+        return batch_open_result(p); /* open_new chose batch reconstruction */
     const open_proto *o = (const open_proto *)p;
     return p->done ? o->col.out : NULL;
 }
