@@ -38,3 +38,4 @@ P['nested_def'] = 'def f() -> int64:\n  def g() -> int64:\n    return 1\n  retur
 P['entry_with_main'] = 'def run() -> int64 {.entry.}:\n  return 1\ndef main() -> int64:\n  return 2\n# error: E201 1:5 cannot be combined with \'def main\'\n'
 P['method_hint_pop'] = 'var xs = [1]\nprint(array_pop(xs))\n# error: E201 2:7 Use of undeclared function \'array_pop\'\n'
 P['too_many_params'] = 'def f(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16):\n  pass\n# error: E201 1:5 at most 16 are supported\n'
+P['variadic_too_few'] = 'def f(a: int64, *rest) -> int64:\n  return a\nprint(f())\n# error: E201 3:7 Function \'f\' expects at least 1 argument(s), but 0 were provided\n'

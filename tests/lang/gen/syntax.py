@@ -58,3 +58,5 @@ P['unclosed_paren'] = 'print((1 + 2)\n# error: E001 3:1 Expected \')\', found ne
 P['lex_error_stops'] = 'var a = 1 +\nvar s = \'x\'\n# error: E001 2:9 Single-quoted strings are not supported\n'
 P['too_deep_nesting'] = 'var x = ' + '(' * 250 + '1' + ')' * 250 + '\n# error: E001 1:209 Nesting is too deep (more than 200 levels)\n'
 P['too_long_chain'] = 'var x = ' + ' + '.join(['1'] * 2100) + '\n# error: E001 1:8011 Expression is too long (more than 2000 chained operators)\n'
+P['nonlocal_rejected'] = 'def f():\n  nonlocal x\n# error: E001 2:3 \'nonlocal\' is not supported\n'
+P['match_without_case'] = 'var x = 1\nmatch x:\n  pass\n# error: E001 3:3 In match statement: Expected \'case\'\n'
