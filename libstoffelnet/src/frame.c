@@ -1,4 +1,5 @@
 /* frame.c - the frame format: a 4-byte big-endian payload length, then the payload. */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,9 +37,13 @@ int stoffel_net_frame_decode(const uint8_t *buf, size_t len, size_t max_payload_
     return STOFFEL_OK;
 }
 
-/* Growth step of a frame buffer: a hostile header announcing a huge frame only makes us allocate
- * what has actually arrived (doubling, starting at 64 KiB). */
-#define FRAME_INITIAL_CAP ((size_t)64 * 1024)
+/* Buffer sizing of the frame reader. A frame of up to FRAME_EXACT_MAX bytes gets its exact size
+ * at once (large allocations are mapped lazily, so a header announcing more than arrives costs
+ * address space, not memory); beyond that the buffer grows by doubling from FRAME_EXACT_MAX, so a
+ * hostile header only makes us allocate about what actually arrived. The buffer is kept for the
+ * next frame (no allocation and no page faults per frame) unless it is above FRAME_KEEP_MAX. */
+#define FRAME_EXACT_MAX ((size_t)16 << 20)
+#define FRAME_KEEP_MAX ((size_t)16 << 20)
 
 void net_frame_reader_init(net_frame_reader *r, size_t max_payload_bytes)
 {
@@ -46,36 +51,81 @@ void net_frame_reader_init(net_frame_reader *r, size_t max_payload_bytes)
     r->max = max_payload_bytes;
 }
 
+static void drop_buffer(net_frame_reader *r)
+{
+    if (r->buf) {
+        sodium_memzero(r->buf, r->cap); /* it held message bytes (shares) */
+        free(r->buf);
+    }
+    r->buf = NULL;
+    r->cap = 0;
+}
+
 void net_frame_reader_release(net_frame_reader *r)
 {
-    free(r->buf);
-    r->buf = NULL;
-    r->cap = r->have = r->need = r->hdr_have = 0;
+    drop_buffer(r);
+    r->have = r->need = r->hdr_have = 0;
+    r->assembling = false;
+}
+
+static size_t header_length(const uint8_t *h)
+{
+    return (size_t)h[0] << 24 | (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+}
+
+/* Makes room for the first bytes of a frame of r->need bytes. */
+static int begin_frame(net_frame_reader *r)
+{
+    size_t want = r->need <= FRAME_EXACT_MAX ? r->need : FRAME_EXACT_MAX;
+    if (want == 0)
+        want = 1;
+    if (r->cap < want || r->cap > FRAME_KEEP_MAX) {
+        drop_buffer(r); /* no realloc: the old contents are not needed */
+        r->buf = malloc(want);
+        if (!r->buf)
+            return STOFFEL_ERR_NOMEM;
+        r->cap = want;
+    }
+    r->assembling = true;
+    return STOFFEL_OK;
 }
 
 int net_frame_reader_feed(net_frame_reader *r, const uint8_t *data, size_t len, size_t *used,
-                          uint8_t **msg, size_t *msg_len)
+                          const uint8_t **msg, size_t *msg_len)
 {
     size_t pos = 0;
     *msg = NULL;
+    if (r->hdr_have == 0 && len >= 4) {
+        /* The whole frame in the input: hand out a view of it, no copy. */
+        size_t n = header_length(data);
+        if (n > r->max) {
+            *used = 4;
+            return STOFFEL_ERR_LIMIT;
+        }
+        if (len - 4 >= n) {
+            *msg = data + 4;
+            *msg_len = n;
+            *used = 4 + n;
+            return 1;
+        }
+    }
     while (r->hdr_have < 4 && pos < len)
         r->hdr[r->hdr_have++] = data[pos++];
     if (r->hdr_have < 4) {
         *used = pos;
         return 0;
     }
-    if (r->have == 0 && !r->buf) {
-        r->need = (size_t)r->hdr[0] << 24 | (size_t)r->hdr[1] << 16 | (size_t)r->hdr[2] << 8 |
-                  r->hdr[3];
+    if (!r->assembling) {
+        r->need = header_length(r->hdr);
+        r->have = 0;
         if (r->need > r->max) {
             *used = pos;
             return STOFFEL_ERR_LIMIT;
         }
-        r->cap = r->need < FRAME_INITIAL_CAP ? (r->need ? r->need : 1) : FRAME_INITIAL_CAP;
-        r->buf = malloc(r->cap);
-        if (!r->buf) {
+        int rc = begin_frame(r);
+        if (rc) {
             *used = pos;
-            return STOFFEL_ERR_NOMEM;
+            return rc;
         }
     }
     size_t take = len - pos;
@@ -102,7 +152,7 @@ int net_frame_reader_feed(net_frame_reader *r, const uint8_t *data, size_t len, 
         return 0;
     *msg = r->buf;
     *msg_len = r->need;
-    r->buf = NULL;
-    r->cap = r->have = r->need = r->hdr_have = 0;
+    r->assembling = false;
+    r->have = r->need = r->hdr_have = 0;
     return 1;
 }

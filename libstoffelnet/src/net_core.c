@@ -134,6 +134,11 @@ void net_deliver_owned(stoffel_net *net, const stoffel_net_peer *from, uint8_t *
 
 void net_deliver(stoffel_net *net, const stoffel_net_peer *from, const uint8_t *data, size_t len)
 {
+    if (net->on_message) {
+        static const uint8_t empty[1];
+        net->on_message(net->user, from, len ? data : empty, len);
+        return;
+    }
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy) {
         net_fail(net, STOFFEL_ERR_NOMEM, "out of memory: a received message was dropped");
@@ -307,6 +312,77 @@ int stoffel_net_broadcast(stoffel_net *net, const uint8_t *data, size_t len)
         if (rc && !first_err)
             first_err = rc;
     }
+    return first_err;
+}
+
+static int copied(int rc)
+{
+    return rc ? rc : 1;
+}
+
+int stoffel_net_send_owned(stoffel_net *net, uint32_t to, uint8_t *data, size_t len,
+                           stoffel_net_release_fn release, void *user)
+{
+    if (!release)
+        return net ? net_fail(net, STOFFEL_ERR_INVALID_ARG, "send_owned: release is NULL")
+                   : STOFFEL_ERR_INVALID_ARG;
+    int rc = !net ? STOFFEL_ERR_INVALID_ARG : check_send(net, data, len);
+    if (rc == STOFFEL_OK && to >= net->n_parties)
+        rc = net_fail(net, STOFFEL_ERR_INVALID_ARG, "send: party %u does not exist (n = %u)", to,
+                      net->n_parties);
+    /* rc 1 below: sent by copying, the buffer goes back at once */
+    if (rc == STOFFEL_OK && net->my_id >= 0 && to == (uint32_t)net->my_id)
+        rc = copied(send_self(net, data, len));
+    else if (rc == STOFFEL_OK && net->party_state[to] == STOFFEL_NET_STATE_CLOSED)
+        rc = net_fail(net, STOFFEL_NET_ERR_CLOSED, "send: the link to party %u is closed (%s)", to,
+                      stoffel_net_strerror(net->party_status[to]));
+    else if (rc == STOFFEL_OK && net->ops->send_party_owned)
+        return net->ops->send_party_owned(net, to, data, len, release, user);
+    else if (rc == STOFFEL_OK)
+        rc = copied(net->ops->send_party(net, to, data, len));
+    release(user, data, len);
+    return rc == 1 ? STOFFEL_OK : rc;
+}
+
+/* A buffer shared by the destinations of one broadcast: released after the last one. */
+typedef struct shared_buf {
+    stoffel_net_release_fn release;
+    void *user;
+    uint8_t *data;
+    size_t len;
+    uint32_t refs;
+} shared_buf;
+
+static void shared_release(void *user, uint8_t *data, size_t len)
+{
+    shared_buf *sb = user;
+    if (--sb->refs == 0) {
+        sb->release(sb->user, sb->data, sb->len);
+        free(sb);
+    }
+}
+
+int stoffel_net_broadcast_owned(stoffel_net *net, uint8_t *data, size_t len,
+                                stoffel_net_release_fn release, void *user)
+{
+    if (!release)
+        return net ? net_fail(net, STOFFEL_ERR_INVALID_ARG, "broadcast_owned: release is NULL")
+                   : STOFFEL_ERR_INVALID_ARG;
+    int rc = !net ? STOFFEL_ERR_INVALID_ARG : check_send(net, data, len);
+    shared_buf *sb = rc ? NULL : malloc(sizeof *sb);
+    if (!sb) {
+        release(user, data, len);
+        return rc ? rc : net_fail(net, STOFFEL_ERR_NOMEM, "out of memory queueing a broadcast");
+    }
+    *sb = (shared_buf){release, user, data, len, 1}; /* our own reference until the loop ends */
+    int first_err = STOFFEL_OK;
+    for (uint32_t i = 0; i < net->n_parties; i++) {
+        sb->refs++;
+        rc = stoffel_net_send_owned(net, i, data, len, shared_release, sb);
+        if (rc && !first_err)
+            first_err = rc;
+    }
+    shared_release(sb, data, len);
     return first_err;
 }
 

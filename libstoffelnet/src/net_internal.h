@@ -39,6 +39,10 @@ typedef struct net_ops {
     int (*send_party)(stoffel_net *net, uint32_t to, const uint8_t *data, size_t len);
     int (*send_client)(stoffel_net *net, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
                        const uint8_t *data, size_t len);
+    /* Optional: like send_party, taking ownership of data (released through release(user)
+     * exactly once, also on failure). Without it the core copies and releases at once. */
+    int (*send_party_owned)(stoffel_net *net, uint32_t to, uint8_t *data, size_t len,
+                            stoffel_net_release_fn release, void *user);
     /* True when messages are still queued or unacknowledged; *failed set when such a link is
      * closed for good. */
     bool (*has_pending)(stoffel_net *net, bool *failed);
@@ -74,7 +78,8 @@ int net_core_init(stoffel_net *net, struct event_base *base, uint32_t n_parties,
                   const stoffel_net_options *opts);
 /* Releases the common part (not net itself). */
 void net_core_release(stoffel_net *net);
-/* Hands a received message to the callback or the inbox (copies data). */
+/* Hands a received message to the callback (no copy: data is only lent for the call) or to the
+ * inbox (a copy). */
 void net_deliver(stoffel_net *net, const stoffel_net_peer *from, const uint8_t *data, size_t len);
 /* Like net_deliver but takes ownership of a malloc'd buffer. */
 void net_deliver_owned(stoffel_net *net, const stoffel_net_peer *from, uint8_t *data, size_t len);
@@ -89,22 +94,26 @@ int net_fail(stoffel_net *net, int status, const char *fmt, ...)
 /* printf into a caller buffer that may be NULL. */
 void net_errbuf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Incremental reader of frames from a byte stream (a QUIC stream). */
+/* Incremental reader of frames from a byte stream (a QUIC stream). Its assembly buffer is reused
+ * from frame to frame. */
 typedef struct net_frame_reader {
     uint8_t hdr[4];
     size_t hdr_have;
-    uint8_t *buf; /* payload being assembled */
+    uint8_t *buf; /* payload being assembled (kept between frames) */
     size_t need, have, cap;
     size_t max;
+    bool assembling; /* a header was read and buf is collecting its payload */
 } net_frame_reader;
 
 void net_frame_reader_init(net_frame_reader *r, size_t max_payload_bytes);
+/* Frees (and zeroes) the buffer. */
 void net_frame_reader_release(net_frame_reader *r);
 /* Consumes bytes from data[0..len) (*used says how many). Returns 1 with a complete message in
- * *msg (malloc'd, caller frees; non-NULL even when empty) and *msg_len, 0 when all of the input
- * was used without completing a frame, STOFFEL_ERR_LIMIT for an oversized frame, or NOMEM. */
+ * *msg / *msg_len: a view into data when the whole frame was there, else into the reader's
+ * buffer; valid until the next call (or data's end of life). 0 when all of the input was used
+ * without completing a frame, STOFFEL_ERR_LIMIT for an oversized frame, or NOMEM. */
 int net_frame_reader_feed(net_frame_reader *r, const uint8_t *data, size_t len, size_t *used,
-                          uint8_t **msg, size_t *msg_len);
+                          const uint8_t **msg, size_t *msg_len);
 
 /* Monotonic time in nanoseconds. */
 uint64_t net_now_ns(void);

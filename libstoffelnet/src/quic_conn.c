@@ -100,7 +100,7 @@ static int recv_stream_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t stream
     }
     while (pos < datalen) {
         size_t used = 0;
-        uint8_t *msg = NULL;
+        const uint8_t *msg = NULL;
         size_t msg_len = 0;
         int r = net_frame_reader_feed(&c->reader, data + pos, datalen - pos, &used, &msg, &msg_len);
         pos += used;
@@ -133,8 +133,7 @@ static int acked_cb(ngtcp2_conn *conn, int64_t stream_id, uint64_t offset, uint6
         c->unacked_head = m->next;
         if (!c->unacked_head)
             c->unacked_tail = NULL;
-        free(m->buf);
-        free(m);
+        out_msg_free(m);
     }
     return 0;
 }
@@ -510,11 +509,19 @@ void quic_conn_write(quic_conn *c)
         } else if (can_stream && c->link && c->link->q_head) {
             /* Several small messages per call: one packet can carry many of them. */
             size_t bytes = 0, skip = c->link->q_cursor;
-            for (out_msg *m = c->link->q_head; m && nvec < QUIC_WRITE_VECS && bytes < maxpkt;
+            for (out_msg *m = c->link->q_head; m && nvec + 1 < QUIC_WRITE_VECS && bytes < maxpkt;
                  m = m->next) {
-                vec[nvec].base = m->buf + skip;
-                vec[nvec].len = m->len - skip;
-                bytes += vec[nvec++].len;
+                if (skip < 4) { /* the header, then the payload from where it lies */
+                    vec[nvec].base = m->hdr + skip;
+                    vec[nvec].len = 4 - skip;
+                    bytes += vec[nvec++].len;
+                    skip = 4;
+                }
+                if (m->len > skip) {
+                    vec[nvec].base = (uint8_t *)m->data + (skip - 4);
+                    vec[nvec].len = m->len - skip;
+                    bytes += vec[nvec++].len;
+                }
                 skip = 0;
             }
         }
@@ -619,8 +626,7 @@ void quic_conn_free(quic_conn *c)
     while (c->unacked_head) {
         out_msg *m = c->unacked_head;
         c->unacked_head = m->next;
-        free(m->buf);
-        free(m);
+        out_msg_free(m);
     }
     net_frame_reader_release(&c->reader);
     if (c->conn)

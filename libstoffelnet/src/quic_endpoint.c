@@ -135,13 +135,19 @@ static void dial_now(quic_link *l)
     }
 }
 
+void out_msg_free(out_msg *m)
+{
+    if (m->release)
+        m->release(m->release_user, (uint8_t *)m->data, m->len - 4);
+    free(m);
+}
+
 static void link_release(quic_link *l)
 {
     while (l->q_head) {
         out_msg *m = l->q_head;
         l->q_head = m->next;
-        free(m->buf);
-        free(m);
+        out_msg_free(m);
     }
     l->q_tail = NULL;
     if (l->retry_ev)
@@ -149,20 +155,8 @@ static void link_release(quic_link *l)
     l->retry_ev = NULL;
 }
 
-static int link_enqueue(quic_link *l, const uint8_t *data, size_t len)
+static void link_push(quic_link *l, out_msg *m)
 {
-    out_msg *m = calloc(1, sizeof *m);
-    if (!m)
-        return STOFFEL_ERR_NOMEM;
-    m->buf = malloc(len + 4);
-    if (!m->buf) {
-        free(m);
-        return STOFFEL_ERR_NOMEM;
-    }
-    stoffel_net_frame_header(len, SIZE_MAX, m->buf);
-    if (len)
-        memcpy(m->buf + 4, data, len);
-    m->len = len + 4;
     if (l->q_tail)
         l->q_tail->next = m;
     else
@@ -171,6 +165,37 @@ static int link_enqueue(quic_link *l, const uint8_t *data, size_t len)
     l->q_bytes += m->len;
     if (l->conn && l->conn->attached)
         quic_conn_kick(l->conn);
+}
+
+/* Queues a copy of data: one allocation holds the message and the payload. */
+static int link_enqueue(quic_link *l, const uint8_t *data, size_t len)
+{
+    out_msg *m = malloc(sizeof *m + len);
+    if (!m)
+        return STOFFEL_ERR_NOMEM;
+    memset(m, 0, sizeof *m);
+    stoffel_net_frame_header(len, SIZE_MAX, m->hdr);
+    if (len)
+        memcpy(m + 1, data, len);
+    m->data = (const uint8_t *)(m + 1);
+    m->len = len + 4;
+    link_push(l, m);
+    return STOFFEL_OK;
+}
+
+/* Queues the caller's buffer itself (stoffel_net_send_owned); released by out_msg_free. */
+static int link_enqueue_owned(quic_link *l, uint8_t *data, size_t len,
+                              stoffel_net_release_fn release, void *user)
+{
+    out_msg *m = calloc(1, sizeof *m);
+    if (!m)
+        return STOFFEL_ERR_NOMEM;
+    stoffel_net_frame_header(len, SIZE_MAX, m->hdr);
+    m->data = data;
+    m->len = len + 4;
+    m->release = release;
+    m->release_user = user;
+    link_push(l, m);
     return STOFFEL_OK;
 }
 
@@ -272,14 +297,12 @@ void quic_ep_conn_ended(quic_endpoint *ep, quic_conn *c)
     schedule_retry(l, status, why);
 }
 
-void quic_ep_deliver(quic_endpoint *ep, quic_conn *c, uint8_t *msg, size_t len)
+void quic_ep_deliver(quic_endpoint *ep, quic_conn *c, const uint8_t *msg, size_t len)
 {
-    if (!c->link) {
-        free(msg);
+    if (!c->link)
         return;
-    }
     stoffel_net_peer from = link_peer(c->link);
-    net_deliver_owned(ep->net, &from, msg, len);
+    net_deliver(ep->net, &from, msg, len);
 }
 
 /* --- socket --------------------------------------------------------------------------------- */
@@ -434,6 +457,17 @@ static int quic_send_party(stoffel_net *net, uint32_t to, const uint8_t *data, s
     return rc ? net_fail(net, rc, "out of memory queueing a message for party %u", to) : rc;
 }
 
+static int quic_send_party_owned(stoffel_net *net, uint32_t to, uint8_t *data, size_t len,
+                                 stoffel_net_release_fn release, void *user)
+{
+    int rc = link_enqueue_owned(&ep_of(net)->parties[to], data, len, release, user);
+    if (rc) {
+        release(user, data, len);
+        return net_fail(net, rc, "out of memory queueing a message for party %u", to);
+    }
+    return STOFFEL_OK;
+}
+
 static int quic_send_client(stoffel_net *net, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
                             const uint8_t *data, size_t len)
 {
@@ -544,6 +578,7 @@ static const net_ops quic_ops = {
     .start = quic_start,
     .send_party = quic_send_party,
     .send_client = quic_send_client,
+    .send_party_owned = quic_send_party_owned,
     .has_pending = quic_has_pending,
     .set_party_address = quic_set_party_address,
     .local_port = quic_local_port,

@@ -29,13 +29,22 @@
 typedef struct quic_conn quic_conn;
 typedef struct quic_endpoint quic_endpoint;
 
-/* A message waiting to be written to a stream or acknowledged: frame header + payload. */
+/* A message waiting to be written to a stream or acknowledged: the frame header, kept here, and
+ * the payload, written from where it lies (no copy). A copied payload lives in the same
+ * allocation right after the struct (release == NULL); an owned one (stoffel_net_send_owned) is
+ * the caller's buffer, given back through release once acknowledged or dropped. */
 typedef struct out_msg {
     struct out_msg *next;
-    uint8_t *buf;
-    size_t len;
+    uint8_t hdr[4];
+    const uint8_t *data;
+    size_t len;          /* frame bytes: 4 + payload length */
+    stoffel_net_release_fn release;
+    void *release_user;
     uint64_t end_offset; /* stream offset just past this message, once written */
 } out_msg;
+
+/* Frees a message (and gives an owned payload back). */
+void out_msg_free(out_msg *m);
 
 /* The lasting relation to one peer (a party, or a client seen by a party). */
 typedef struct quic_link {
@@ -137,7 +146,8 @@ bool quic_conn_all_acked(const quic_conn *c);
 /* quic_endpoint.c: called by connections */
 void quic_ep_conn_established(quic_endpoint *ep, quic_conn *c);
 void quic_ep_conn_ended(quic_endpoint *ep, quic_conn *c);
-void quic_ep_deliver(quic_endpoint *ep, quic_conn *c, uint8_t *msg, size_t len);
+/* Lends a received message to the endpoint's callback (or copies it into the inbox). */
+void quic_ep_deliver(quic_endpoint *ep, quic_conn *c, const uint8_t *msg, size_t len);
 int quic_ep_send_packet(quic_endpoint *ep, const struct sockaddr *to, socklen_t tolen,
                         const uint8_t *pkt, size_t len);
 

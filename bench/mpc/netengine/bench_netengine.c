@@ -23,6 +23,24 @@ static double cpu_s(void)
     return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Profiling the online phase alone: with PERF_CTL_FIFO set (perf record -D -1 --control
+ * fifo:PATH), the parties switch the profiler on for the timed loop and off after it. */
+static void perf_ctl(const char *cmd)
+{
+    const char *path = getenv("PERF_CTL_FIFO");
+    if (!path)
+        return;
+    /* a party may finish the warm-up before a slower one has stored its preprocessing (t + 1
+     * shares suffice to open): let every party reach the loop before profiling starts */
+    if (strcmp(cmd, "enable\n") == 0)
+        usleep(300000);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(cmd, f);
+        fclose(f);
+    }
+}
+
 static int party_main(char **argv)
 {
     const char *dir = argv[2];
@@ -41,7 +59,13 @@ static int party_main(char **argv)
     stoffel_net_identity *ident = NULL;
     if (ne_load(dir, "p", me, &ncfg, &ident))
         return 1;
-    struct event_base *base = event_base_new();
+    /* a precise timer (timerfd): QUIC pacing and loss timers are sub-millisecond on loopback,
+     * and epoll's millisecond timeouts would round each of them up */
+    struct event_config *ecfg = event_config_new();
+    if (!getenv("NE_COARSE_TIMER"))
+        event_config_set_flag(ecfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+    struct event_base *base = event_base_new_with_config(ecfg);
+    event_config_free(ecfg);
     stoffel_net *net = NULL;
     stoffel_mpc_engine *E = NULL;
     char err[256];
@@ -67,10 +91,12 @@ static int party_main(char **argv)
     stoffel_mpc_request mul = {.kind = STOFFEL_MPC_OP_MUL, .count = batch, .a = X, .b = Y, .out = Z};
     if (rc == 0)
         rc = stoffel_mpc_engine_execute(E, &mul, 1); /* warm-up: caches, congestion windows */
+    perf_ctl("enable\n");
     double t0 = ne_now_s(), c0 = cpu_s();
     for (size_t i = 0; i < iters && rc == 0; i++)
         rc = stoffel_mpc_engine_execute(E, &mul, 1);
     double t1 = ne_now_s(), c1 = cpu_s();
+    perf_ctl("disable\n");
     double cpu_ns = (c1 - c0) * 1e9 / (double)(batch * (iters ? iters : 1));
     stoffel_mpc_request link = {.kind = STOFFEL_MPC_OP_MUL, .count = 1, .a = Z, .b = Y, .out = Z};
     for (size_t i = 0; i < chain && rc == 0; i++)

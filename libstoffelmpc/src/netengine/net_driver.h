@@ -36,6 +36,15 @@ enum {
 
 typedef struct nd_driver nd_driver;
 
+/* Outbox blocks lent to the transport (stoffel_net_send_owned) come back to the cache through this
+ * pool. The transport may hold blocks beyond the driver's life (until acknowledged, or until the
+ * endpoint is freed): nd_free orphans the pool and the last returned block frees it. */
+typedef struct {
+    mpc_cache *cache;
+    size_t lent;   /* blocks the transport holds */
+    int orphaned;  /* the driver is gone: returned blocks are wiped and freed */
+} nd_pool;
+
 /* Hooks of the node that owns the driver (all optional). They run inside the transport's message
  * callback: they may queue work and send, but must not run the event loop. */
 typedef struct {
@@ -75,6 +84,7 @@ struct nd_driver {
     uint64_t session;
     mpc_node self;
     mpc_cache *cache;
+    nd_pool *pool;
     nd_hooks hooks;
     nd_inst *inst;
     size_t ninst, icap;

@@ -420,6 +420,36 @@ STOFFEL_API int stoffel_net_send_client(stoffel_net *net,
                                         const uint8_t *data, size_t len);
 
 /*
+ * Called once the transport no longer needs a buffer handed over with stoffel_net_send_owned or
+ * stoffel_net_broadcast_owned (the message was acknowledged by the peer, delivered, copied,
+ * refused, or dropped because the endpoint was freed). user and data are what was passed to the
+ * send, len its length. Runs on the endpoint's thread, possibly inside the send call itself or
+ * inside stoffel_net_close/stoffel_net_free; it must not call into the endpoint.
+ */
+typedef void (*stoffel_net_release_fn)(void *user, uint8_t *data, size_t len);
+
+/*
+ * Sends data[0..len) to party `to` without copying it: the transport takes ownership of the
+ * buffer, writes the network packets straight from it, and calls release(user, data, len) exactly
+ * once when done with it -- also when the call fails (then before it returns), so the caller
+ * never frees data itself after this call. The bytes must stay unchanged until the release.
+ * Where a copy is needed anyway (to oneself, the in-memory transport) the call copies and
+ * releases at once. Errors as stoffel_net_send, and INVALID_ARG when release is NULL (nothing is
+ * released then).
+ */
+STOFFEL_API int stoffel_net_send_owned(stoffel_net *net, uint32_t to, uint8_t *data, size_t len,
+                                       stoffel_net_release_fn release, void *user);
+
+/*
+ * Broadcasts one buffer to every party including oneself (a client: every party) without a copy
+ * per destination: all links write from the same bytes, and release(user, data, len) runs once,
+ * after the last of them is done (or at once on failure, as stoffel_net_send_owned). Returns the
+ * first error of any destination; the others still get the message.
+ */
+STOFFEL_API int stoffel_net_broadcast_owned(stoffel_net *net, uint8_t *data, size_t len,
+                                            stoffel_net_release_fn release, void *user);
+
+/*
  * Blocking convenience: runs the event base until a queued message is available or timeout_ms
  * passes (negative = no limit), then hands it over: *data is malloc'd (free with
  * stoffel_net_buffer_free; non-NULL even for an empty message), *len its length, *from (may be
