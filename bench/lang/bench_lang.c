@@ -181,7 +181,9 @@ int main(void)
     free(src);
     static const char *const programs[] = {"independent_muls", "secret_add_sub", "secret_bool_logic", "secret_mixed_clear",
                                            "many_reveals", "secret_inferred_accumulator", "share_builtins", "opt_inline_rounds",
-                                           "opt_reveal_batching_rounds", "opt_schedule_products", "opt_schedule_cubes"};
+                                           "opt_reveal_batching_rounds", "opt_schedule_products", "opt_schedule_cubes",
+                                           "opt_reveal_loop_locals", "opt_reveal_loop_range", "opt_licm_secret",
+                                           "opt_cse_secret", "opt_dce_secret"};
     FILE *out = stdout;
     for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++) {
         char path[1024];

@@ -6,9 +6,10 @@
  *                                        extend(out, Share.batch_open(s))   (one round)
  *
  * At -O0 each iteration reads its revealed value at once (the append), which opens one round per
- * iteration. The loop qualifies when its body is that single append and the revealed value is a
- * pure secret expression of the loop variable and of values the loop does not write (so the
- * iterations are independent): then all shares are collected first and opened together. When
+ * iteration. The loop qualifies when its body is that append, possibly after declarations of
+ * body-local values, and the revealed value is an expression without calls of the loop variable,
+ * those locals and values the loop does not write (so the iterations are independent): then all
+ * shares are collected first and opened together. When
  * the value is one secret x secret product of non-interactive factors, the factors are collected
  * and multiplied with one Share.batch_mul, so the whole loop costs two rounds instead of two per
  * iteration. The appended values and their order are unchanged, and so is a loop of zero
@@ -129,9 +130,12 @@ static struct stmt *expr_stmt(struct opt_ctx *o, const struct stmt *at, struct e
 /* The statements replacing loop s (NULL when it does not qualify); *n gets their count. */
 static struct stmt **rewrite(struct opt_ctx *o, struct stmt *s, size_t *n)
 {
-    if (s->kind != S_FOR || s->body.count != 1 || s->body.stmts[0]->kind != S_EXPR || s->hoist.count)
+    if (s->kind != S_FOR || s->body.count < 1 || s->hoist.count)
         return NULL;
-    struct stmt *body = s->body.stmts[0];
+    size_t nlocals = s->body.count - 1;
+    struct stmt *body = s->body.stmts[nlocals];
+    if (body->kind != S_EXPR)
+        return NULL;
     struct expr *app = body->e;
     if (strcmp(call_target(app), "append") != 0 || !app->func->builtin || app->call_arg_count != 2)
         return NULL;
@@ -143,6 +147,11 @@ static struct stmt **rewrite(struct opt_ctx *o, struct stmt *s, size_t *n)
     struct expr *val = rv->call_args[0].value;
     if (!ty_is_secret(val->type) || !opt_scalar(val->type) || !independent(val, list->var))
         return NULL;
+    for (size_t i = 0; i < nlocals; i++) {
+        struct stmt *d = s->body.stmts[i];
+        if (d->kind != S_VAR || !d->e || d->var == list->var || !opt_scalar(d->var->type) || !independent(d->e, list->var))
+            return NULL;
+    }
     struct type *any_list = ty_list(o->ch, o->ch->t_unknown);
     struct stmt **out = arena_alloc(&o->cx->arena, 5 * sizeof *out);
     size_t k = 0;
@@ -157,10 +166,13 @@ static struct stmt **rewrite(struct opt_ctx *o, struct stmt *s, size_t *n)
         out[k++] = new_list(o, s, val->b->type, &fb);
         struct stmt *pa = expr_stmt(o, body, call2(o, "append", o->ch->t_void, app, read_of(o, fa, app), val->a));
         struct stmt *pb = expr_stmt(o, body, call2(o, "append", o->ch->t_void, app, read_of(o, fb, app), val->b));
-        loop->body.stmts = arena_alloc(&o->cx->arena, 2 * sizeof *loop->body.stmts);
-        loop->body.stmts[0] = pa;
-        loop->body.stmts[1] = pb;
-        loop->body.count = 2;
+        struct stmt **grown = arena_alloc(&o->cx->arena, (nlocals + 2) * sizeof *grown);
+        for (size_t i = 0; i < nlocals; i++)
+            grown[i] = loop->body.stmts[i];
+        grown[nlocals] = pa;
+        grown[nlocals + 1] = pb;
+        loop->body.stmts = grown;
+        loop->body.count = nlocals + 2;
         opened_from = call2(o, "Share.batch_mul", any_list, app, read_of(o, fa, app), read_of(o, fb, app));
     } else if (!opt_interactive(val)) {
         struct var_sym *sh;

@@ -356,3 +356,15 @@ print(sums)
 # expect: [1, 3, 6, 10]
 # ir-text: 2 !Share.batch_open
 ''')
+prog('opt_reveal_loop_locals', '''# fewer-rounds-at: 2
+var xs: list[secret int64] = [1, 2, 3]
+var k: secret int64 = 2
+var out = []
+for x in xs:
+  var y = x + k
+  var z = y * 3
+  out.append((y * z).reveal())
+print(out)
+# expect: [27, 48, 75]
+# ir-text: 2 Share.batch_mul
+''')
