@@ -480,6 +480,18 @@ static struct loc cg_call(struct codegen *cg, struct expr *e)
         cg_free(cg, v);
         return r;
     }
+    if (!strcmp(name, "Share.batch_mul")) {
+        /* one triple per element: known for the batches of a literal-bound loop (opt_reveal_loop.c
+         * stores the trip count + 1 in aux), unknown otherwise */
+        intptr_t trips = (intptr_t)e->aux - 1;
+        if (trips >= 0) {
+            cg->prog->triples += (uint64_t)trips * (uint64_t)cg->loop_mult;
+            if (cg->dyn_loops > 0 || !cg->in_entry)
+                cg->prog->dynamic = true;
+        } else {
+            cg->prog->dynamic = true;
+        }
+    }
     size_t extra = e->aux && !strcmp(name, "Share.random_int") ? 1 : 0;
     struct loc *args = arena_alloc(&cg->cx->arena, (n + extra + 1) * sizeof *args);
     for (size_t i = 0; i < n; i++) {

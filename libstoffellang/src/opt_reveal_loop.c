@@ -42,6 +42,16 @@ static bool independent(const struct expr *e, const struct var_sym *out)
     }
 }
 
+static bool literal_bound(const struct expr *e, int64_t *v)
+{
+    bool neg = e->kind == E_UNARY && e->op == OP_NEG;
+    const struct expr *l = neg ? e->a : e;
+    if (l->kind != E_INT || l->ival > (u128)(1 << 30))
+        return false;
+    *v = neg ? -(int64_t)l->ival : (int64_t)l->ival;
+    return true;
+}
+
 static bool secret_int(const struct type *t)
 {
     return t && t->secret && t->kind == TY_INT;
@@ -174,6 +184,9 @@ static struct stmt **rewrite(struct opt_ctx *o, struct stmt *s, size_t *n)
         loop->body.stmts = grown;
         loop->body.count = nlocals + 2;
         opened_from = call2(o, "Share.batch_mul", any_list, app, read_of(o, fa, app), read_of(o, fb, app));
+        int64_t lo, hi;
+        if (s->is_range && literal_bound(s->e, &lo) && literal_bound(s->e2, &hi)) /* for the demand estimate */
+            opened_from->aux = (void *)(intptr_t)((hi > lo ? hi - lo : 0) + 1);
     } else if (!opt_interactive(val)) {
         struct var_sym *sh;
         out[k++] = new_list(o, s, val->type, &sh);

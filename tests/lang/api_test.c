@@ -181,6 +181,31 @@ int main(void)
     }
     stoffel_lang_result_free(r);
 
+    /* the demand estimate follows the -O passes: a dead product needs no triple, and the products of
+     * a reveal loop batched into one Share.batch_mul need one triple each */
+    {
+        const char *src = "var xs: list[secret int64] = [1, 2, 3, 4]\n"
+                          "var a: secret int64 = 5\n"
+                          "var dead = a * a\n"
+                          "var out = []\n"
+                          "for i in 0..3:\n"
+                          "  append(out, (xs[i] * xs[i + 1]).reveal())\n"
+                          "print(out)\n";
+        static const int expect_triples[4] = {4, 3, 3, 3};
+        for (int opt = 0; opt <= 3; opt++) {
+            r = compile(src, opt);
+            CHECK(r && stoffel_lang_result_ok(r));
+            if (r && stoffel_lang_result_bytecode(r, &b, &n) == 0 && stoffel_vm_program_load(b, n, &prog, NULL, 0) == 0) {
+                stoffel_vm_demand dem;
+                stoffel_vm_program_demand(prog, &dem);
+                CHECK_EQ_INT(dem.triples, expect_triples[opt]);
+                CHECK_EQ_INT(dem.dynamic, 0);
+                stoffel_vm_program_free(prog);
+            }
+            stoffel_lang_result_free(r);
+        }
+    }
+
     /* backend and curve options reach the manifest */
     stoffel_lang_options mo;
     stoffel_lang_options_defaults(&mo);
