@@ -20,9 +20,10 @@ static const char usage[] =
     "       stoffel compile --disassemble FILE.stflb\n\n"
     "Compiles a StoffelLang program to bytecode (.stflb, format version 9).\n\n"
     "Options:\n"
-    "  -O0, -O1, -O2, -O3      optimisation level (default -O0; --optimize = -O2)\n"
+    "  -O0, -O1, -O2, -O3      optimisation level (default -O0; --optimize = -O2; -O N, --opt-level N)\n"
+    "  -b                      accepted for the reference compiler's command line (a binary is always written)\n"
     "  -o OUT.stflb            output path (default: the source path with .stflb)\n"
-    "  --print-ir              print the generated instructions per function\n"
+    "  --print-ir              print the AST after the -O passes and the generated instructions\n"
     "  --disassemble           print the disassembly of the compiled program\n"
     "  --mpc-backend B         honeybadger (hb) or avss, recorded in the manifest\n"
     "  --mpc-curve C           bls12_381, bn254, curve25519, ed25519, secp256k1, p-256\n";
@@ -109,6 +110,10 @@ int cmd_compile(int argc, char **argv)
             return CLI_EXIT_OK;
         } else if (!strcmp(a, "-O0") || !strcmp(a, "-O1") || !strcmp(a, "-O2") || !strcmp(a, "-O3")) {
             o.opt_level = a[2] - '0';
+        } else if (!strncmp(a, "-O", 2) && a[2]) {
+            return cli_usage_error("unknown optimisation level `%s`; use -O0, -O1, -O2 or -O3", a);
+        } else if (!strcmp(a, "-b")) {
+            /* the reference compiler's "write a binary" flag: stoffel compile always writes one */
         } else if (!strcmp(a, "--optimize")) {
             o.opt_level = 2;
         } else if (!strcmp(a, "-O") || !strcmp(a, "--opt-level")) {

@@ -127,5 +127,30 @@ with tempfile.TemporaryDirectory() as d:
     r = run("compile", "--help")
     check(r.returncode == 0 and "Usage: stoffel compile" in r.stdout, "compile --help", r)
 
+    # optimisation flags: every spelling, a bad level, -b of the reference command line
+    loop = os.path.join(d, "loop.stfl")
+    with open(loop, "w") as f:
+        f.write("def f(n: int64, a: int64) -> int64:\n  var t = 0\n  for i in 0..n:\n    t = t + a * a + i\n"
+                "  return t\nprint(f(3, 4))\n")
+    outs = {}
+    for flags in (["-O0"], ["-O2"], ["--optimize"], ["-O", "2"], ["--opt-level", "2"], ["-O3"], ["-b", "-O1"]):
+        path = os.path.join(d, "loop_" + "_".join(x.strip("-") for x in flags) + ".stflb")
+        r = run("compile", loop, *flags, "-o", path)
+        check(r.returncode == 0 and os.path.exists(path), f"compile {' '.join(flags)}", r)
+        with open(path, "rb") as f:
+            outs[" ".join(flags)] = f.read()
+    check(outs["-O2"] == outs["--optimize"] == outs["-O 2"] == outs["--opt-level 2"], "-O2 spellings agree")
+    check(outs["-O0"] != outs["-O2"], "-O2 differs from -O0")
+    r = run("compile", loop, "-O7")
+    check(r.returncode == 2 and "use -O0, -O1, -O2 or -O3" in r.stderr, "a bad -O level is named", r)
+    r = run("compile", loop, "-O2", "--print-ir", "-o", os.path.join(d, "ir.stflb"))
+    check(r.returncode == 0 and "(hoisted" in r.stdout and "(let __opt_" in r.stdout,
+          "--print-ir shows the loop-invariant definition of -O2", r)
+    r = run("compile", loop, "-O0", "--print-ir", "-o", os.path.join(d, "ir.stflb"))
+    check(r.returncode == 0 and "(hoisted" not in r.stdout, "-O0 hoists nothing", r)
+    for flags in (["-O0"], ["-O3"]):
+        r = run("run", os.path.join(d, "loop_" + flags[0].strip("-") + ".stflb"))
+        check(r.returncode == 0 and r.stdout.startswith("51\n"), f"the {flags[0]} program prints 51", r)
+
 print(f"{failures} failures")
 sys.exit(1 if failures else 0)
