@@ -17,9 +17,9 @@
  *   # ir-text: N TEXT         the --print-ir text at -ON (AST after the -O passes, instructions)
  *                             contains TEXT; `# ir-text: N !TEXT`: does not contain it
  *
- * For every positive program: compiles at -O0, -O2 and -O3, each twice (byte-identical output
+ * For every positive program: compiles at -O0, -O1, -O2 and -O3, each twice (byte-identical output
  * required), runs each level and checks output and result, and checks that -O2 never uses more
- * MPC rounds than -O0 (nor -O3). Negative programs must fail with exactly the listed errors.
+ * MPC rounds than -O0 (nor -O1, -O3). Negative programs must fail with exactly the listed errors.
  *
  * usage: lang_corpus FILE_OR_DIR...
  */
@@ -448,9 +448,9 @@ static void run_file(const char *path)
         free(src);
         return;
     }
-    static const int levels[3] = {0, 2, 3};
-    long rounds[3] = {0};
-    for (int li = 0; li < 3; li++) {
+    static const int levels[4] = {0, 2, 3, 1};
+    long rounds[4] = {0};
+    for (int li = 0; li < 4; li++) {
         int opt = levels[li];
         stoffel_lang_result *r1 = NULL, *r2 = NULL;
         int rc1 = compile_at(src, len, path, opt, &r1);
@@ -483,6 +483,8 @@ static void run_file(const char *path)
         fail("-O2 used %ld rounds, more than -O0 (%ld)", rounds[1], rounds[0]);
     if (e.secret && rounds[0] >= 0 && rounds[2] >= 0 && rounds[2] > rounds[0])
         fail("-O3 used %ld rounds, more than -O0 (%ld)", rounds[2], rounds[0]);
+    if (e.secret && rounds[0] >= 0 && rounds[3] >= 0 && rounds[3] > rounds[0])
+        fail("-O1 used %ld rounds, more than -O0 (%ld)", rounds[3], rounds[0]);
     for (size_t k = 0; k < e.ir_checks; k++) {
         long n = ir_instructions(src, len, path, e.ir_level[k], e.ir_op[k]);
         if (n != e.ir_count[k])
