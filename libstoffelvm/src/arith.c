@@ -193,13 +193,13 @@ int arith_binop_value(vm_state *vm, int op, vm_val a, vm_val b, vm_val *out)
     if (op == STOFFEL_VM_OP_ADD && a.kind == STOFFEL_VM_STRING && b.kind == STOFFEL_VM_STRING) {
         size_t n = a.as.s->len + b.as.s->len;
         int rc;
-        char *tmp = malloc(n + 1);
+        char *tmp = vm_malloc(vm, n + 1);
         if (!tmp)
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
         memcpy(tmp, a.as.s->data, a.as.s->len);
         memcpy(tmp + a.as.s->len, b.as.s->data, b.as.s->len);
         rc = val_string(vm, tmp, n, out);
-        free(tmp);
+        vm_free(vm, tmp);
         return rc;
     }
     if (IS_INT_KIND(a.kind) && IS_INT_KIND(b.kind))

@@ -353,7 +353,7 @@ static int b_index(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 static vm_val *array_elems(vm_state *vm, vm_table *t, uint64_t *n)
 {
     *n = t->length;
-    vm_val *e = malloc((t->length ? t->length : 1) * sizeof *e);
+    vm_val *e = vm_malloc(vm, (t->length ? t->length : 1) * sizeof *e);
     if (!e) {
         vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
         return NULL;
@@ -386,7 +386,7 @@ static int b_pop(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     val_retain(*out);
     memmove(e + idx, e + idx + 1, (n - idx - 1) * sizeof *e);
     int rc = array_assign(vm, a, e, n - 1);
-    free(e);
+    vm_free(vm, e);
     return rc;
 }
 
@@ -403,7 +403,7 @@ static int b_remove(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
                 return STOFFEL_ERR_NOMEM;
             memmove(e + i, e + i + 1, (n - i - 1) * sizeof *e);
             int rc = array_assign(vm, a, e, n - 1);
-            free(e);
+            vm_free(vm, e);
             return rc;
         }
     return vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "remove: value is not in the array");
@@ -422,15 +422,15 @@ static int b_insert(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     vm_val *e = array_elems(vm, a, &n);
     if (!e)
         return STOFFEL_ERR_NOMEM;
-    vm_val *g = realloc(e, (n + 1) * sizeof *g);
+    vm_val *g = vm_realloc(vm, e, (n + 1) * sizeof *g);
     if (!g) {
-        free(e);
+        vm_free(vm, e);
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     }
     memmove(g + at + 1, g + at, (n - at) * sizeof *g);
     g[at] = args[2];
     rc = array_assign(vm, a, g, n + 1);
-    free(g);
+    vm_free(vm, g);
     return rc;
 }
 
@@ -456,7 +456,7 @@ static int b_delete(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
         return STOFFEL_ERR_NOMEM;
     memmove(e + idx, e + idx + 1, (n - idx - 1) * sizeof *e);
     rc = array_assign(vm, a, e, n - 1);
-    free(e);
+    vm_free(vm, e);
     return rc;
 }
 
@@ -483,7 +483,7 @@ static int b_reverse(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
         e[n - 1 - i] = t;
     }
     int rc = array_assign(vm, a, e, n);
-    free(e);
+    vm_free(vm, e);
     return rc;
 }
 
@@ -520,17 +520,17 @@ static int b_sort(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     WANT_ARRAY(a, "sort", 0);
     uint64_t n;
     vm_val *e = array_elems(vm, a, &n);
-    vm_val *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    vm_val *tmp = vm_malloc(vm, (n ? n : 1) * sizeof *tmp);
     if (!e || !tmp) {
-        free(e);
-        free(tmp);
+        vm_free(vm, e);
+        vm_free(vm, tmp);
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     }
     int rc = merge_sort(vm, e, tmp, n);
     if (!rc)
         rc = array_assign(vm, a, e, n);
-    free(e);
-    free(tmp);
+    vm_free(vm, e);
+    vm_free(vm, tmp);
     return rc;
 }
 
@@ -608,14 +608,14 @@ static int b_slice(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     if (is_str) {
         const char *s = args[0].as.s->data;
         size_t n = args[0].as.s->len;
-        vm_sbuf b = {0};
+        vm_sbuf b = {.vm = vm};
         sbuf_put(&b, "", 0);
         for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
             size_t x = utf8_offset(s, n, (size_t)i), y = utf8_offset(s, n, (size_t)i + 1);
             sbuf_put(&b, s + x, y - x);
         }
         rc = b.failed ? vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory") : val_string(vm, b.buf, b.len, out);
-        free(b.buf);
+        sbuf_free(&b);
         return rc;
     }
     if ((rc = table_new(vm, 1, out)))

@@ -45,7 +45,7 @@ static int to_text(vm_state *vm, vm_val v, vm_sbuf *s)
 static int b_print(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {
     (void)out;
-    vm_sbuf s = {0};
+    vm_sbuf s = {.vm = vm};
     sbuf_put(&s, "", 0);
     for (size_t i = 0; i < nargs; i++) {
         if (i)
@@ -53,7 +53,7 @@ static int b_print(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
         format_value(vm, &s, args[i], STOFFEL_VM_FORMAT_PRINT, 0);
     }
     if (s.failed) {
-        free(s.buf);
+        sbuf_free(&s);
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     }
     if (vm->out_fn) {
@@ -62,7 +62,7 @@ static int b_print(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
         fwrite(s.buf, 1, s.len, stdout);
         fputc('\n', stdout);
     }
-    free(s.buf);
+    sbuf_free(&s);
     return 0;
 }
 
@@ -80,11 +80,11 @@ static int b_to_string(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     int rc = bi_arity(vm, "to_string", nargs, 1, 1);
     if (rc)
         return rc;
-    vm_sbuf s = {0};
+    vm_sbuf s = {.vm = vm};
     sbuf_put(&s, "", 0);
     if ((rc = to_text(vm, args[0], &s)) == 0)
         rc = val_string(vm, s.buf, s.len, out);
-    free(s.buf);
+    sbuf_free(&s);
     return rc;
 }
 
@@ -99,11 +99,11 @@ static int b_assert(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     if (args[0].as.b)
         return 0;
     if (nargs == 2) {
-        vm_sbuf s = {0};
+        vm_sbuf s = {.vm = vm};
         sbuf_put(&s, "", 0);
         if ((rc = to_text(vm, args[1], &s)) == 0)
             rc = vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "%s", s.buf);
-        free(s.buf);
+        sbuf_free(&s);
         return rc;
     }
     return vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "assertion failed");
@@ -147,7 +147,7 @@ static int b_create_closure(vm_state *vm, vm_val *args, size_t nargs, vm_val *ou
         return rc;
     vm_closure *c = out->as.c;
     for (size_t i = 1; i < nargs; i++) {
-        c->names[i - 1] = vm_strndup(args[i].as.s->data, args[i].as.s->len);
+        c->names[i - 1] = vm_strdup_n(vm, args[i].as.s->data, args[i].as.s->len);
         if (!c->names[i - 1]) {
             val_release(vm, out);
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
@@ -181,7 +181,7 @@ static int b_call_closure(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
         return vm_fail(vm, STOFFEL_ERR_NOT_FOUND, "call_closure: no VM function '%s'", c->fn_name);
     /* Take the arguments off the caller's stack, then push the callee frame. */
     size_t n = nargs - 1;
-    vm_val *moved = n ? malloc(n * sizeof *moved) : NULL;
+    vm_val *moved = n ? vm_malloc(vm, n * sizeof *moved) : NULL;
     if (n && !moved)
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -195,7 +195,7 @@ static int b_call_closure(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     rc = vm_push_frame(vm, vm->targets[t].fn_index, moved, n, c);
     for (size_t i = 0; i < n; i++)
         val_release(vm, &moved[i]);
-    free(moved);
+    vm_free(vm, moved);
     vm_val cv = {.kind = STOFFEL_VM_CLOSURE};
     cv.as.c = c;
     val_release(vm, &cv);

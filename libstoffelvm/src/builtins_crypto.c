@@ -28,13 +28,13 @@ int bytes_read(vm_state *vm, const char *name, size_t i, vm_val v, uint8_t **buf
     if (t->length > VM_ITER_LIMIT)
         return vm_fail(vm, STOFFEL_ERR_LIMIT, "%s: byte array of length %llu is too long", name, (unsigned long long)t->length);
     *len = (size_t)t->length;
-    *buf = malloc(*len ? *len : 1);
+    *buf = vm_malloc(vm, *len ? *len : 1);
     if (!*buf)
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     for (size_t k = 0; k < *len; k++) {
         vm_val e = array_at(t, k);
         if (e.kind != STOFFEL_VM_U8) {
-            free(*buf);
+            vm_free(vm, *buf);
             return vm_fail(vm, STOFFEL_VM_ERR_TYPE, "%s: argument %zu must be bytes, but element %zu is %s", name, i + 1, k, val_type_name(vm, e));
         }
         (*buf)[k] = (uint8_t)e.as.u;
@@ -63,10 +63,10 @@ static int b_bytes_concat(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     if (rc)
         return rc;
     if ((rc = bytes_read(vm, "Bytes.concat", 1, args[1], &b, &nb))) {
-        free(a);
+        vm_free(vm, a);
         return rc;
     }
-    uint8_t *c = malloc(na + nb + 1);
+    uint8_t *c = vm_malloc(vm, na + nb + 1);
     if (!c)
         rc = vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     else {
@@ -74,9 +74,9 @@ static int b_bytes_concat(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
         memcpy(c + na, b, nb);
         rc = bytes_make(vm, c, na + nb, out);
     }
-    free(a);
-    free(b);
-    free(c);
+    vm_free(vm, a);
+    vm_free(vm, b);
+    vm_free(vm, c);
     return rc;
 }
 
@@ -101,7 +101,7 @@ static int digest(vm_state *vm, vm_val *args, size_t nargs, vm_val *out, const c
         crypto_hash_sha512(h, in, n);
     else
         crypto_hash_sha256(h, in, n);
-    free(in);
+    vm_free(vm, in);
     return bytes_make(vm, h, sha512 ? crypto_hash_sha512_BYTES : crypto_hash_sha256_BYTES, out);
 }
 
@@ -179,11 +179,11 @@ static int element_in(vm_state *vm, const char *name, vm_val *args, size_t i, co
     if (rc)
         return rc;
     if (n != modulus_bytes(p)) {
-        free(b);
+        vm_free(vm, b);
         return vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "%s: argument %zu must be a %zu-byte field element, got %zu bytes", name, i + 1, modulus_bytes(p), n);
     }
     mpz_import(x, n, -1, 1, 0, 0, b);
-    free(b);
+    vm_free(vm, b);
     if (mpz_cmp(x, p) >= 0)
         return vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "%s: argument %zu is not a canonical field element (>= the modulus)", name, i + 1);
     return 0;
@@ -205,7 +205,7 @@ static int b_hash_to_field(vm_state *vm, vm_val *args, size_t nargs, vm_val *out
         mpz_mod(x, x, q);
         rc = element_out(vm, x, q, out);
     }
-    free(b);
+    vm_free(vm, b);
     mpz_clears(q, x, NULL);
     return rc;
 }

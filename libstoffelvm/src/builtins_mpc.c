@@ -596,11 +596,11 @@ static int field_operand(vm_state *vm, const char *name, vm_val *args, size_t i,
         return rc;
     size_t es = stoffel_mpc_field_elem_size(stoffel_mpc_engine_field(vm->engine));
     if (n != es) {
-        free(b);
+        vm_free(vm, b);
         return vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "%s: a field element has %zu bytes, got %zu", name, es, n);
     }
     memcpy(elem, b, n);
-    free(b);
+    vm_free(vm, b);
     int64_t x;
     int fits;
     if (stoffel_mpc_field_to_i64(stoffel_mpc_engine_field(vm->engine), elem, &x, &fits))

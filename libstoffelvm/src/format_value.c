@@ -15,7 +15,7 @@ void sbuf_put(vm_sbuf *s, const char *p, size_t n)
         size_t cap = s->cap ? s->cap : 64;
         while (cap < s->len + n + 1)
             cap *= 2;
-        char *b = realloc(s->buf, cap);
+        char *b = s->vm ? vm_realloc(s->vm, s->buf, cap) : realloc(s->buf, cap);
         if (!b) {
             s->failed = 1;
             return;
@@ -43,7 +43,7 @@ void sbuf_printf(vm_sbuf *s, const char *fmt, ...)
         sbuf_put(s, tmp, (size_t)n);
         return;
     }
-    char *big = malloc((size_t)n + 1);
+    char *big = s->vm ? vm_malloc(s->vm, (size_t)n + 1) : malloc((size_t)n + 1);
     if (!big) {
         s->failed = 1;
         return;
@@ -52,7 +52,19 @@ void sbuf_printf(vm_sbuf *s, const char *fmt, ...)
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
     sbuf_put(s, big, (size_t)n);
-    free(big);
+    if (s->vm)
+        vm_free(s->vm, big);
+    else
+        free(big);
+}
+
+void sbuf_free(vm_sbuf *s)
+{
+    if (s->vm)
+        vm_free(s->vm, s->buf);
+    else
+        free(s->buf);
+    s->buf = NULL;
 }
 
 static void put_quoted(vm_sbuf *s, const char *p, size_t n)

@@ -68,7 +68,7 @@ int vm_push_frame(vm_state *vm, uint32_t fn_index, vm_val *args, size_t nargs, v
         return vm_fail(vm, STOFFEL_ERR_LIMIT, "call depth limit of %u frames exceeded calling '%s'", vm->cfg.max_call_depth, fn->name);
     if (vm->depth == vm->frames_cap) {
         size_t cap = vm->frames_cap ? vm->frames_cap * 2 : 16;
-        vm_frame *fr = realloc(vm->frames, cap * sizeof *fr);
+        vm_frame *fr = vm_realloc(vm, vm->frames, cap * sizeof *fr);
         if (!fr)
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
         vm->frames = fr;
@@ -83,7 +83,7 @@ int vm_push_frame(vm_state *vm, uint32_t fn_index, vm_val *args, size_t nargs, v
         int rc = vm_mem_charge(vm, (cap - vm->regs_cap) * sizeof(vm_val));
         if (rc)
             return rc;
-        vm_val *r = realloc(vm->regs, cap * sizeof *r);
+        vm_val *r = vm_realloc(vm, vm->regs, cap * sizeof *r);
         if (!r)
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
         vm->regs = r;
@@ -102,7 +102,7 @@ int vm_push_frame(vm_state *vm, uint32_t fn_index, vm_val *args, size_t nargs, v
     f->nlocals = 0;
     /* Upvalues: from the closure, else captured by name from the stack at call time. */
     if (fn->upvalue_count) {
-        f->up_vals = calloc(fn->upvalue_count, sizeof *f->up_vals);
+        f->up_vals = vm_calloc(vm, fn->upvalue_count, sizeof *f->up_vals);
         if (!f->up_vals)
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
         f->up_names = fn->upvalues;
@@ -160,10 +160,10 @@ void vm_pop_frame(vm_state *vm)
     vm->nregs_used = f->reg_base;
     for (size_t i = 0; i < f->nspill; i++)
         val_release(vm, &f->spill[i]);
-    free(f->spill);
+    vm_free(vm, f->spill);
     for (size_t i = 0; i < f->nup; i++)
         val_release(vm, &f->up_vals[i]);
-    free(f->up_vals);
+    vm_free(vm, f->up_vals);
     if (f->closure) {
         vm_val c = {.kind = STOFFEL_VM_CLOSURE};
         c.as.c = f->closure;
@@ -224,7 +224,7 @@ static long resolve_call(vm_state *vm, uint32_t fi, uint32_t ni, vm_val *args, s
 static int call_host(vm_state *vm, const vm_target *t, vm_val *args, size_t nargs, vm_val *out)
 {
     stoffel_vm_value stack_args[8];
-    stoffel_vm_value *pargs = nargs <= 8 ? stack_args : calloc(nargs, sizeof *pargs);
+    stoffel_vm_value *pargs = nargs <= 8 ? stack_args : vm_calloc(vm, nargs, sizeof *pargs);
     if (!pargs)
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < nargs; i++)
@@ -234,7 +234,7 @@ static int call_host(vm_state *vm, const vm_target *t, vm_val *args, size_t narg
     vm->error[0] = 0;
     int rc = t->host((stoffel_vm_call *)&ctx, pargs, nargs, &res, t->userdata);
     if (pargs != stack_args)
-        free(pargs);
+        vm_free(vm, pargs);
     if (rc) {
         if (!ctx.failed)
             return vm_fail(vm, rc < 0 ? rc : STOFFEL_VM_ERR_RUNTIME, "foreign function '%s' failed with status %d", t->name, rc);
@@ -294,7 +294,7 @@ static int do_call(vm_state *vm, vm_frame *f, uint32_t ni)
     if (tg->kind == TARGET_VM) {
         /* Move the arguments out of the stack before the callee frame takes its base. */
         vm_val small[8];
-        vm_val *moved = nargs <= 8 ? small : malloc(nargs * sizeof *moved);
+        vm_val *moved = nargs <= 8 ? small : vm_malloc(vm, nargs * sizeof *moved);
         if (!moved)
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
         if (nargs)
@@ -304,7 +304,7 @@ static int do_call(vm_state *vm, vm_frame *f, uint32_t ni)
         for (size_t i = 0; i < nargs; i++)
             val_release(vm, &moved[i]);
         if (moved != small)
-            free(moved);
+            vm_free(vm, moved);
         return rc ? rc : VM_FRAME_PUSHED;
     }
     vm->stats.calls++;
@@ -349,7 +349,7 @@ static int spill_store(vm_state *vm, vm_frame *f, uint32_t slot, vm_val v)
         int rc = vm_mem_charge(vm, (n - f->nspill) * sizeof(vm_val));
         if (rc)
             return rc;
-        vm_val *s = realloc(f->spill, n * sizeof *s);
+        vm_val *s = vm_realloc(vm, f->spill, n * sizeof *s);
         if (!s)
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
         memset(s + f->nspill, 0, (n - f->nspill) * sizeof *s);
@@ -381,6 +381,18 @@ static int do_mov(vm_state *vm, vm_frame *f, uint32_t dst, uint32_t src)
     return rc;
 }
 
+/* The arithmetic of the fused loop-step forms: 1 with *r set, or 0 when the plain handler must
+ * run (overflow, a divisor that is not positive). */
+static inline int fast_add(int64_t a, int64_t b, int64_t *r) { return !__builtin_add_overflow(a, b, r); }
+static inline int fast_sub(int64_t a, int64_t b, int64_t *r) { return !__builtin_sub_overflow(a, b, r); }
+static inline int fast_mod(int64_t a, int64_t b, int64_t *r)
+{
+    if (b <= 0)
+        return 0;
+    *r = a % b;
+    return 1;
+}
+
 /* Threaded dispatch only pays off when every handler ends in its own indirect jump: stop GCC
  * from merging them into one shared jump (cross-jumping, GCSE). */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -401,6 +413,12 @@ static int interp_loop(vm_state *vm)
         [VM_XOP_CMP_JMPNEQ] = &&xop_CMP_JMPNEQ,
         [VM_XOP_CMP_JMPLT] = &&xop_CMP_JMPLT,
         [VM_XOP_CMP_JMPGT] = &&xop_CMP_JMPGT,
+        [VM_XOP_ADD_CJ + 0] = &&xop_ADD_CJ_EQ, [VM_XOP_ADD_CJ + 1] = &&xop_ADD_CJ_NEQ,
+        [VM_XOP_ADD_CJ + 2] = &&xop_ADD_CJ_LT, [VM_XOP_ADD_CJ + 3] = &&xop_ADD_CJ_GT,
+        [VM_XOP_SUB_CJ + 0] = &&xop_SUB_CJ_EQ, [VM_XOP_SUB_CJ + 1] = &&xop_SUB_CJ_NEQ,
+        [VM_XOP_SUB_CJ + 2] = &&xop_SUB_CJ_LT, [VM_XOP_SUB_CJ + 3] = &&xop_SUB_CJ_GT,
+        [VM_XOP_MOD_CJ + 0] = &&xop_MOD_CJ_EQ, [VM_XOP_MOD_CJ + 1] = &&xop_MOD_CJ_NEQ,
+        [VM_XOP_MOD_CJ + 2] = &&xop_MOD_CJ_LT, [VM_XOP_MOD_CJ + 3] = &&xop_MOD_CJ_GT,
     };
 #pragma GCC diagnostic pop
     const uint32_t ss = vm->cfg.secret_start;
@@ -606,6 +624,49 @@ op_CMP: {
     CMP_JUMP(JMPGT, flag > 0)
 #undef CMP_JUMP
 
+    /*
+     * I64 arithmetic + CMP + conditional jump in one dispatch. Anything unusual (other kinds,
+     * overflow, a secret or dirty destination, a budget about to run out) runs the plain
+     * arithmetic handler, after which the CMP runs as its own (fused) instruction.
+     */
+#define ARITH_CMP_JUMP(NAME, COND_NAME, FAST, COND)                                          \
+    xop_##NAME##_CJ_##COND_NAME: {                                                           \
+        vm_val *a = &R[pc->b], *b = &R[pc->c], *d = &R[pc->a];                               \
+        int64_t r;                                                                           \
+        if (UNLIKELY(budget <= 2 || a->kind != STOFFEL_VM_I64 || b->kind != STOFFEL_VM_I64 || \
+                     pc->a >= ss || IS_DIRTY(d->kind) || !FAST(a->as.i, b->as.i, &r)))       \
+            goto op_##NAME;                                                                  \
+        d->kind = STOFFEL_VM_I64;                                                            \
+        d->as.i = r;                                                                         \
+        vm_val *x = &R[pc[1].a], *y = &R[pc[1].b];                                           \
+        if (UNLIKELY(x->kind != STOFFEL_VM_I64 || y->kind != STOFFEL_VM_I64)) {              \
+            pc++;                                                                            \
+            budget--;                                                                        \
+            goto op_CMP;                                                                     \
+        }                                                                                    \
+        flag = (x->as.i > y->as.i) - (x->as.i < y->as.i);                                    \
+        budget -= 2; /* the CMP and the jump */                                              \
+        if (COND) {                                                                          \
+            const vm_instr *t = code + pc[2].a;                                              \
+            if (UNLIKELY(t <= pc && vm->cancel))                                             \
+                goto cancelled;                                                              \
+            pc = t;                                                                          \
+        } else {                                                                             \
+            pc += 3;                                                                         \
+        }                                                                                    \
+        NEXT();                                                                              \
+    }
+#define ARITH_CMP_JUMPS(NAME, FAST)                   \
+    ARITH_CMP_JUMP(NAME, EQ, FAST, flag == 0)         \
+    ARITH_CMP_JUMP(NAME, NEQ, FAST, flag != 0)        \
+    ARITH_CMP_JUMP(NAME, LT, FAST, flag < 0)          \
+    ARITH_CMP_JUMP(NAME, GT, FAST, flag > 0)
+    ARITH_CMP_JUMPS(ADD, fast_add)
+    ARITH_CMP_JUMPS(SUB, fast_sub)
+    ARITH_CMP_JUMPS(MOD, fast_mod)
+#undef ARITH_CMP_JUMPS
+#undef ARITH_CMP_JUMP
+
 #define JUMP_IF(NAME, COND)                        \
     op_##NAME:                                     \
     if (COND) {                                    \
@@ -630,7 +691,7 @@ op_PUSHARG: {
         goto need_flush;
     if (vm->nargs == vm->args_cap) {
         size_t cap = vm->args_cap ? vm->args_cap * 2 : 64;
-        vm_val *a = realloc(vm->args, cap * sizeof *a);
+        vm_val *a = vm_realloc(vm, vm->args, cap * sizeof *a);
         if (!a) {
             rc = vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
             goto fail;
@@ -750,7 +811,7 @@ out_of_budget:
         goto op_hook;
     }
     SAVE();
-    vm->budget_left = 0;
+    vm->budget_left = 1; /* this dispatch did not run: the count stays at the budget */
     return vm_fail(vm, STOFFEL_ERR_LIMIT, "instruction budget of %llu exhausted", (unsigned long long)vm->cfg.instruction_budget);
 
 cancelled:

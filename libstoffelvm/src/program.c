@@ -302,6 +302,19 @@ int vm_function_normalise(vm_function *fn)
         }
     }
     free(target);
+    /* Fuse an ADD, SUB or MOD into a fused compare-and-jump that follows it. A jump landing on
+     * the CMP still runs the CMP's own fused form. */
+    for (size_t i = 0; i + 1 < fn->instr_count; i++) {
+        int cond = code[i + 1].xop - VM_XOP_CMP_JMPEQ;
+        if (cond < 0 || cond > 3)
+            continue;
+        switch (code[i].op) {
+        case STOFFEL_VM_OP_ADD: code[i].xop = (uint8_t)(VM_XOP_ADD_CJ + cond); break;
+        case STOFFEL_VM_OP_SUB: code[i].xop = (uint8_t)(VM_XOP_SUB_CJ + cond); break;
+        case STOFFEL_VM_OP_MOD: code[i].xop = (uint8_t)(VM_XOP_MOD_CJ + cond); break;
+        default: break;
+        }
+    }
     uint64_t m = fn->stored_registers;
     if (m < 1)
         m = 1;

@@ -46,6 +46,12 @@ typedef struct {
 #define VM_XOP_CMP_JMPNEQ 0x21
 #define VM_XOP_CMP_JMPLT 0x22
 #define VM_XOP_CMP_JMPGT 0x23
+/* An I64 ADD, SUB or MOD directly followed by such a fused compare-and-jump (the loop step
+ * `i = i + 1; if i < n goto loop`): three instructions in one dispatch. The jump condition is
+ * the fused form's: EQ, NEQ, LT, GT = 0..3. */
+#define VM_XOP_ADD_CJ 0x24 /* + condition */
+#define VM_XOP_SUB_CJ 0x28
+#define VM_XOP_MOD_CJ 0x2C
 
 typedef struct {
     char *name;

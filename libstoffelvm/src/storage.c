@@ -172,7 +172,7 @@ static int storage_key(vm_state *vm, const char *name, vm_val *args, uint8_t **k
         return vm_fail(vm, STOFFEL_ERR_STATE, "%s: no LocalStorage configured (the host must call stoffel_vm_set_storage)", name);
     if (args[0].kind == STOFFEL_VM_STRING) {
         *len = args[0].as.s->len;
-        *key = malloc(*len ? *len : 1);
+        *key = vm_malloc(vm, *len);
         if (!*key)
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
         memcpy(*key, args[0].as.s->data, *len);
@@ -188,7 +188,7 @@ static int b_store(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     size_t klen;
     if (rc || (rc = storage_key(vm, "LocalStorage.store", args, &key, &klen)))
         return rc;
-    vm_sbuf s = {0};
+    vm_sbuf s = {.vm = vm};
     sbuf_put(&s, "", 0);
     rc = encode(vm, &s, args[1], 0);
     if (!rc && s.failed)
@@ -197,8 +197,8 @@ static int b_store(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
         rc = vm_fail(vm, rc, "LocalStorage.store: the store failed (%s)", stoffel_vm_strerror(rc));
     if (s.buf)
         sodium_memzero(s.buf, s.len); /* may hold shares */
-    free(s.buf);
-    free(key);
+    sbuf_free(&s);
+    vm_free(vm, key);
     if (!rc)
         *out = val_bool(1);
     return rc;
@@ -214,7 +214,7 @@ static int b_load(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     const uint8_t *val;
     size_t vlen;
     rc = vm->storage.get(vm->storage_ud, key, klen, &val, &vlen);
-    free(key);
+    vm_free(vm, key);
     if (rc == STOFFEL_ERR_NOT_FOUND)
         return 0; /* missing -> Unit */
     if (rc)
@@ -232,7 +232,7 @@ static int b_delete(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
         return rc;
     uint8_t existed = 0;
     rc = vm->storage.remove(vm->storage_ud, key, klen, &existed);
-    free(key);
+    vm_free(vm, key);
     if (rc)
         return vm_fail(vm, rc, "LocalStorage.delete: the store failed (%s)", stoffel_vm_strerror(rc));
     *out = val_bool(existed);
@@ -249,7 +249,7 @@ static int b_exists(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     const uint8_t *val;
     size_t vlen;
     rc = vm->storage.get(vm->storage_ud, key, klen, &val, &vlen);
-    free(key);
+    vm_free(vm, key);
     if (rc && rc != STOFFEL_ERR_NOT_FOUND)
         return vm_fail(vm, rc, "LocalStorage.exists: the store failed (%s)", stoffel_vm_strerror(rc));
     *out = val_bool(rc == 0);

@@ -10,9 +10,9 @@
 
 /* ---- insertion-ordered map ---------------------------------------------------------------- */
 
-static int map_reindex(vm_map *m, size_t cap)
+static int map_reindex(vm_state *vm, vm_map *m, size_t cap)
 {
-    uint32_t *idx = calloc(cap, sizeof *idx);
+    uint32_t *idx = vm_calloc(vm, cap, sizeof *idx);
     if (!idx)
         return STOFFEL_ERR_NOMEM;
     for (size_t i = 0; i < m->count; i++) {
@@ -23,7 +23,7 @@ static int map_reindex(vm_map *m, size_t cap)
             s = (s + 1) & (cap - 1);
         idx[s] = (uint32_t)i + 1;
     }
-    free(m->index);
+    vm_free(vm, m->index);
     m->index = idx;
     m->index_cap = cap;
     return 0;
@@ -75,7 +75,7 @@ static int map_set(vm_state *vm, vm_map *m, vm_val key, vm_val val)
         size_t cap = m->index_cap ? m->index_cap : 8;
         while ((m->count + 1) * 2 > cap)
             cap *= 2;
-        if (map_reindex(m, cap))
+        if (map_reindex(vm, m, cap))
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     }
     int found;
@@ -89,7 +89,7 @@ static int map_set(vm_state *vm, vm_map *m, vm_val key, vm_val val)
         int rc = vm_mem_charge(vm, (cap - m->cap) * sizeof(vm_entry));
         if (rc)
             return rc;
-        vm_entry *e = realloc(m->entries, cap * sizeof *e);
+        vm_entry *e = vm_realloc(vm, m->entries, cap * sizeof *e);
         if (!e)
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
         m->entries = e;
@@ -128,8 +128,8 @@ static void map_free(vm_state *vm, vm_map *m)
             val_release(vm, &m->entries[i].key);
             val_release(vm, &m->entries[i].val);
         }
-    free(m->entries);
-    free(m->index);
+    vm_free(vm, m->entries);
+    vm_free(vm, m->index);
     memset(m, 0, sizeof *m);
 }
 
@@ -145,13 +145,13 @@ int table_new(vm_state *vm, int is_array, vm_val *out)
         return rc;
     if (vm->ntables == vm->tables_cap) {
         size_t cap = vm->tables_cap ? vm->tables_cap * 2 : 64;
-        vm_table **t = realloc(vm->tables, cap * sizeof *t);
+        vm_table **t = vm_realloc(vm, vm->tables, cap * sizeof *t);
         if (!t)
             return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
         vm->tables = t;
         vm->tables_cap = cap;
     }
-    vm_table *t = calloc(1, sizeof *t);
+    vm_table *t = vm_calloc(vm, 1, sizeof *t);
     if (!t)
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     t->is_array = (uint8_t)(is_array != 0);
@@ -189,7 +189,7 @@ int array_set(vm_state *vm, vm_table *t, uint64_t i, vm_val v)
             int rc = vm_mem_charge(vm, (cap - t->dense_cap) * sizeof(vm_val));
             if (rc)
                 return rc;
-            vm_val *d = realloc(t->dense, cap * sizeof *d);
+            vm_val *d = vm_realloc(vm, t->dense, cap * sizeof *d);
             if (!d)
                 return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
             t->dense = d;
@@ -227,7 +227,7 @@ int array_assign(vm_state *vm, vm_table *t, const vm_val *vals, size_t n)
     /* Retain first: vals may point into this very table. */
     for (size_t i = 0; i < n; i++)
         val_retain(vals[i]);
-    vm_val *copy = n ? malloc(n * sizeof *copy) : NULL;
+    vm_val *copy = n ? vm_malloc(vm, n * sizeof *copy) : NULL;
     if (n && !copy) {
         for (size_t i = 0; i < n; i++) {
             vm_val x = vals[i];
@@ -253,7 +253,7 @@ int array_assign(vm_state *vm, vm_table *t, const vm_val *vals, size_t n)
             rc = array_set(vm, t, i, copy[i]);
         val_release(vm, &copy[i]);
     }
-    free(copy);
+    vm_free(vm, copy);
     return rc;
 }
 
@@ -282,11 +282,11 @@ void table_free_all(vm_state *vm)
         vm_table *t = vm->tables[i];
         for (size_t k = 0; k < t->dense_len; k++)
             val_release(vm, &t->dense[k]);
-        free(t->dense);
+        vm_free(vm, t->dense);
         map_free(vm, &t->map);
-        free(t);
+        vm_free(vm, t);
     }
-    free(vm->tables);
+    vm_free(vm, vm->tables);
     vm->tables = NULL;
     vm->ntables = vm->tables_cap = 0;
 }

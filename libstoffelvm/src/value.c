@@ -15,27 +15,27 @@ void val_release(vm_state *vm, vm_val *v)
         if (--v->as.s->rc == 0) {
             if (vm)
                 vm->mem_used -= sizeof(vm_str) + v->as.s->len + 1;
-            free(v->as.s);
+            vm_free(vm, v->as.s);
         }
         break;
     case STOFFEL_VM_CLOSURE:
         if (--v->as.c->rc == 0) {
             vm_closure *c = v->as.c;
             for (size_t i = 0; i < c->n_up; i++) {
-                free(c->names[i]);
+                vm_free(vm, c->names[i]);
                 val_release(vm, &c->vals[i]);
             }
-            free(c->names);
-            free(c->vals);
-            free(c->fn_name);
-            free(c);
+            vm_free(vm, c->names);
+            vm_free(vm, c->vals);
+            vm_free(vm, c->fn_name);
+            vm_free(vm, c);
         }
         break;
     case STOFFEL_VM_SHARE:
         if (--v->as.sh->rc == 0) {
             vm_share *sh = v->as.sh;
             sodium_memzero(sh->bytes, sh->len);
-            free(sh);
+            vm_free(vm, sh);
         }
         break;
     default: break;
@@ -52,7 +52,7 @@ int val_string(vm_state *vm, const char *s, size_t len, vm_val *out)
     int rc = vm_mem_charge(vm, sizeof(vm_str) + len + 1);
     if (rc)
         return rc;
-    vm_str *str = malloc(sizeof(vm_str) + len + 1);
+    vm_str *str = vm_malloc(vm, sizeof(vm_str) + len + 1);
     if (!str) {
         vm->mem_used -= sizeof(vm_str) + len + 1;
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
@@ -70,7 +70,7 @@ int val_string(vm_state *vm, const char *s, size_t len, vm_val *out)
 int val_share(vm_state *vm, stoffel_vm_share_type type, const uint8_t *bytes, size_t len, vm_val *out)
 {
     *out = val_unit();
-    vm_share *sh = malloc(sizeof(vm_share) + len);
+    vm_share *sh = vm_malloc(vm, sizeof(vm_share) + len);
     if (!sh)
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     sh->rc = 1;
@@ -88,20 +88,20 @@ int val_share(vm_state *vm, stoffel_vm_share_type type, const uint8_t *bytes, si
 int val_closure(vm_state *vm, const char *fn_name, size_t n_up, vm_val *out)
 {
     *out = val_unit();
-    vm_closure *c = calloc(1, sizeof *c);
+    vm_closure *c = vm_calloc(vm, 1, sizeof *c);
     if (!c)
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     c->rc = 1;
-    c->fn_name = vm_strndup(fn_name, strlen(fn_name));
+    c->fn_name = vm_strdup_n(vm, fn_name, strlen(fn_name));
     if (n_up) {
-        c->names = calloc(n_up, sizeof *c->names);
-        c->vals = calloc(n_up, sizeof *c->vals);
+        c->names = vm_calloc(vm, n_up, sizeof *c->names);
+        c->vals = vm_calloc(vm, n_up, sizeof *c->vals);
     }
     if (!c->fn_name || (n_up && (!c->names || !c->vals))) {
-        free(c->fn_name);
-        free(c->names);
-        free(c->vals);
-        free(c);
+        vm_free(vm, c->fn_name);
+        vm_free(vm, c->names);
+        vm_free(vm, c->vals);
+        vm_free(vm, c);
         return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     }
     c->n_up = n_up;
@@ -291,11 +291,11 @@ int val_from_public(vm_state *vm, const stoffel_vm_value *in, vm_val *out)
     case STOFFEL_VM_CLOSURE: {
         if (!in->as.closure.name)
             return vm_error(vm, STOFFEL_ERR_INVALID_ARG, "closure value without a function name");
-        char *name = vm_strndup(in->as.closure.name, in->as.closure.name_len);
+        char *name = vm_strdup_n(vm, in->as.closure.name, in->as.closure.name_len);
         if (!name)
             return vm_error(vm, STOFFEL_ERR_NOMEM, "out of memory");
         int rc = val_closure(vm, name, 0, out);
-        free(name);
+        vm_free(vm, name);
         return rc;
     }
     case STOFFEL_VM_SHARE:

@@ -136,7 +136,7 @@ long vm_find_target(vm_state *vm, const char *name)
 
 static int target_reindex(vm_state *vm, size_t cap)
 {
-    uint32_t *idx = calloc(cap, sizeof *idx);
+    uint32_t *idx = vm_calloc(vm, cap, sizeof *idx);
     if (!idx)
         return STOFFEL_ERR_NOMEM;
     for (size_t i = 0; i < vm->ntargets; i++) {
@@ -145,7 +145,7 @@ static int target_reindex(vm_state *vm, size_t cap)
             s = (s + 1) & (cap - 1);
         idx[s] = (uint32_t)i + 1;
     }
-    free(vm->target_index);
+    vm_free(vm, vm->target_index);
     vm->target_index = idx;
     vm->target_index_cap = cap;
     return 0;
@@ -157,14 +157,14 @@ static int add_target(vm_state *vm, const vm_target *t)
         return vm_error(vm, STOFFEL_VM_ERR_DUPLICATE, "function '%s' is already registered (FunctionAlreadyRegistered)", t->name);
     if (vm->ntargets == vm->targets_cap) {
         size_t cap = vm->targets_cap ? vm->targets_cap * 2 : 256;
-        vm_target *n = realloc(vm->targets, cap * sizeof *n);
+        vm_target *n = vm_realloc(vm, vm->targets, cap * sizeof *n);
         if (!n)
             return vm_error(vm, STOFFEL_ERR_NOMEM, "out of memory");
         vm->targets = n;
         vm->targets_cap = cap;
     }
     vm_target c = *t;
-    if (!(c.name = vm_strndup(t->name, strlen(t->name))))
+    if (!(c.name = vm_strdup_n(vm, t->name, strlen(t->name))))
         return vm_error(vm, STOFFEL_ERR_NOMEM, "out of memory");
     vm->targets[vm->ntargets++] = c;
     if (vm->ntargets * 2 > vm->target_index_cap &&
@@ -248,7 +248,7 @@ int stoffel_vm_new(const stoffel_vm_program *p, const stoffel_vm_config *config,
     vm->prog = p;
     int rc = 0;
     if (p->const_count) {
-        vm->consts = calloc(p->const_count, sizeof *vm->consts);
+        vm->consts = vm_calloc(vm, p->const_count, sizeof *vm->consts);
         if (!vm->consts) {
             rc = vm_error(vm, STOFFEL_ERR_NOMEM, "out of memory");
             goto fail;
@@ -259,7 +259,7 @@ int stoffel_vm_new(const stoffel_vm_program *p, const stoffel_vm_config *config,
             goto fail;
     }
     if (p->fn_count) {
-        vm->call_cache = calloc(p->fn_count, sizeof *vm->call_cache);
+        vm->call_cache = vm_calloc(vm, p->fn_count, sizeof *vm->call_cache);
         if (!vm->call_cache) {
             rc = vm_error(vm, STOFFEL_ERR_NOMEM, "out of memory");
             goto fail;
@@ -267,7 +267,7 @@ int stoffel_vm_new(const stoffel_vm_program *p, const stoffel_vm_config *config,
     }
     for (size_t i = 0; i < p->fn_count; i++) {
         if (p->fns[i].name_count) {
-            vm->call_cache[i] = calloc(p->fns[i].name_count, sizeof **vm->call_cache);
+            vm->call_cache[i] = vm_calloc(vm, p->fns[i].name_count, sizeof **vm->call_cache);
             if (!vm->call_cache[i]) {
                 rc = vm_error(vm, STOFFEL_ERR_NOMEM, "out of memory");
                 goto fail;
@@ -321,26 +321,26 @@ void stoffel_vm_free(stoffel_vm *vm)
     table_free_all(vm);
     for (size_t i = 0; vm->consts && i < vm->prog->const_count; i++)
         val_release(vm, &vm->consts[i]);
-    free(vm->consts);
+    vm_free(vm, vm->consts);
     for (size_t i = 0; vm->call_cache && i < vm->prog->fn_count; i++)
-        free(vm->call_cache[i]);
-    free(vm->call_cache);
+        vm_free(vm, vm->call_cache[i]);
+    vm_free(vm, vm->call_cache);
     for (size_t i = 0; i < vm->ntargets; i++)
-        free(vm->targets[i].name);
-    free(vm->targets);
-    free(vm->target_index);
-    free(vm->regs);
-    free(vm->frames);
-    free(vm->args);
-    free(vm->foreign);
+        vm_free(vm, vm->targets[i].name);
+    vm_free(vm, vm->targets);
+    vm_free(vm, vm->target_index);
+    vm_free(vm, vm->regs);
+    vm_free(vm, vm->frames);
+    vm_free(vm, vm->args);
+    vm_free(vm, vm->foreign);
     /* globals map */
     for (size_t i = 0; i < vm->globals.count; i++)
         if (vm->globals.entries[i].live) {
             val_release(vm, &vm->globals.entries[i].key);
             val_release(vm, &vm->globals.entries[i].val);
         }
-    free(vm->globals.entries);
-    free(vm->globals.index);
+    vm_free(vm, vm->globals.entries);
+    vm_free(vm, vm->globals.index);
     stoffel_vm_allocator mem = vm->mem;
     mem.free(mem.userdata, vm);
 }
@@ -505,7 +505,7 @@ int stoffel_vm_new_foreign(stoffel_vm *vm, void *ptr, stoffel_vm_value *out)
         return STOFFEL_ERR_INVALID_ARG;
     if (vm->nforeign == vm->foreign_cap) {
         size_t cap = vm->foreign_cap ? vm->foreign_cap * 2 : 16;
-        void **f = realloc(vm->foreign, cap * sizeof *f);
+        void **f = vm_realloc(vm, vm->foreign, cap * sizeof *f);
         if (!f)
             return vm_error(vm, STOFFEL_ERR_NOMEM, "out of memory");
         vm->foreign = f;
@@ -542,7 +542,7 @@ int stoffel_vm_format_value(stoffel_vm *vm, const stoffel_vm_value *value, stoff
     sbuf_put(&s, "", 0);
     val_release(vm, &v);
     if (s.failed || !s.buf) {
-        free(s.buf);
+        sbuf_free(&s);
         return vm_error(vm, STOFFEL_ERR_NOMEM, "out of memory");
     }
     *text = s.buf;
@@ -566,7 +566,7 @@ int stoffel_vm_start(stoffel_vm *vm, const char *entry, const stoffel_vm_value *
         return vm_error(vm, STOFFEL_ERR_INVALID_ARG, "entry function '%s' declares upvalues; entry functions may not", entry);
     if (nargs != fn->param_count)
         return vm_error(vm, STOFFEL_VM_ERR_ARITY, "function '%s' takes %zu arguments, got %zu (FunctionArityMismatch)", entry, fn->param_count, nargs);
-    vm_val *vals = nargs ? calloc(nargs, sizeof *vals) : NULL;
+    vm_val *vals = nargs ? vm_calloc(vm, nargs, sizeof *vals) : NULL;
     if (nargs && !vals)
         return vm_error(vm, STOFFEL_ERR_NOMEM, "out of memory");
     int rc = 0;
@@ -576,14 +576,15 @@ int stoffel_vm_start(stoffel_vm *vm, const char *entry, const stoffel_vm_value *
         rc = vm_push_frame(vm, fi, vals, nargs, NULL);
     for (size_t i = 0; i < nargs; i++)
         val_release(vm, &vals[i]);
-    free(vals);
+    vm_free(vm, vals);
     if (rc) {
         run_reset(vm);
         return rc;
     }
     vm->entry_depth = 1;
     vm->running = 1;
-    vm->budget_left = vm->cfg.instruction_budget ? vm->cfg.instruction_budget : UINT64_MAX;
+    /* Every dispatch takes one from the budget and stops at 0: N instructions need N + 1. */
+    vm->budget_left = vm->cfg.instruction_budget && vm->cfg.instruction_budget < UINT64_MAX ? vm->cfg.instruction_budget + 1 : UINT64_MAX;
     return 0;
 }
 

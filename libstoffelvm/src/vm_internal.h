@@ -363,7 +363,10 @@ typedef struct {
     char *buf;
     size_t len, cap;
     int failed;
+    vm_state *vm; /* allocate through this VM; NULL: malloc (text handed to the caller) */
 } vm_sbuf;
+/* Frees a buffer's memory the way it was allocated. */
+void sbuf_free(vm_sbuf *s);
 void sbuf_put(vm_sbuf *s, const char *p, size_t n);
 void sbuf_printf(vm_sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void format_value(vm_state *vm, vm_sbuf *s, vm_val v, stoffel_vm_format_style style, int depth);

@@ -319,6 +319,73 @@ static void test_hooks(void)
     stoffel_vm_program_free(p);
 }
 
+/* Runs main with an instruction budget (0 = none); the status, result and instruction count. */
+static int run_budget(const char *src, uint64_t budget, int64_t *result, uint64_t *instructions, char *err, size_t err_len)
+{
+    stoffel_vm_program *p = tasm_build(src);
+    stoffel_vm_config cfg;
+    stoffel_vm_config_defaults(&cfg);
+    cfg.instruction_budget = budget;
+    stoffel_vm *vm;
+    int rc = stoffel_vm_new(p, &cfg, &vm, err, err_len);
+    if (rc == 0) {
+        stoffel_vm_value r;
+        rc = stoffel_vm_execute(vm, "main", NULL, 0, &r);
+        *result = rc == 0 && r.kind == STOFFEL_VM_I64 ? r.as.i : -1;
+        stoffel_vm_stats st = {.struct_size = sizeof st};
+        stoffel_vm_get_stats(vm, &st);
+        *instructions = st.instructions;
+        snprintf(err, err_len, "%s", stoffel_vm_last_error(vm));
+        stoffel_vm_free(vm);
+    }
+    stoffel_vm_program_free(p);
+    return rc;
+}
+
+/*
+ * The fused loop step (ADD/SUB/MOD + CMP + conditional jump in one dispatch) behaves exactly like
+ * the three instructions: same results, instruction counts, budget and errors. A label on the
+ * jump (never used) keeps the second program from being fused.
+ */
+static void test_fused_loop_step(void)
+{
+    static const char *const fused =
+        "fn main\n LDI r1 i64 0\n LDI r2 i64 10\n LDI r3 i64 1\n LDI r4 i64 0\n LDI r5 i64 -3\n LDI r6 i64 0\n"
+        "loop:\n ADD r1 r1 r3\n MOD r7 r1 r5\n CMP r7 r6\n JMPNEQ skip\n ADD r4 r4 r1\nskip:\n CMP r1 r2\n JMPLT loop\n RET r4\n";
+    static const char *const plain =
+        "fn main\n LDI r1 i64 0\n LDI r2 i64 10\n LDI r3 i64 1\n LDI r4 i64 0\n LDI r5 i64 -3\n LDI r6 i64 0\n"
+        "loop:\n ADD r1 r1 r3\n MOD r7 r1 r5\n CMP r7 r6\nx:\n JMPNEQ skip\n ADD r4 r4 r1\nskip:\n CMP r1 r2\ny:\n JMPLT loop\n RET r4\n";
+    char err[512];
+    int64_t r1 = 0, r2 = 0;
+    uint64_t n1 = 0, n2 = 0;
+    CHECK_EQ_INT(run_budget(fused, 0, &r1, &n1, err, sizeof err), 0);
+    CHECK_EQ_INT(run_budget(plain, 0, &r2, &n2, err, sizeof err), 0);
+    CHECK_EQ_INT(r1, 18); /* 3 + 6 + 9 */
+    CHECK_EQ_INT(r2, 18);
+    CHECK_EQ_INT(n1, 6 + 10 * 6 + 3 + 1); /* 3 of the 10 steps take the ADD */
+    CHECK_EQ_INT(n1, n2);
+    /* A budget of N instructions runs exactly N, fused or not. */
+    CHECK_EQ_INT(run_budget(fused, n1, &r1, &n2, err, sizeof err), 0);
+    CHECK_EQ_INT(run_budget(plain, n1, &r2, &n2, err, sizeof err), 0);
+    for (uint64_t b = n1 - 1; b + 8 > n1; b--) {
+        CHECK_EQ_INT(run_budget(fused, b, &r1, &n2, err, sizeof err), STOFFEL_ERR_LIMIT);
+        char err2[512];
+        uint64_t m = 0;
+        CHECK_EQ_INT(run_budget(plain, b, &r2, &m, err2, sizeof err2), STOFFEL_ERR_LIMIT);
+        CHECK_MSG(n2 == b && m == b && strstr(err, "instruction budget of") && strstr(err2, "instruction budget of"),
+                  "budget %llu: ran %llu fused, %llu plain", (unsigned long long)b, (unsigned long long)n2, (unsigned long long)m);
+    }
+    /* Overflow inside the fused step is the ADD's error, at the ADD. */
+    CHECK_EQ_INT(run_budget("fn main\n LDI r1 i64 9223372036854775805\n LDI r2 i64 0\n LDI r3 i64 1\n"
+                            "loop:\n ADD r1 r1 r3\n CMP r1 r2\n JMPGT loop\n RET r1\n", 0, &r1, &n1, err, sizeof err),
+                 STOFFEL_VM_ERR_OVERFLOW);
+    CHECK_MSG(strstr(err, "at instruction 3 (ADD)") && strstr(err, "(IntegerOverflow)"), "%s", err);
+    /* A non-I64 operand leaves the fast path: floats step and compare as usual. */
+    CHECK_EQ_INT(run_budget("fn main\n LDI r1 f64 0\n LDI r2 f64 2.5\n LDI r3 f64 0.5\n LDI r4 i64 0\n LDI r5 i64 1\n"
+                            "loop:\n ADD r4 r4 r5\n ADD r1 r1 r3\n CMP r1 r2\n JMPLT loop\n RET r4\n", 0, &r1, &n1, err, sizeof err), 0);
+    CHECK_EQ_INT(r1, 5);
+}
+
 /* Every event of a small program, one line each, in order (spec §2.7). */
 typedef struct {
     char text[8192];
@@ -495,5 +562,6 @@ int main(void)
     test_embedding();
     test_hooks();
     test_hook_events();
+    test_fused_loop_step();
     return test_finish();
 }
