@@ -4,7 +4,7 @@
  * fast 128-bit field and BLS12-381; rounds and bytes sent per party per multiplication. Median of
  * several runs, in process CPU time. JSON lines: mpc.triples_per_s, mpc.mul_online_per_s, mpc.bytes_per_mul,
  * mpc.rounds_per_mul with params n, t, batch, driver, field.
- * usage: bench_sim [--quick]
+ * usage: bench_sim [--quick] [--field p128|bls12-381] [--n 3|4] [--batch 1|1000|100000]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,12 +107,33 @@ static void run(uint32_t n, uint32_t t, stoffel_mpc_field_id f, size_t batch, in
 
 int main(int argc, char **argv)
 {
-    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int quick = 0;
+    long only_n = 0, only_batch = -1;
+    const char *only_field = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            quick = 1;
+        else if (strcmp(argv[i], "--field") == 0 && i + 1 < argc)
+            only_field = argv[++i];
+        else if (strcmp(argv[i], "--n") == 0 && i + 1 < argc)
+            only_n = atol(argv[++i]);
+        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
+            only_batch = atol(argv[++i]);
+        else {
+            fprintf(stderr, "usage: bench_sim [--quick] [--field p128|bls12-381] [--n 3|4] [--batch 1|1000|100000]\n");
+            return 2;
+        }
+    }
     const size_t batches[] = {1, 1000, 100000};
     const stoffel_mpc_field_id fields[] = {STOFFEL_MPC_FIELD_P128, STOFFEL_MPC_FIELD_BLS12_381};
+    const char *names[] = {"p128", "bls12-381"};
     for (size_t f = 0; f < 2; f++)
         for (uint32_t n = 3; n <= 4; n++)
-            for (size_t b = 0; b < 3; b++)
+            for (size_t b = 0; b < 3; b++) {
+                if ((only_field && strcmp(only_field, names[f]) != 0) || (only_n && only_n != (long)n) ||
+                    (only_batch >= 0 && (size_t)only_batch != batches[b]))
+                    continue;
                 run(n, 1, fields[f], batches[b], quick ? 1 : 3);
+            }
     return 0;
 }

@@ -614,17 +614,28 @@ mpc_proto *prep_new(mpc_party *P, uint64_t instance, size_t triples, size_t rand
     if (cols_rand > maxcols)
         maxcols = cols_rand;
     uint64_t *secrets = ok ? malloc((maxcols ? maxcols : 1) * L * sizeof(uint64_t)) : NULL;
+    uint64_t **dest = ok ? malloc(n * sizeof *dest) : NULL;
     uint64_t **outv = ok ? malloc(n * sizeof *outv) : NULL;
-    size_t cap_mine = 0;
-    uint64_t *mine = ok ? vget(pp, (size_t)n * off, &cap_mine) : NULL;
-    if (!ok || !secrets || !outv || !mine) {
+    if (!ok || !secrets || !dest || !outv) {
         free(secrets);
+        free(dest);
         free(outv);
-        vput(pp, mine, (size_t)n * off, cap_mine);
         prep_destroy(&pp->base);
         return NULL;
     }
+    /* the dealing is written straight into the outgoing payloads (and our own row of deals):
+     * no staging copy of the n x deal_len shares */
     int rc = 0;
+    size_t bytes = off * L * sizeof(uint64_t);
+    for (uint32_t j = 0; j < n && rc == 0; j++) {
+        if (j == P->self) {
+            dest[j] = pp->deals + (size_t)j * off * L;
+            continue;
+        }
+        dest[j] = (uint64_t *)outbox_push(out, party_node(j), ROUND_DEAL, bytes);
+        if (!dest[j])
+            rc = STOFFEL_ERR_NOMEM;
+    }
     for (int s = 0; s < SEG_COUNT && rc == 0; s++) {
         size_t cols = pp->seg_len[s];
         if (cols == 0)
@@ -632,32 +643,19 @@ mpc_proto *prep_new(mpc_party *P, uint64_t instance, size_t triples, size_t rand
         if (s != SEG_R2T)
             rng_field_vec(&P->rng, F, secrets, cols); /* R2T reuses the RT secrets */
         for (uint32_t j = 0; j < n; j++)
-            outv[j] = mine + ((size_t)j * off + pp->seg_off[s]) * L;
+            outv[j] = dest[j] + pp->seg_off[s] * L;
         rc = shamir_share_vec(&P->S, &P->rng, secrets, s == SEG_R2T ? 2 * t : t, cols, outv);
     }
     sodium_memzero(secrets, (maxcols ? maxcols : 1) * L * sizeof(uint64_t));
     free(secrets);
+    free(dest);
     free(outv);
-    size_t bytes = off * L * sizeof(uint64_t);
-    for (uint32_t j = 0; j < n && rc == 0; j++) {
-        const uint64_t *row = mine + (size_t)j * off * L;
-        if (j == P->self) {
-            memcpy(pp->deals + (size_t)j * off * L, row, bytes);
-            pp->have_deal[j] = 1;
-            pp->ndeals++;
-            continue;
-        }
-        uint8_t *buf = outbox_push(out, party_node(j), ROUND_DEAL, bytes);
-        if (!buf)
-            rc = STOFFEL_ERR_NOMEM;
-        else
-            memcpy(buf, row, bytes);
-    }
-    vput(pp, mine, (size_t)n * off, cap_mine);
     if (rc) {
         prep_destroy(&pp->base);
         return NULL;
     }
+    pp->have_deal[P->self] = 1;
+    pp->ndeals++;
     if (pp->ndeals == n) /* n == 1 */
         extract(pp, out);
     return &pp->base;
