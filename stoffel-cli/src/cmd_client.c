@@ -19,7 +19,8 @@ static const char client_usage[] =
     "input   secret-shares the integer VALUEs (e.g. 52000 -7 true) for the deployed program HASH\n"
     "        with the parties' mask protocol; succeeds once every party has stored its shares, after\n"
     "        which this client may go offline. The program reads them with ClientStore.take_share.\n"
-    "output  fetches and reconstructs this client's outputs of the program's runs.\n"
+    "output  fetches and reconstructs this client's outputs of the program's latest run that sent\n"
+    "        it any (Share.send_to_client); prints one value per line.\n"
     "\n"
     "Options:\n"
     "  --network FILE   the network configuration (from `stoffel network init`)\n"
@@ -118,13 +119,26 @@ int cmd_client(int argc, char **argv)
         rc = hrc == 2 ? CLI_EXIT_USAGE : CLI_EXIT_ERROR;
         goto done;
     }
-    if (strcmp(sub, "output") == 0) {
-        rc = cli_error("`stoffel client output` is not available yet: the parties do not store outputs for "
-                       "clients (MpcOutput / send_to_client) yet; read a run's result with `stoffel run --network`");
-        goto done;
-    }
     party_cli_client c;
     rc = CLI_EXIT_ERROR;
+    if (strcmp(sub, "output") == 0) {
+        if (party_cli_client_open(&c, config_path, key) == 0) {
+            char err[800] = "";
+            int64_t *out = NULL;
+            size_t nout = 0;
+            if (stoffel_vm_client_output(c.net, c.base, c.key, hash, &out, &nout, (int)timeout_ms, err, sizeof err) ==
+                0) {
+                for (size_t k = 0; k < nout; k++)
+                    printf("%lld\n", (long long)out[k]);
+                stoffel_vm_party_secret_free(out, nout * sizeof *out);
+                rc = CLI_EXIT_OK;
+            } else {
+                cli_error("client output failed: %s", err);
+            }
+        }
+        party_cli_client_close(&c);
+        goto done;
+    }
     if (party_cli_client_open(&c, config_path, key) == 0) {
         char err[800] = "";
         uint64_t seq = 0;

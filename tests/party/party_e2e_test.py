@@ -5,7 +5,8 @@
                (20 identities from network init) give one salary each with `stoffel client input`;
                party 1 is SIGKILLed right after acknowledging one of them and restarted: it still
                holds that input; `stoffel run --network --stats` equals the clear computation and
-               every party recorded the run. Bad input: an input for an unknown program, an input
+               every party recorded the run. A program's output for one client is stored and
+               fetched by that client only (`stoffel client output`). Bad input: an input for an unknown program, an input
                while a party is down (unreachable), a tampered bundle: each a clear error that
                changes no stored state. CLI error paths of `stoffel client` and `run --network`.
   robust       --parties 4 --threshold 1 (robust mode): background preprocessing up to levels,
@@ -236,6 +237,41 @@ def semi_honest():
             for p in parties:
                 check(p.db("SELECT count(*) FROM bundles")[0][0] == 1, "party %d has one bundle" % p.i)
 
+            # Outputs for a client: a program sends the sum of its inputs to client 0 only; client 0
+            # fetches and reconstructs it, client 1 has none.
+            toml = open(cfg).read()
+            fp = re.search(r'name = "client0"\nfingerprint = "sha256:([0-9a-f]{64})"', toml).group(1)
+            cid = int.from_bytes(bytes.fromhex(fp)[:8], "little")
+            cid = cid - (1 << 64) if cid >= 1 << 63 else cid
+            outsum = os.path.join(tmp, "outsum.stfl")
+            with open(outsum, "w") as f:
+                f.write("def main() -> int64:\n  var n = ClientStore.get_number_clients()\n"
+                        "  var s = ClientStore.take_share(0, 0)\n  for i in 1..n:\n"
+                        "    s = s + ClientStore.take_share(i, 0)\n"
+                        "  Share.send_to_client(s, %d)\n  return n\n" % cid)
+            r = run("deploy", outsum, "--network", cfg)
+            m = re.search(r"Hash: ([0-9a-f]{64})", r.stdout)
+            check(r.returncode == 0 and m is not None, "deploy outsum: " + r.stderr)
+            h2 = m.group(1) if m else "0" * 64
+            r = run("client", "output", "--network", cfg, "--key", os.path.join(tmp, "net/client0.key"),
+                    "--program", h2, "--timeout-ms", "10000")
+            check(r.returncode == 1 and "holds no outputs" in r.stderr, "output before any run: " + r.stderr)
+            for c, v in ((0, 41000), (1, -1500)):
+                r = client_input(cfg, tmp, c, h2, v)
+                check(r.returncode == 0, "outsum input %d: %s" % (c, r.stderr))
+            r = run("run", "--network", cfg, h2, timeout=120)
+            check(r.returncode == 0 and "Program returned: 2" in r.stdout, "outsum run: " + r.stderr)
+            r = run("client", "output", "--network", cfg, "--key", os.path.join(tmp, "net/client0.key"),
+                    "--program", h2, "--timeout-ms", "20000")
+            check(r.returncode == 0 and r.stdout.split() == ["39500"], "client 0's output: %r %s" % (r.stdout, r.stderr))
+            for p in parties:
+                rows = p.db("SELECT count(*) FROM outputs")
+                check(rows == [(1,)], "party %d stored one output record: %r" % (p.i, rows))
+            r = run("client", "output", "--network", cfg, "--key", os.path.join(tmp, "net/client1.key"),
+                    "--program", h2, "--timeout-ms", "10000")
+            check(r.returncode == 1 and "holds no outputs of this program for this client" in r.stderr,
+                  "client 1 has no output: " + r.stderr)
+
             # An unreachable party: the input fails naming it; the others store nothing.
             parties[2].stop()
             r = client_input(cfg, tmp, 0, h, 1, timeout_ms=20000)
@@ -263,8 +299,8 @@ def semi_honest():
         check(r.returncode == 2 and "needs --network FILE and --program HASH" in r.stderr, r.stderr)
         r = run("client", "input", "--network", cfg, "--program", "ab" * 32, "--key", "nope.pem", "1")
         check(r.returncode == 1 and "must end in .key" in r.stderr, r.stderr)
-        r = run("client", "output", "--network", cfg, "--program", "ab" * 32)
-        check(r.returncode == 1 and "not available yet" in r.stderr, r.stderr)
+        r = run("client", "output", "--network", cfg, "--program", "ab" * 32, "7")
+        check(r.returncode == 2 and "takes no values" in r.stderr, r.stderr)
         r = run("run", "--network", cfg)
         check(r.returncode == 2 and "needs the program" in r.stderr, r.stderr)
         r = run("run", "--network", os.path.join(tmp, "missing.toml"), "ab" * 32)

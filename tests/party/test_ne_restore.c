@@ -3,7 +3,8 @@
  * the party runtime uses): stored client input shares go back into a new session's ClientStore
  * (ascending client id, appended per client, bad shares refused), and unused preprocessing moves
  * from one session's engine to the next (export, import, exact pool sizes, the imported triples
- * still multiply correctly, malformed exports refused). One party (n = 1, t = 0) on the
+ * still multiply correctly, malformed exports refused), and outputs stored for a client are read
+ * back and restored into a later session. One party (n = 1, t = 0) on the
  * in-memory transport, so every product can be checked in the clear.
  */
 #include <stdio.h>
@@ -201,8 +202,52 @@ static void test_pool_moves(void)
     down(&w);
 }
 
+/* Outputs for a client: what OUTPUT stored can be read back and restored into a later session. */
+static void test_outputs(void)
+{
+    one_party w;
+    up(&w);
+    stoffel_mpc_engine *a = engine(&w, 31);
+    if (!a) {
+        down(&w);
+        return;
+    }
+    const stoffel_mpc_field *F = stoffel_mpc_engine_field(a);
+    size_t ss = stoffel_mpc_engine_share_size(a);
+    uint8_t v[3 * 16], sh[3 * 16], back[3 * 16];
+    for (int k = 0; k < 3; k++)
+        stoffel_mpc_field_from_i64(F, 100 * k - 1, v + k * ss);
+    CHECK_EQ_INT(stoffel_mpc_engine_share_public(a, v, sh, 3), 0);
+    stoffel_mpc_request out = {.kind = STOFFEL_MPC_OP_OUTPUT, .count = 3, .a = sh, .client_id = 77};
+    CHECK_EQ_INT(stoffel_mpc_engine_execute(a, &out, 1), 0);
+    CHECK_EQ_INT((int)stoffel_mpc_engine_net_output_count(a), 1);
+    uint64_t client = 0;
+    size_t count = 0;
+    CHECK_EQ_INT(stoffel_mpc_engine_net_output_get(a, 0, &client, &count, back), 0);
+    CHECK(client == 77 && count == 3 && memcmp(back, sh, 3 * ss) == 0);
+    CHECK_EQ_INT(stoffel_mpc_engine_net_output_get(a, 1, &client, &count, back), STOFFEL_ERR_NOT_FOUND);
+    stoffel_mpc_engine_free(a);
+    stoffel_mpc_engine *b = engine(&w, 32);
+    if (b) {
+        CHECK_EQ_INT((int)stoffel_mpc_engine_net_output_count(b), 0);
+        CHECK_EQ_INT(stoffel_mpc_engine_net_restore_output(b, 77, back, 3), 0);
+        CHECK_EQ_INT((int)stoffel_mpc_engine_net_output_count(b), 1);
+        uint8_t again[3 * 16];
+        CHECK_EQ_INT(stoffel_mpc_engine_net_output_get(b, 0, &client, &count, again), 0);
+        CHECK(client == 77 && count == 3 && memcmp(again, sh, 3 * ss) == 0);
+        uint8_t junk[16];
+        memset(junk, 0xff, sizeof junk);
+        CHECK_EQ_INT(stoffel_mpc_engine_net_restore_output(b, 77, junk, 1), STOFFEL_MPC_ERR_NOT_IN_FIELD);
+        CHECK_EQ_INT(stoffel_mpc_engine_net_restore_output(b, 77, back, 0), STOFFEL_ERR_INVALID_ARG);
+        CHECK_EQ_INT((int)stoffel_mpc_engine_net_output_count(b), 1);
+        stoffel_mpc_engine_free(b);
+    }
+    down(&w);
+}
+
 int main(void)
 {
+    test_outputs();
     test_restore_inputs();
     test_pool_moves();
     return test_finish();

@@ -573,6 +573,21 @@ STOFFEL_API int stoffel_mpc_engine_net_pool_export(stoffel_mpc_engine *engine, u
 STOFFEL_API int stoffel_mpc_engine_net_pool_import(stoffel_mpc_engine *engine, const uint8_t *bytes,
                                                    size_t len);
 
+/* Local: the outputs OUTPUT requests stored for clients in this session, in the order they were
+ * produced: how many, and output `index`'s client, value count and this party's shares (count x
+ * share_size bytes written to shares when it is not NULL; secret). Errors: STOFFEL_ERR_NOT_FOUND
+ * (index), STOFFEL_ERR_INVALID_ARG (not a networked engine). */
+STOFFEL_API size_t stoffel_mpc_engine_net_output_count(const stoffel_mpc_engine *engine);
+STOFFEL_API int stoffel_mpc_engine_net_output_get(stoffel_mpc_engine *engine, size_t index,
+                                                  uint64_t *client_id, size_t *count, uint8_t *shares);
+
+/* Local: stores `count` output shares (from stoffel_mpc_engine_net_output_get of an earlier
+ * session) for client client_id under the next instance id, to be served as if an OUTPUT request
+ * of this session had produced them (stoffel_mpc_engine_net_serve_outputs). Every party must
+ * restore the same outputs in the same order. Errors: as stoffel_mpc_engine_net_restore_input. */
+STOFFEL_API int stoffel_mpc_engine_net_restore_output(stoffel_mpc_engine *engine, uint64_t client_id,
+                                                      const uint8_t *shares, size_t count);
+
 /* A client of a networked session (data provider and output receiver). */
 typedef struct stoffel_mpc_client stoffel_mpc_client;
 

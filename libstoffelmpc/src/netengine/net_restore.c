@@ -182,3 +182,67 @@ int stoffel_mpc_engine_net_pool_import(stoffel_mpc_engine *e, const uint8_t *byt
     pl->rlen = rkeep + nr;
     return 0;
 }
+
+/* ---- outputs for clients ---- */
+
+size_t stoffel_mpc_engine_net_output_count(const stoffel_mpc_engine *e)
+{
+    return e && ne_is_networked(e) ? CNE(e)->noutputs : 0;
+}
+
+int stoffel_mpc_engine_net_output_get(stoffel_mpc_engine *e, size_t index, uint64_t *client_id, size_t *count,
+                                      uint8_t *shares)
+{
+    if (!e || !ne_is_networked(e))
+        return STOFFEL_ERR_INVALID_ARG;
+    net_engine *s = NE(e);
+    if (index >= s->noutputs)
+        return engine_fail(e, STOFFEL_ERR_NOT_FOUND, "output %zu: the engine holds %zu outputs", index, s->noutputs);
+    const ne_output *o = &s->outputs[index];
+    if (client_id)
+        *client_id = o->client_id;
+    if (count)
+        *count = o->count;
+    if (shares && o->count)
+        memcpy(shares, o->shares, o->count * e->share_size);
+    return 0;
+}
+
+int stoffel_mpc_engine_net_restore_output(stoffel_mpc_engine *e, uint64_t client_id, const uint8_t *shares,
+                                          size_t count)
+{
+    if (!e)
+        return STOFFEL_ERR_INVALID_ARG;
+    if (!ne_is_networked(e))
+        return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "net_restore_output needs a networked engine");
+    e->last_error[0] = 0;
+    if (!shares || count == 0 || count > NE_MAX_CLIENT_INPUTS)
+        return engine_fail(e, count > NE_MAX_CLIENT_INPUTS ? STOFFEL_ERR_LIMIT : STOFFEL_ERR_INVALID_ARG,
+                           "net_restore_output: give 1..%d shares", NE_MAX_CLIENT_INPUTS);
+    net_engine *s = NE(e);
+    uint64_t canon[FIELD_MAX_LIMBS];
+    uint8_t bytes[FIELD_MAX_LIMBS * 8];
+    for (size_t k = 0; k < count; k++) {
+        memcpy(canon, shares + k * e->share_size, e->share_size);
+        fe_to_bytes(s->F, bytes, canon);
+        if (fe_from_bytes(s->F, canon, bytes) != 0 || memcmp(canon, shares + k * e->share_size, e->share_size) != 0) {
+            sodium_memzero(canon, sizeof canon);
+            sodium_memzero(bytes, sizeof bytes);
+            return engine_fail(e, STOFFEL_MPC_ERR_NOT_IN_FIELD,
+                               "net_restore_output: share %zu is not a %s element in this engine's layout", k,
+                               s->F->name);
+        }
+    }
+    sodium_memzero(canon, sizeof canon);
+    sodium_memzero(bytes, sizeof bytes);
+    /* the next instance id: every party restores the same outputs in the same order, so the
+     * client sees the same instance from each of them */
+    uint64_t instance = s->next_instance++;
+    uint64_t *aligned = malloc(count * e->share_size);
+    if (!aligned)
+        return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
+    memcpy(aligned, shares, count * e->share_size);
+    int rc = ne_store_output(s, client_id, instance, aligned, count);
+    ne_wipe_free(aligned, count * e->share_size);
+    return rc ? engine_fail(e, rc, "out of memory") : 0;
+}

@@ -1044,6 +1044,21 @@ STOFFEL_API int stoffel_vm_client_input(stoffel_net *net, struct event_base *bas
                                         const int64_t *values, size_t count, int timeout_ms,
                                         uint64_t *seq, char *err, size_t err_len);
 
+/*
+ * Fetches this client's outputs of the latest run of a deployed program that sent it any
+ * (Share.send_to_client / MpcOutput.send_to_client): the parties serve their stored shares and
+ * the client reconstructs the values itself (robustly in robust mode). net, base, key as for
+ * stoffel_vm_client_input. *values (malloc'd, *count integers, decoded as signed 64-bit) is the
+ * caller's: free it with stoffel_vm_party_secret_free(*values, *count * 8). Errors:
+ * STOFFEL_ERR_NOT_FOUND (no such program, or no run sent this client outputs),
+ * STOFFEL_MPC_ERR_PEER, STOFFEL_ERR_TIMEOUT, the MPC client's errors; message in err.
+ */
+STOFFEL_API int stoffel_vm_client_output(stoffel_net *net, struct event_base *base,
+                                         const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
+                                         const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                                         int64_t **values, size_t *count, int timeout_ms, char *err,
+                                         size_t err_len);
+
 /* What one networked run returned (stoffel_vm_run_network). */
 typedef struct {
     uint64_t run_id;           /* party 0's run record */

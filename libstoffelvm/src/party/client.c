@@ -126,7 +126,8 @@ static int refusal(const answer *x, char *err, size_t err_len)
     char copy[404];
     snprintf(copy, sizeof copy, "%.*s", shown, text);
     party_format(err, err_len, "party %u refused: %s", x->party, copy);
-    return strstr(copy, "is deployed on party") ? STOFFEL_ERR_NOT_FOUND : STOFFEL_MPC_ERR_PEER;
+    return strstr(copy, "is deployed on party") || strstr(copy, "holds no outputs") ? STOFFEL_ERR_NOT_FOUND
+                                                                                  : STOFFEL_MPC_ERR_PEER;
 }
 
 static int has_session_or_error(const answers *a, void *ctx)
@@ -292,6 +293,106 @@ done:
     stoffel_mpc_client_free(client);
     if (elems)
         stoffel_vm_party_secret_free(elems, count * es);
+    stoffel_mpc_field_free(field);
+    answers_free(&a);
+    return rc;
+}
+
+STOFFEL_API int stoffel_vm_client_output(stoffel_net *net, struct event_base *base,
+                                         const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
+                                         const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN], int64_t **values,
+                                         size_t *count, int timeout_ms, char *err, size_t err_len)
+{
+    if (!net || !base || !key || !program || !values || !count) {
+        party_format(err, err_len, "stoffel_vm_client_output: net, base, key, program, values and count are required");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    *values = NULL;
+    *count = 0;
+    if (stoffel_net_my_id(net) >= 0) {
+        party_format(err, err_len, "stoffel_vm_client_output: needs a client endpoint");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    int64_t deadline = party_now_ms() + (timeout_ms < 0 ? 30000 : timeout_ms);
+    answers a = {0};
+    a.n = stoffel_net_party_count(net);
+    randombytes_buf(&a.request_id, sizeof a.request_id);
+    stoffel_net_bytes part = {program, STOFFEL_VM_BUNDLE_HASH_LEN};
+    size_t flen = 0;
+    uint8_t *frame = party_envelope(a.request_id, 0, "output", &part, 1, &flen);
+    if (!frame)
+        return STOFFEL_ERR_NOMEM;
+    send_request(net, a.n, frame, flen);
+    stoffel_net_buffer_free(frame);
+    int rc = recv_until(net, &a, deadline, has_session_or_error, NULL);
+    const answer *x;
+    if (rc == 0 && (x = find_kind(&a, "error", UINT32_MAX)) != NULL) {
+        rc = refusal(x, err, err_len);
+        answers_free(&a);
+        return rc;
+    }
+    if (rc) {
+        party_format(err, err_len, "party 0 did not start serving the outputs within the timeout; check that every "
+                                   "party runs");
+        answers_free(&a);
+        return rc;
+    }
+    x = find_kind(&a, "session", 0);
+    if (x->count != 5 || x->parts[0].len != 8 || x->parts[1].len != 1 || x->parts[2].len != 4 ||
+        x->parts[3].len != 1 || x->parts[4].len != 8 || party_get_u64(x->parts[4].data) == 0 ||
+        party_get_u64(x->parts[4].data) > 65536) {
+        party_format(err, err_len, "party 0 sent a malformed session announcement");
+        answers_free(&a);
+        return STOFFEL_MPC_ERR_PEER;
+    }
+    stoffel_mpc_net_config cfg;
+    stoffel_mpc_net_config_defaults(&cfg);
+    cfg.n = a.n;
+    cfg.session_id = party_get_u64(x->parts[0].data);
+    cfg.field = (stoffel_mpc_field_id)x->parts[1].data[0];
+    memcpy(&cfg.t, x->parts[2].data, 4);
+    cfg.security = x->parts[3].data[0] ? STOFFEL_MPC_ROBUST : STOFFEL_MPC_SEMI_HONEST;
+    cfg.timeout_ms = (uint32_t)(deadline_left(deadline) + 1);
+    size_t n = (size_t)party_get_u64(x->parts[4].data);
+    stoffel_mpc_field *field = NULL;
+    stoffel_mpc_client *client = NULL;
+    uint8_t *elems = NULL;
+    int64_t *out = NULL;
+    size_t es = 0;
+    char cerr[512] = "";
+    rc = stoffel_mpc_field_new(cfg.field, &field);
+    if (rc == 0) {
+        es = stoffel_mpc_field_elem_size(field);
+        elems = calloc(n, es);
+        out = calloc(n, sizeof *out);
+        if (!elems || !out)
+            rc = STOFFEL_ERR_NOMEM;
+    }
+    if (rc == 0)
+        rc = stoffel_mpc_client_new(&cfg, base, net, key, &client, cerr, sizeof cerr);
+    if (rc) {
+        party_format(err, err_len, "cannot start the MPC client: %s", cerr[0] ? cerr : stoffel_mpc_strerror(rc));
+        goto done;
+    }
+    stoffel_mpc_client_set_foreign_handler(client, foreign_answer, &a);
+    rc = stoffel_mpc_client_fetch_outputs(client, elems, n, (int)deadline_left(deadline));
+    if (rc) {
+        party_format(err, err_len, "fetching the outputs failed: %s", stoffel_mpc_client_last_error(client));
+        goto done;
+    }
+    for (size_t k = 0; k < n; k++) {
+        int fits = 0;
+        stoffel_mpc_field_to_i64(field, elems + k * es, &out[k], &fits);
+    }
+    *values = out;
+    *count = n;
+    out = NULL;
+done:
+    stoffel_mpc_client_free(client);
+    if (elems)
+        stoffel_vm_party_secret_free(elems, n * es);
+    if (out)
+        stoffel_vm_party_secret_free(out, n * sizeof *out);
     stoffel_mpc_field_free(field);
     answers_free(&a);
     return rc;

@@ -126,7 +126,7 @@ static void handle_deploy(stoffel_vm_party *party, const stoffel_net_peer *from,
 static void handle_operation_request(stoffel_vm_party *party, const stoffel_net_peer *from,
                                      const stoffel_net_envelope *env, uint8_t kind)
 {
-    const char *what = kind == PARTY_OP_INPUT ? "input" : "run";
+    const char *what = kind == PARTY_OP_INPUT ? "input" : kind == PARTY_OP_RUN ? "run" : "output";
     if (!party->mpc_enabled) {
         party_reply_error(party, from->key, env->session_id,
                           "this party does not run MPC operations (the host did not enable them)");
@@ -258,10 +258,12 @@ int party_take_frame(void *user, const stoffel_net_peer *from, const uint8_t *da
         handle_operation_request(party, from, &env, PARTY_OP_INPUT);
     else if (party_part_is(&env.parts[0], "run"))
         handle_operation_request(party, from, &env, PARTY_OP_RUN);
+    else if (party_part_is(&env.parts[0], "output"))
+        handle_operation_request(party, from, &env, PARTY_OP_OUTPUT);
     else
         party_reply_error(party, from->key, env.session_id,
-                          "unknown request; this party understands `deploy`, `input` and `run` (is the client newer "
-                          "than the party?)");
+                          "unknown request; this party understands `deploy`, `input`, `run` and `output` (is the "
+                          "client newer than the party?)");
     return 1;
 }
 

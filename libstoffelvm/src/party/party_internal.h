@@ -65,6 +65,11 @@ int store_get_pool(stoffel_vm_party_store *store, int field, uint64_t *tag, uint
 int store_put_pool(stoffel_vm_party_store *store, int field, uint64_t tag, const uint8_t *material, size_t len);
 int store_drop_pool(stoffel_vm_party_store *store, int field);
 
+/* The latest finished run of program with an output record for client_id (store_outputs.c);
+ * STOFFEL_ERR_NOT_FOUND when none. */
+int store_latest_output_run(stoffel_vm_party_store *store, const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                            uint64_t client_id, uint64_t *run_id);
+
 /* ---- The party control protocol (party.c serves it, deploy.c and client.c are its clients). ---
  * Messages are stoffel_net envelopes with protocol PARTY_CONTROL_PROTOCOL, round 0, and parts:
  * client -> every party (session_id = the client's request id, echoed in every reply):
@@ -74,6 +79,9 @@ int store_drop_pool(stoffel_vm_party_store *store, int field);
  *                                           shares are committed to its store: ["stored", seq (u64)]
  *   ["run", program (32)]                -> ["result", run id (u64), result text, printed output,
  *                                           stats (8 x u64, see PARTY_STATS_*)]
+ *   ["output", program (32)]             -> party 0: ["session", session, field, t, robust,
+ *                                           count (u64)]; then the outputs of the latest run for
+ *                                           this client travel as the MPC engine's outputs
  *   any request may instead be answered ["error", message text]
  * party 0 -> the other parties (session_id = the operation's MPC session id):
  *   ["op", kind (u8), client key (32), request id (u64)]   the next collective operation
@@ -168,7 +176,7 @@ int64_t party_now_ms(void);
 int party_ops_poll(stoffel_vm_party *party);
 
 /* Collective operations party 0 sequences. */
-enum { PARTY_OP_INPUT = 1, PARTY_OP_RUN = 2, PARTY_OP_PREP = 3 };
+enum { PARTY_OP_INPUT = 1, PARTY_OP_RUN = 2, PARTY_OP_PREP = 3, PARTY_OP_OUTPUT = 4 };
 
 /* The stats part of a "result": u64 values in this order. */
 enum {

@@ -42,12 +42,15 @@ typedef struct {
     uint8_t *pool;
     size_t pool_len;
     int use_pool;
+    uint8_t *outputs;            /* output op: this party's shares of the client's outputs */
+    size_t output_count, output_share_size;
     char err[600];
 } party_op;
 
 static const char *op_name(uint8_t kind)
 {
-    return kind == PARTY_OP_INPUT ? "input" : kind == PARTY_OP_RUN ? "run" : "preprocessing";
+    return kind == PARTY_OP_INPUT ? "input" : kind == PARTY_OP_RUN ? "run" : kind == PARTY_OP_OUTPUT ? "output"
+                                                                                               : "preprocessing";
 }
 
 stoffel_mpc_field_id party_field_of(const stoffel_vm_program *program)
@@ -161,6 +164,20 @@ static int prepare(stoffel_vm_party *p, party_op *op)
             return rc;
         }
         op->field = party_field_of(op->program);
+        if (op->kind == PARTY_OP_OUTPUT) {
+            uint64_t client = stoffel_mpc_client_id_from_key(op->client_key), run_id = 0;
+            rc = store_latest_output_run(p->store, op->program_hash, client, &run_id);
+            if (rc == 0)
+                rc = stoffel_vm_party_store_get_output(p->store, run_id, client, &op->outputs,
+                                                       &op->output_share_size, &op->output_count);
+            if (rc) {
+                snprintf(op->err, sizeof op->err, "party %u holds no outputs of this program for this client%s",
+                         p->me, rc == STOFFEL_ERR_NOT_FOUND ? " (no run sent it any)" : " (its log says why)");
+                if (rc != STOFFEL_ERR_NOT_FOUND)
+                    party_log(p, "cannot read outputs: %s", stoffel_vm_party_store_last_error(p->store));
+                return rc;
+            }
+        }
         if (op->kind == PARTY_OP_RUN) {
             size_t records = 0;
             if ((rc = inputs_digest(p, op->program_hash, op->digest, &records)) != 0) {
@@ -205,6 +222,8 @@ static void op_release(stoffel_vm_party *p, party_op *op)
     }
     stoffel_vm_party_secret_free(op->pool, op->pool_len);
     op->pool = NULL;
+    stoffel_vm_party_secret_free(op->outputs, op->output_count * op->output_share_size);
+    op->outputs = NULL;
     stoffel_vm_program_free(op->program);
     stoffel_vm_bundle_free(op->bundle);
     op->program = NULL;
@@ -351,6 +370,8 @@ static int follower_barrier(stoffel_vm_party *p, party_op *op)
 }
 
 /* ---- operation bodies ---- */
+
+static int store_run_outputs(stoffel_vm_party *p, party_op *op, uint64_t run_id);
 
 static int body_input(stoffel_vm_party *p, party_op *op)
 {
@@ -544,6 +565,10 @@ static int body_run(stoffel_vm_party *p, party_op *op)
     } else {
         rc = execute_program(p, op, &out, &result, stats);
     }
+    if (rc == 0 && stoffel_mpc_engine_net_output_count(op->engine) > 0 && store_run_outputs(p, op, run_id) != 0) {
+        snprintf(op->err, sizeof op->err, "party %u could not store the run's outputs (its log says why)", p->me);
+        rc = STOFFEL_ERR_IO;
+    }
     stats[PARTY_STATS_TOTAL_NS] = now_ns() - start;
     int frc;
     if (rc == 0)
@@ -569,6 +594,89 @@ static int body_run(stoffel_vm_party *p, party_op *op)
     stoffel_vm_bytes_free(result);
     free(out.buf);
     return rc;
+}
+
+/* Files the outputs the run produced for clients: one record per client (its values in the
+ * order the program sent them). */
+static int store_run_outputs(stoffel_vm_party *p, party_op *op, uint64_t run_id)
+{
+    stoffel_mpc_engine *e = op->engine;
+    size_t nout = stoffel_mpc_engine_net_output_count(e), ss = stoffel_mpc_engine_share_size(e);
+    int rc = 0;
+    for (size_t i = 0; i < nout && rc == 0; i++) {
+        uint64_t client = 0;
+        size_t cnt = 0;
+        stoffel_mpc_engine_net_output_get(e, i, &client, &cnt, NULL);
+        int seen = 0;
+        for (size_t k = 0; k < i; k++) {
+            uint64_t c2 = 0;
+            stoffel_mpc_engine_net_output_get(e, k, &c2, NULL, NULL);
+            seen |= c2 == client;
+        }
+        if (seen)
+            continue;
+        size_t total = 0;
+        for (size_t k = i; k < nout; k++) {
+            uint64_t c2 = 0;
+            size_t n2 = 0;
+            stoffel_mpc_engine_net_output_get(e, k, &c2, &n2, NULL);
+            if (c2 == client)
+                total += n2;
+        }
+        uint8_t *buf = calloc(total ? total : 1, ss);
+        if (!buf)
+            return STOFFEL_ERR_NOMEM;
+        size_t at = 0;
+        for (size_t k = i; k < nout; k++) {
+            uint64_t c2 = 0;
+            size_t n2 = 0;
+            stoffel_mpc_engine_net_output_get(e, k, &c2, &n2, NULL);
+            if (c2 == client) {
+                stoffel_mpc_engine_net_output_get(e, k, NULL, NULL, buf + at * ss);
+                at += n2;
+            }
+        }
+        rc = stoffel_vm_party_store_put_output(p->store, run_id, client, buf, ss, total);
+        stoffel_vm_party_secret_free(buf, total * ss);
+        if (rc)
+            party_log(p, "cannot store the outputs of run %llu: %s", (unsigned long long)run_id,
+                      stoffel_vm_party_store_last_error(p->store));
+        else
+            party_log(p, "run %llu: stored %zu output value(s) for client %016llx", (unsigned long long)run_id, total,
+                      (unsigned long long)client);
+    }
+    return rc;
+}
+
+static int body_output(stoffel_vm_party *p, party_op *op)
+{
+    stoffel_mpc_engine *e = op->engine;
+    if (op->output_share_size != stoffel_mpc_engine_share_size(e)) {
+        snprintf(op->err, sizeof op->err, "party %u: the stored outputs do not belong to the program's field", p->me);
+        return STOFFEL_ERR_MALFORMED;
+    }
+    uint64_t client = stoffel_mpc_client_id_from_key(op->client_key);
+    int rc = stoffel_mpc_engine_net_restore_output(e, client, op->outputs, op->output_count);
+    if (rc) {
+        snprintf(op->err, sizeof op->err, "party %u: %s", p->me, stoffel_mpc_engine_last_error(e));
+        return rc;
+    }
+    if (p->me == 0) {
+        uint8_t session[8], t[4], cnt[8], field = (uint8_t)op->field, robust = p->security == STOFFEL_MPC_ROBUST;
+        party_put_u64(session, op->session);
+        memcpy(t, &p->mpc.threshold, 4);
+        party_put_u64(cnt, op->output_count);
+        stoffel_net_bytes parts[5] = {{session, 8}, {&field, 1}, {t, 4}, {&robust, 1}, {cnt, 8}};
+        party_reply(p, op->client_key, op->request_id, "session", parts, 5);
+    }
+    rc = stoffel_mpc_engine_net_serve_outputs(e, (int)p->mpc.timeout_ms);
+    if (rc) {
+        snprintf(op->err, sizeof op->err, "party %u: serving the outputs failed: %s", p->me,
+                 stoffel_mpc_engine_last_error(e));
+        return rc;
+    }
+    party_log(p, "served %zu output value(s) to client %016llx", op->output_count, (unsigned long long)client);
+    return 0;
 }
 
 /* Pool sizes recorded in an export's header (see stoffel_mpc_engine_net_pool_export). */
@@ -630,8 +738,10 @@ static void run_operation(stoffel_vm_party *p, party_op *op)
         party_log(p, "the parties' stored preprocessing differs; it is dropped and made afresh");
     }
     if (rc == 0) {
-        rc = op->kind == PARTY_OP_INPUT ? body_input(p, op) : op->kind == PARTY_OP_RUN ? body_run(p, op)
-                                                                                     : body_prep(p, op);
+        rc = op->kind == PARTY_OP_INPUT    ? body_input(p, op)
+             : op->kind == PARTY_OP_RUN    ? body_run(p, op)
+             : op->kind == PARTY_OP_OUTPUT ? body_output(p, op)
+                                           : body_prep(p, op);
     }
     if (rc == 0) {
         uint8_t *pool = NULL;
@@ -755,7 +865,25 @@ static int follower_poll(stoffel_vm_party *p)
     return 1;
 }
 
+/* Between operations: answers that belong to no operation still to come (late "ready"s at party
+ * 0, a "go" for an announcement this party dropped) are discarded, so they cannot pile up. */
+static void drop_stale_signals(stoffel_vm_party *p)
+{
+    for (size_t i = 0; i < p->nsignals;) {
+        int pending = 0;
+        for (size_t k = 0; k < p->nannounced && !pending; k++)
+            pending = p->announced[k].session == p->signals[i].session;
+        if (pending) {
+            i++;
+        } else {
+            memmove(&p->signals[i], &p->signals[i + 1], (p->nsignals - i - 1) * sizeof *p->signals);
+            p->nsignals--;
+        }
+    }
+}
+
 int party_ops_poll(stoffel_vm_party *p)
 {
+    drop_stale_signals(p);
     return p->me == 0 ? leader_poll(p) : follower_poll(p);
 }

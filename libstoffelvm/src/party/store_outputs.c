@@ -114,3 +114,28 @@ STOFFEL_API int stoffel_vm_party_store_get_output(stoffel_vm_party_store *store,
     *count = n;
     return 0;
 }
+
+int store_latest_output_run(stoffel_vm_party_store *store, const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                            uint64_t client_id, uint64_t *run_id)
+{
+    sqlite3_stmt *st;
+    int status = store_prepare(store,
+                               "SELECT max(o.run) FROM outputs o JOIN runs r ON r.id = o.run "
+                               "WHERE r.program = ?1 AND o.client_id = ?2 AND r.state = 1",
+                               &st);
+    if (status)
+        return status;
+    sqlite3_bind_blob(st, 1, program, STOFFEL_VM_BUNDLE_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)client_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        *run_id = (uint64_t)sqlite3_column_int64(st, 0);
+        status = 0;
+    } else if (rc == SQLITE_ROW) {
+        status = store_fail(store, STOFFEL_ERR_NOT_FOUND, "no run of this program produced outputs for this client");
+    } else {
+        status = store_sqlite_fail(store, rc, "looking up outputs");
+    }
+    sqlite3_finalize(st);
+    return status;
+}
