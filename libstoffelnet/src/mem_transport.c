@@ -246,6 +246,7 @@ static int mem_new(stoffel_net_mem_hub *hub, struct event_base *base, int my_id,
     net->impl = m;
     m->hub = hub;
     int rc = net_core_init(net, base, hub->n, my_id, opts);
+    net->gate = NET_GATE_OFF; /* one process, one hub: every party sees the same network */
     if (!rc) {
         m->deliver_ev = event_new(base, -1, 0, deliver_cb, net);
         if (!m->deliver_ev)

@@ -24,6 +24,9 @@ void stoffel_net_options_defaults(stoffel_net_options *opts)
     opts->reconnect_backoff_ms = 100;
     opts->reconnect_backoff_max_ms = 5000;
     opts->max_udp_payload_bytes = 0; /* automatic, per destination */
+    opts->expected_parties = STOFFEL_NET_GATE_OFF;
+    opts->expected_clients = STOFFEL_NET_GATE_OFF;
+    opts->consensus_timeout_ms = 60000;
 }
 
 void stoffel_net_buffer_free(void *buf)
@@ -209,6 +212,11 @@ int net_core_init(stoffel_net *net, struct event_base *base, uint32_t n_parties,
         return STOFFEL_ERR_INVALID_ARG;
     if (net->opts.connect_timeout_ms == 0 || net->opts.idle_timeout_ms == 0)
         return STOFFEL_ERR_INVALID_ARG;
+    bool gate_p = net->opts.expected_parties != STOFFEL_NET_GATE_OFF;
+    bool gate_c = net->opts.expected_clients != STOFFEL_NET_GATE_OFF;
+    if (gate_p != gate_c || (gate_p && net->opts.consensus_timeout_ms == 0))
+        return STOFFEL_ERR_INVALID_ARG;
+    net->gate = gate_p && my_id >= 0 ? NET_GATE_PENDING : NET_GATE_OFF;
     net->n_parties = n_parties;
     net->my_id = my_id;
     net->party_state = calloc(n_parties, sizeof *net->party_state);
@@ -472,7 +480,7 @@ int stoffel_net_recv(stoffel_net *net, int timeout_ms, stoffel_net_peer *from, u
 
 static bool all_connected(stoffel_net *net, int *status)
 {
-    bool all = true;
+    bool all = net->gate != NET_GATE_PENDING; /* sends wait on the gate, so does this */
     for (uint32_t i = 0; i < net->n_parties; i++) {
         if (net->party_state[i] == STOFFEL_NET_STATE_CLOSED) {
             *status = net->party_status[i] ? net->party_status[i] : STOFFEL_NET_ERR_CLOSED;

@@ -68,10 +68,13 @@ struct stoffel_net {
     struct event *self_ev;
     stoffel_net_state *party_state; /* per party id */
     int *party_status;              /* status of the last CLOSED/LOST per party */
+    int gate; /* NET_GATE_* (consensus gate of party endpoints) */
     bool started;
     bool closing;
     char err[320];
 };
+
+enum { NET_GATE_OFF = 0, NET_GATE_PENDING = 1, NET_GATE_OPEN = 2, NET_GATE_FAILED = 3 };
 
 /* Initialises the common part; opts may be NULL. */
 int net_core_init(stoffel_net *net, struct event_base *base, uint32_t n_parties, int my_id,

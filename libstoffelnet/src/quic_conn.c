@@ -509,8 +509,12 @@ void quic_conn_write(quic_conn *c)
         } else if (can_stream && c->link && c->link->q_head) {
             /* Several small messages per call: one packet can carry many of them. */
             size_t bytes = 0, skip = c->link->q_cursor;
+            /* while the consensus gate is closed only gate frames go out */
+            bool hold = ep->net->gate == NET_GATE_PENDING || ep->net->gate == NET_GATE_FAILED;
             for (out_msg *m = c->link->q_head; m && nvec + 1 < QUIC_WRITE_VECS && bytes < maxpkt;
                  m = m->next) {
+                if (hold && !m->control)
+                    break;
                 if (skip < 4) { /* the header, then the payload from where it lies */
                     vec[nvec].base = m->hdr + skip;
                     vec[nvec].len = 4 - skip;

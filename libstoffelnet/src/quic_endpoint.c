@@ -103,6 +103,13 @@ static void link_give_up(quic_link *l, int status, const char *why)
     net_set_party_state(net, l->party_id, STOFFEL_NET_STATE_CLOSED, status);
 }
 
+void quic_ep_link_fail(quic_link *l, int status, const char *why)
+{
+    if (l->retry_ev)
+        evtimer_del(l->retry_ev);
+    link_give_up(l, status, why);
+}
+
 static void schedule_retry(quic_link *l, int status, const char *why)
 {
     const stoffel_net_options *o = &l->ep->net->opts;
@@ -162,6 +169,25 @@ static void link_push(quic_link *l, out_msg *m)
     else
         l->q_head = m;
     l->q_tail = m;
+    l->q_bytes += m->len;
+    if (l->conn && l->conn->attached)
+        quic_conn_kick(l->conn);
+}
+
+void quic_ep_link_push_front(quic_link *l, out_msg *m)
+{
+    if (l->q_cursor > 0 && l->q_head) {
+        /* cannot go before a message half written on the current connection: right after it */
+        m->next = l->q_head->next;
+        l->q_head->next = m;
+        if (l->q_tail == l->q_head)
+            l->q_tail = m;
+    } else {
+        m->next = l->q_head;
+        l->q_head = m;
+        if (!l->q_tail)
+            l->q_tail = m;
+    }
     l->q_bytes += m->len;
     if (l->conn && l->conn->attached)
         quic_conn_kick(l->conn);
@@ -256,6 +282,7 @@ void quic_ep_conn_established(quic_endpoint *ep, quic_conn *c)
         net_set_party_state(net, l->party_id, STOFFEL_NET_STATE_CONNECTED, 0);
     else
         net_client_state(net, l->key, STOFFEL_NET_STATE_CONNECTED, 0);
+    quic_gate_check(ep, l);
     quic_conn_kick(c);
 }
 
@@ -299,7 +326,7 @@ void quic_ep_conn_ended(quic_endpoint *ep, quic_conn *c)
 
 void quic_ep_deliver(quic_endpoint *ep, quic_conn *c, const uint8_t *msg, size_t len)
 {
-    if (!c->link)
+    if (!c->link || quic_gate_on_frame(ep, c, msg, len))
         return;
     stoffel_net_peer from = link_peer(c->link);
     net_deliver(ep->net, &from, msg, len);
@@ -448,6 +475,7 @@ static int quic_start(stoffel_net *net)
     for (uint32_t j = 0; j < net->n_parties; j++)
         if (ep->parties[j].dialer)
             dial_now(&ep->parties[j]);
+    quic_gate_start(ep);
     return STOFFEL_OK;
 }
 
@@ -565,6 +593,7 @@ static void quic_destroy(stoffel_net *net)
             close(ep->fd);
         if (ep->cred)
             gnutls_certificate_free_credentials(ep->cred);
+        quic_gate_release(ep);
         stoffel_net_config_free(ep->cfg);
         free(ep->pkt_buf);
         sodium_memzero(ep->static_secret, sizeof ep->static_secret);
@@ -629,7 +658,16 @@ static int endpoint_new(struct event_base *base, const stoffel_net_config *cfg, 
     ep->id = id;
     int rc = net_core_init(net, base, n, my_id, opts);
     if (rc) {
-        net_errbuf(errbuf, errbuf_len, "invalid options (or out of memory)");
+        bool gp = opts && opts->struct_size >= sizeof *opts &&
+                  opts->expected_parties != STOFFEL_NET_GATE_OFF;
+        bool gc = opts && opts->struct_size >= sizeof *opts &&
+                  opts->expected_clients != STOFFEL_NET_GATE_OFF;
+        if (gp != gc)
+            net_errbuf(errbuf, errbuf_len, "consensus gate: expected_%s is set but expected_%s "
+                       "is not; set both (or neither)", gp ? "parties" : "clients",
+                       gp ? "clients" : "parties");
+        else
+            net_errbuf(errbuf, errbuf_len, "invalid options (or out of memory)");
         goto fail;
     }
     if ((rc = net_config_clone(cfg, &ep->cfg)))
@@ -677,6 +715,8 @@ static int endpoint_new(struct event_base *base, const stoffel_net_config *cfg, 
         rc = socket_open(ep, v6 ? "::" : "0.0.0.0", 0, errbuf, errbuf_len);
     }
     if (rc)
+        goto fail;
+    if ((rc = quic_gate_init(ep, errbuf, errbuf_len)))
         goto fail;
     if ((rc = quic_tls_cred_new(ep))) {
         net_errbuf(errbuf, errbuf_len, "cannot set up TLS credentials from the identity");

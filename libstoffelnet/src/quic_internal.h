@@ -41,6 +41,7 @@ typedef struct out_msg {
     stoffel_net_release_fn release;
     void *release_user;
     uint64_t end_offset; /* stream offset just past this message, once written */
+    bool control;        /* a gate frame: written even while the consensus gate is closed */
 } out_msg;
 
 /* Frees a message (and gives an owned payload back). */
@@ -86,6 +87,7 @@ struct quic_conn {
     int64_t stream_id;
     size_t hello_out;  /* hello bytes written (dialler) */
     size_t hello_in;   /* hello bytes checked (acceptor) */
+    bool gate_seen;    /* the peer's first frame (its gate frame) was handled */
     net_frame_reader reader;
     out_msg *unacked_head, *unacked_tail;
     uint64_t tx_offset;
@@ -98,6 +100,17 @@ struct quic_conn {
     int fail_status;   /* why the connection ended */
     char why[200];     /* refusal reason, when we refused the peer */
 };
+
+/* The consensus gate (net.h): our snapshot as a frame, and what each party sent. */
+#define QUIC_GATE_MAGIC "STNGATE1"
+#define QUIC_GATE_FRAME_LEN (8 + 4 + 32 + 4 + 32)
+typedef struct quic_gate {
+    struct event *timer;
+    bool fired; /* our snapshot is taken and queued to every party */
+    uint8_t frame[QUIC_GATE_FRAME_LEN];
+    uint8_t (*peer_frame)[QUIC_GATE_FRAME_LEN];
+    uint8_t *peer_got; /* n flags */
+} quic_gate;
 
 struct quic_endpoint {
     stoffel_net *net;
@@ -117,6 +130,7 @@ struct quic_endpoint {
     uint32_t resets_in_window;
     uint8_t *pkt_buf; /* send buffer, max_udp_payload_bytes */
     bool in_dispatch;
+    quic_gate gate;
 };
 
 /* quic_tls.c */
@@ -150,5 +164,18 @@ void quic_ep_conn_ended(quic_endpoint *ep, quic_conn *c);
 void quic_ep_deliver(quic_endpoint *ep, quic_conn *c, const uint8_t *msg, size_t len);
 int quic_ep_send_packet(quic_endpoint *ep, const struct sockaddr *to, socklen_t tolen,
                         const uint8_t *pkt, size_t len);
+/* Closes a party link for good with status and a message naming the party. */
+void quic_ep_link_fail(quic_link *l, int status, const char *why);
+/* Puts m at the head of the link's queue (before anything not yet written). */
+void quic_ep_link_push_front(quic_link *l, out_msg *m);
+
+/* quic_gate.c: the consensus gate (net.h) */
+int quic_gate_init(quic_endpoint *ep, char *errbuf, size_t errbuf_len);
+void quic_gate_start(quic_endpoint *ep);
+/* Called when links come up: takes the snapshot once all are there, re-sends it on new links. */
+void quic_gate_check(quic_endpoint *ep, quic_link *up);
+/* True when msg was the connection's gate frame (consumed, not for the application). */
+bool quic_gate_on_frame(quic_endpoint *ep, quic_conn *c, const uint8_t *msg, size_t len);
+void quic_gate_release(quic_endpoint *ep);
 
 #endif

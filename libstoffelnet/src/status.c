@@ -21,6 +21,7 @@ const char *stoffel_net_strerror(int status)
     case STOFFEL_NET_ERR_CLOSED: return "connection closed";
     case STOFFEL_NET_ERR_CONFIG: return "invalid network configuration";
     case STOFFEL_NET_ERR_CRYPTO: return "key or certificate operation failed";
+    case STOFFEL_NET_ERR_CONSENSUS: return "the parties disagree on the network (consensus gate)";
     default: return "unknown status code";
     }
 }

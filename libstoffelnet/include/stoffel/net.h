@@ -58,7 +58,8 @@ enum {
     STOFFEL_NET_ERR_HANDSHAKE = -102,    /* the TLS/QUIC handshake failed */
     STOFFEL_NET_ERR_CLOSED = -103,       /* the connection or endpoint is closed */
     STOFFEL_NET_ERR_CONFIG = -104,       /* the network configuration is invalid */
-    STOFFEL_NET_ERR_CRYPTO = -105        /* a key or certificate operation failed */
+    STOFFEL_NET_ERR_CRYPTO = -105,       /* a key or certificate operation failed */
+    STOFFEL_NET_ERR_CONSENSUS = -106     /* the parties disagree on who is in the network */
 };
 
 /* Size of a fingerprint (SHA-256) in bytes and as text ("sha256:" + 64 hex digits). */
@@ -335,7 +336,28 @@ typedef struct stoffel_net_options {
     uint32_t reconnect_backoff_max_ms;/* backoff ceiling; default 5000 */
     uint32_t max_udp_payload_bytes;   /* largest UDP datagram we send, 1200..65527; default 0 =
                                          automatic: 16384 to loopback addresses, 1452 elsewhere */
+    /* Optional consensus gate of party endpoints (see below): on when both counts are set, off
+     * when both are STOFFEL_NET_GATE_OFF (the default); setting only one is an error. */
+    uint32_t expected_parties;        /* must equal the configuration's party count */
+    uint32_t expected_clients;        /* clients that must be connected (0 allowed) */
+    uint32_t consensus_timeout_ms;    /* default 60000 */
 } stoffel_net_options;
+
+/* "Not set" for the consensus gate's counts. */
+#define STOFFEL_NET_GATE_OFF 0xffffffffu
+
+/*
+ * The consensus gate (spec net-cli 2.5). Once every party link is connected and exactly
+ * expected_clients clients are connected, a party takes a snapshot -- the sorted pinned party keys
+ * and the sorted keys of the connected clients -- and sends the SHA-256 digest and count of each
+ * list to every other party as the first frame of each party connection (a gate frame, never
+ * delivered to the application). The gate opens when every other party's snapshot equals ours.
+ * Until then sends are queued, not written, and stoffel_net_wait_connected keeps waiting. A
+ * different snapshot closes every party link with STOFFEL_NET_ERR_CONSENSUS and a message naming
+ * the party; no agreement within consensus_timeout_ms (from stoffel_net_start) closes them with
+ * STOFFEL_ERR_TIMEOUT naming what is missing. Client endpoints and the in-memory transport ignore
+ * the gate settings (clients do not receive the party key list).
+ */
 
 /* Fills *opts with the defaults. */
 STOFFEL_API void stoffel_net_options_defaults(stoffel_net_options *opts);
