@@ -42,6 +42,8 @@ struct stoffel_mpc_engine {
     uint64_t comparisons;           /* counted here from the nonlinear protocols' cost reports */
     uint64_t random_bits;
     uint64_t nl_prep_rounds;        /* rounds of nonlinear batches that generated preprocessing */
+    uint32_t kappa;                 /* statistical security parameter of the nonlinear protocols
+                                     * (0: the default, 40) */
     char last_error[512];
 };
 
