@@ -49,7 +49,7 @@ void stoffel_vm_builder_free(stoffel_vm_builder *b)
         return;
     vm_const_pool_free(&b->pool);
     for (size_t i = 0; i < b->fn_count; i++) {
-        vm_function_clear(&b->fns[i]->f);
+        vm_function_clear(vm_default_allocator(), &b->fns[i]->f);
         free(b->fns[i]);
     }
     free(b->fns);
@@ -229,7 +229,7 @@ int stoffel_vm_builder_build(stoffel_vm_builder *b, stoffel_vm_program **out)
             if (f->code[k].op == STOFFEL_VM_OP_LDI && f->code[k].b >= b->pool.count)
                 return berr(b, STOFFEL_ERR_INVALID_ARG, "function '%s' instruction %zu: LDI of constant %u, but the pool has %zu", f->name, k, f->code[k].b, b->pool.count);
     }
-    stoffel_vm_program *p = vm_program_alloc();
+    stoffel_vm_program *p = vm_program_alloc(NULL);
     if (!p)
         return berr(b, STOFFEL_ERR_NOMEM, "out of memory");
     p->backend = b->backend;
@@ -258,7 +258,7 @@ int stoffel_vm_builder_build(stoffel_vm_builder *b, stoffel_vm_program **out)
         if (!p->fns)
             goto oom;
         for (size_t i = 0; i < b->fn_count; i++) {
-            if (vm_function_copy(&p->fns[i], &b->fns[i]->f))
+            if (vm_function_copy(vm_default_allocator(), &p->fns[i], &b->fns[i]->f))
                 goto oom;
             p->fn_count = i + 1;
             vm_function *f = &p->fns[i];
@@ -275,7 +275,7 @@ int stoffel_vm_builder_build(stoffel_vm_builder *b, stoffel_vm_program **out)
                     in->a = f->labels[in->b].target;
             }
             f->stored_registers = 0;
-            if (vm_function_normalise(f))
+            if (vm_function_normalise(vm_default_allocator(), f))
                 goto oom;
             f->stored_registers = f->frame_size > 65535 ? 65535 : (uint16_t)f->frame_size;
         }
@@ -360,12 +360,12 @@ int stoffel_vm_fn_add_param(stoffel_vm_fn *fn, const char *name, const stoffel_v
         return berr(fn->owner, STOFFEL_ERR_NOMEM, "out of memory");
     fn->f.param_types = types;
     int nomem = 0;
-    stoffel_vm_type *copy = vm_type_copy(type, &nomem);
+    stoffel_vm_type *copy = vm_type_copy(vm_default_allocator(), type, &nomem);
     if (nomem)
         return berr(fn->owner, STOFFEL_ERR_NOMEM, "out of memory");
     int rc = append_name(fn, &fn->f.params, &fn->f.param_count, "parameter", name);
     if (rc) {
-        vm_type_free(copy);
+        vm_type_free(vm_default_allocator(), copy);
         return rc;
     }
     types[fn->f.param_count - 1] = copy;
@@ -377,10 +377,10 @@ int stoffel_vm_fn_set_return_type(stoffel_vm_fn *fn, const stoffel_vm_type *type
     if (!fn)
         return STOFFEL_ERR_INVALID_ARG;
     int nomem = 0;
-    stoffel_vm_type *copy = vm_type_copy(type, &nomem);
+    stoffel_vm_type *copy = vm_type_copy(vm_default_allocator(), type, &nomem);
     if (nomem)
         return berr(fn->owner, STOFFEL_ERR_NOMEM, "out of memory");
-    vm_type_free(fn->f.return_type);
+    vm_type_free(vm_default_allocator(), fn->f.return_type);
     fn->f.return_type = copy;
     return 0;
 }

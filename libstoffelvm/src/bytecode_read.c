@@ -18,6 +18,7 @@ typedef struct {
     int status;
     char *err;
     size_t err_len;
+    const stoffel_vm_allocator *m; /* the program's */
 } reader;
 
 static int fail(reader *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -84,7 +85,7 @@ static char *rd_str(reader *r, int len_bytes, const char *what, size_t *out_len)
         fail(r, STOFFEL_ERR_MALFORMED, "%s is not valid UTF-8", what);
         return NULL;
     }
-    char *s = vm_strndup((const char *)r->p + r->pos, n);
+    char *s = pm_strndup(r->m, (const char *)r->p + r->pos, n);
     if (!s) {
         fail(r, STOFFEL_ERR_NOMEM, "out of memory reading %s", what);
         return NULL;
@@ -164,7 +165,7 @@ static stoffel_vm_type *read_type(reader *r, int depth)
         fail(r, STOFFEL_ERR_MALFORMED, "expected a function type tag 0..14, found %u", tag);
         return NULL;
     }
-    stoffel_vm_type *t = calloc(1, sizeof *t);
+    stoffel_vm_type *t = pm_calloc(r->m, 1, sizeof *t);
     if (!t) {
         fail(r, STOFFEL_ERR_NOMEM, "out of memory");
         return NULL;
@@ -195,7 +196,7 @@ static stoffel_vm_type *read_type(reader *r, int depth)
         if (check_count(r, n, 1, 65535, "generic argument"))
             break;
         if (n) {
-            stoffel_vm_type **args = calloc(n, sizeof *args);
+            stoffel_vm_type **args = pm_calloc(r->m, n, sizeof *args);
             if (!args) {
                 fail(r, STOFFEL_ERR_NOMEM, "out of memory");
                 break;
@@ -219,7 +220,7 @@ static stoffel_vm_type *read_type(reader *r, int depth)
     default: break;
     }
     if (r->status) {
-        vm_type_free(t);
+        vm_type_free(r->m, t);
         return NULL;
     }
     return t;
@@ -229,7 +230,7 @@ static char **read_names(reader *r, uint16_t count, const char *what)
 {
     if (count == 0 || check_count(r, count, 2, 65535, what))
         return NULL;
-    char **names = calloc(count, sizeof *names);
+    char **names = pm_calloc(r->m, count, sizeof *names);
     if (!names) {
         fail(r, STOFFEL_ERR_NOMEM, "out of memory");
         return NULL;
@@ -238,8 +239,8 @@ static char **read_names(reader *r, uint16_t count, const char *what)
         names[i] = rd_str(r, 2, what, NULL);
     if (r->status) {
         for (uint16_t i = 0; i < count; i++)
-            free(names[i]);
-        free(names);
+            pm_free(r->m, names[i]);
+        pm_free(r->m, names);
         return NULL;
     }
     return names;
@@ -283,7 +284,7 @@ static void read_function(reader *r, vm_function *f)
         if (params) {
             if (check_count(r, params, 1, 65535, "parameter type"))
                 return;
-            f->param_types = calloc(params, sizeof *f->param_types);
+            f->param_types = pm_calloc(r->m, params, sizeof *f->param_types);
             if (!f->param_types) {
                 fail(r, STOFFEL_ERR_NOMEM, "out of memory");
                 return;
@@ -316,7 +317,7 @@ static void read_function(reader *r, vm_function *f)
     if (check_count(r, nlabels, 6, 65535, "label"))
         return;
     if (nlabels) {
-        f->labels = calloc(nlabels, sizeof *f->labels);
+        f->labels = pm_calloc(r->m, nlabels, sizeof *f->labels);
         if (!f->labels) {
             fail(r, STOFFEL_ERR_NOMEM, "out of memory");
             return;
@@ -341,11 +342,11 @@ static void read_function(reader *r, vm_function *f)
                 fail(r, STOFFEL_ERR_MALFORMED, "function '%s': label '%s' is defined twice with different targets (%u and %u)", f->name, f->labels[i].name, f->labels[w - 1].target, f->labels[i].target);
                 /* Entries from i on were not kept: free them; the first w stay owned. */
                 for (size_t k = i; k < f->label_count; k++)
-                    free(f->labels[k].name);
+                    pm_free(r->m, f->labels[k].name);
                 f->label_count = w;
                 return;
             }
-            free(f->labels[i].name);
+            pm_free(r->m, f->labels[i].name);
             continue;
         }
         f->labels[w++] = f->labels[i];
@@ -357,7 +358,7 @@ static void read_function(reader *r, vm_function *f)
     if (check_count(r, ninstr, 1, VM_MAX_INSTRUCTIONS, "instruction"))
         return;
     if (ninstr) {
-        f->code = malloc((size_t)ninstr * sizeof *f->code);
+        f->code = pm_malloc(r->m, (size_t)ninstr * sizeof *f->code);
         if (!f->code) {
             fail(r, STOFFEL_ERR_NOMEM, "out of memory");
             return;
@@ -399,10 +400,10 @@ static void read_function(reader *r, vm_function *f)
             if (li < 0) {
                 r->pos = lab_at;
                 fail(r, STOFFEL_ERR_MALFORMED, "function '%s' instruction %u: jump to unknown label '%s'", f->name, i, name);
-                free(name);
+                pm_free(r->m, name);
                 return;
             }
-            free(name);
+            pm_free(r->m, name);
             in->b = (uint32_t)li;
             in->a = f->labels[li].target;
             break;
@@ -413,9 +414,9 @@ static void read_function(reader *r, vm_function *f)
                 return;
             if (f->name_count == f->name_cap) {
                 size_t cap = f->name_cap ? f->name_cap * 2 : 8;
-                char **names = realloc(f->names, cap * sizeof *names);
+                char **names = pm_realloc(r->m, f->names, cap * sizeof *names);
                 if (!names) {
-                    free(name);
+                    pm_free(r->m, name);
                     fail(r, STOFFEL_ERR_NOMEM, "out of memory");
                     return;
                 }
@@ -437,7 +438,7 @@ static void read_function(reader *r, vm_function *f)
             fail(r, STOFFEL_ERR_MALFORMED, "function '%s': label '%s' targets instruction %u, past the end (%zu instructions)", f->name, f->labels[i].name, f->labels[i].target, f->instr_count);
             return;
         }
-    if (vm_function_normalise(f))
+    if (vm_function_normalise(r->m, f))
         fail(r, STOFFEL_ERR_NOMEM, "out of memory");
 }
 
@@ -494,7 +495,7 @@ static void read_manifest(reader *r, stoffel_vm_program *p)
     if (check_count(r, nclients, 16, VM_MAX_MANIFEST, "manifest client"))
         return;
     if (nclients) {
-        p->clients = calloc(nclients, sizeof *p->clients);
+        p->clients = pm_calloc(r->m, nclients, sizeof *p->clients);
         if (!p->clients) {
             fail(r, STOFFEL_ERR_NOMEM, "out of memory");
             return;
@@ -507,7 +508,7 @@ static void read_manifest(reader *r, stoffel_vm_program *p)
         uint32_t nin = RD_U32(r, "a client input count");
         if (check_count(r, nin, 5, VM_MAX_MANIFEST, "client input"))
             return;
-        if (nin && !(cl->inputs = calloc(nin, sizeof *cl->inputs))) {
+        if (nin && !(cl->inputs = pm_calloc(r->m, nin, sizeof *cl->inputs))) {
             fail(r, STOFFEL_ERR_NOMEM, "out of memory");
             return;
         }
@@ -518,7 +519,7 @@ static void read_manifest(reader *r, stoffel_vm_program *p)
         uint32_t nout = RD_U32(r, "a client output count");
         if (check_count(r, nout, 5, VM_MAX_MANIFEST, "client output"))
             return;
-        if (nout && !(cl->outputs = calloc(nout, sizeof *cl->outputs))) {
+        if (nout && !(cl->outputs = pm_calloc(r->m, nout, sizeof *cl->outputs))) {
             fail(r, STOFFEL_ERR_NOMEM, "out of memory");
             return;
         }
@@ -544,6 +545,12 @@ typedef struct {
 int stoffel_vm_program_load(const uint8_t *bytes, size_t len, stoffel_vm_program **out, char *err,
                             size_t err_len)
 {
+    return stoffel_vm_program_load_with(bytes, len, NULL, out, err, err_len);
+}
+
+int stoffel_vm_program_load_with(const uint8_t *bytes, size_t len, const stoffel_vm_allocator *allocator,
+                                 stoffel_vm_program **out, char *err, size_t err_len)
+{
     if (err && err_len)
         err[0] = 0;
     if (!out || (!bytes && len)) {
@@ -551,14 +558,19 @@ int stoffel_vm_program_load(const uint8_t *bytes, size_t len, stoffel_vm_program
         return STOFFEL_ERR_INVALID_ARG;
     }
     *out = NULL;
-    reader rd = {.p = bytes, .len = len, .err = err, .err_len = err_len};
-    reader *r = &rd;
-    stoffel_vm_program *p = vm_program_alloc();
-    byte_range *ranges = NULL;
+    if (allocator && (allocator->struct_size < sizeof *allocator || !allocator->alloc || !allocator->realloc ||
+                      !allocator->free)) {
+        vm_set_err(err, err_len, "stoffel_vm_allocator needs struct_size and all three functions");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    stoffel_vm_program *p = vm_program_alloc(allocator);
     if (!p) {
-        vm_set_err(err, err_len, "out of memory");
+        vm_set_err(err, err_len, "out of memory creating the program");
         return STOFFEL_ERR_NOMEM;
     }
+    reader rd = {.p = bytes, .len = len, .err = err, .err_len = err_len, .m = &p->mem};
+    reader *r = &rd;
+    byte_range *ranges = NULL;
     if (need(r, 4, "the magic \"STFL\"") == 0 && memcmp(bytes, "STFL", 4) != 0)
         fail(r, STOFFEL_ERR_MALFORMED, "expected the magic \"STFL\" (not a .stflb file)");
     if (!r->status)
@@ -576,7 +588,7 @@ int stoffel_vm_program_load(const uint8_t *bytes, size_t len, stoffel_vm_program
 
     uint32_t nconst = RD_U32(r, "the constant count");
     if (check_count(r, nconst, 1, VM_MAX_CONSTANTS, "constant") == 0 && nconst) {
-        p->consts = calloc(nconst, sizeof *p->consts);
+        p->consts = pm_calloc(r->m, nconst, sizeof *p->consts);
         if (!p->consts)
             fail(r, STOFFEL_ERR_NOMEM, "out of memory");
     }
@@ -587,8 +599,8 @@ int stoffel_vm_program_load(const uint8_t *bytes, size_t len, stoffel_vm_program
 
     uint32_t nfn = RD_U32(r, "the function count");
     if (check_count(r, nfn, 15, VM_MAX_FUNCTIONS, "function") == 0 && nfn) {
-        p->fns = calloc(nfn, sizeof *p->fns);
-        ranges = calloc(nfn, sizeof *ranges);
+        p->fns = pm_calloc(r->m, nfn, sizeof *p->fns);
+        ranges = pm_calloc(r->m, nfn, sizeof *ranges);
         if (!p->fns || !ranges)
             fail(r, STOFFEL_ERR_NOMEM, "out of memory");
     }
@@ -615,7 +627,7 @@ int stoffel_vm_program_load(const uint8_t *bytes, size_t len, stoffel_vm_program
                 continue;
             size_t a = ranges[k].end - ranges[k].start, b = r->pos - start;
             if (a == b && memcmp(bytes + ranges[k].start, bytes + start, a) == 0) {
-                vm_function_clear(f);
+                vm_function_clear(r->m, f);
                 p->fn_count--;
             } else {
                 r->pos = start;
@@ -627,7 +639,7 @@ int stoffel_vm_program_load(const uint8_t *bytes, size_t len, stoffel_vm_program
     if (!r->status && version >= 2)
         read_manifest(r, p);
     /* Trailing bytes after the manifest are not checked (reference behaviour). */
-    free(ranges);
+    pm_free(r->m, ranges);
     if (!r->status && vm_program_finish(p))
         fail(r, STOFFEL_ERR_NOMEM, "out of memory");
     if (r->status) {

@@ -53,6 +53,27 @@ char *vm_strndup(const char *s, size_t len)
     return d;
 }
 
+void *pm_calloc(const stoffel_vm_allocator *m, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    size_t bytes = n * size;
+    void *p = pm_malloc(m, bytes);
+    if (p)
+        memset(p, 0, bytes ? bytes : 1);
+    return p;
+}
+
+char *pm_strndup(const stoffel_vm_allocator *m, const char *s, size_t len)
+{
+    char *p = pm_malloc(m, len + 1);
+    if (p) {
+        memcpy(p, s, len);
+        p[len] = 0;
+    }
+    return p;
+}
+
 int vm_utf8_valid(const uint8_t *s, size_t len)
 {
     size_t i = 0;
@@ -94,48 +115,48 @@ int vm_utf8_valid(const uint8_t *s, size_t len)
 
 /* ---- types -------------------------------------------------------------------------------- */
 
-void vm_type_free(stoffel_vm_type *t)
+void vm_type_free(const stoffel_vm_allocator *m, stoffel_vm_type *t)
 {
     if (!t)
         return;
-    vm_type_free((stoffel_vm_type *)t->inner);
-    vm_type_free((stoffel_vm_type *)t->value);
+    vm_type_free(m, (stoffel_vm_type *)t->inner);
+    vm_type_free(m, (stoffel_vm_type *)t->value);
     for (size_t i = 0; i < t->arg_count; i++)
-        vm_type_free((stoffel_vm_type *)t->args[i]);
-    free((void *)t->args);
-    free((char *)t->name);
-    free(t);
+        vm_type_free(m, (stoffel_vm_type *)t->args[i]);
+    pm_free(m, (void *)t->args);
+    pm_free(m, (char *)t->name);
+    pm_free(m, t);
 }
 
-stoffel_vm_type *vm_type_copy(const stoffel_vm_type *t, int *nomem)
+stoffel_vm_type *vm_type_copy(const stoffel_vm_allocator *m, const stoffel_vm_type *t, int *nomem)
 {
     if (!t)
         return NULL;
-    stoffel_vm_type *c = calloc(1, sizeof *c);
+    stoffel_vm_type *c = pm_calloc(m, 1, sizeof *c);
     if (!c)
         goto oom;
     c->kind = t->kind;
     c->is_signed = t->is_signed;
     c->bits = t->bits;
-    if (t->name && !(c->name = vm_strndup(t->name, strlen(t->name))))
+    if (t->name && !(c->name = pm_strndup(m, t->name, strlen(t->name))))
         goto oom_c;
-    if (t->inner && !(c->inner = vm_type_copy(t->inner, nomem)))
+    if (t->inner && !(c->inner = vm_type_copy(m, t->inner, nomem)))
         goto oom_c;
-    if (t->value && !(c->value = vm_type_copy(t->value, nomem)))
+    if (t->value && !(c->value = vm_type_copy(m, t->value, nomem)))
         goto oom_c;
     if (t->arg_count) {
-        stoffel_vm_type **args = calloc(t->arg_count, sizeof *args);
+        stoffel_vm_type **args = pm_calloc(m, t->arg_count, sizeof *args);
         if (!args)
             goto oom_c;
         c->args = (const stoffel_vm_type *const *)args;
         c->arg_count = t->arg_count;
         for (size_t i = 0; i < t->arg_count; i++)
-            if (!(args[i] = vm_type_copy(t->args[i], nomem)))
+            if (!(args[i] = vm_type_copy(m, t->args[i], nomem)))
                 goto oom_c;
     }
     return c;
 oom_c:
-    vm_type_free(c);
+    vm_type_free(m, c);
 oom:
     *nomem = 1;
     return NULL;
@@ -143,84 +164,84 @@ oom:
 
 /* ---- functions ---------------------------------------------------------------------------- */
 
-static void free_names(char **names, size_t n)
+static void free_names(const stoffel_vm_allocator *m, char **names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+        pm_free(m, names[i]);
+    pm_free(m, names);
 }
 
-void vm_function_clear(vm_function *fn)
+void vm_function_clear(const stoffel_vm_allocator *m, vm_function *fn)
 {
-    free(fn->name);
-    free_names(fn->params, fn->param_count);
+    pm_free(m, fn->name);
+    free_names(m, fn->params, fn->param_count);
     if (fn->param_types)
         for (size_t i = 0; i < fn->param_count; i++)
-            vm_type_free(fn->param_types[i]);
-    free(fn->param_types);
-    vm_type_free(fn->return_type);
-    free_names(fn->upvalues, fn->upvalue_count);
-    free(fn->parent);
+            vm_type_free(m, fn->param_types[i]);
+    pm_free(m, fn->param_types);
+    vm_type_free(m, fn->return_type);
+    free_names(m, fn->upvalues, fn->upvalue_count);
+    pm_free(m, fn->parent);
     for (size_t i = 0; i < fn->label_count; i++)
-        free(fn->labels[i].name);
-    free(fn->labels);
-    free(fn->code);
-    free_names(fn->names, fn->name_count);
+        pm_free(m, fn->labels[i].name);
+    pm_free(m, fn->labels);
+    pm_free(m, fn->code);
+    free_names(m, fn->names, fn->name_count);
     memset(fn, 0, sizeof *fn);
 }
 
-static char **copy_names(char *const *src, size_t n, int *nomem)
+static char **copy_names(const stoffel_vm_allocator *m, char *const *src, size_t n, int *nomem)
 {
     if (n == 0)
         return NULL;
-    char **d = calloc(n, sizeof *d);
+    char **d = pm_calloc(m, n, sizeof *d);
     if (!d) {
         *nomem = 1;
         return NULL;
     }
     for (size_t i = 0; i < n; i++)
-        if (!(d[i] = vm_strndup(src[i], strlen(src[i]))))
+        if (!(d[i] = pm_strndup(m, src[i], strlen(src[i]))))
             *nomem = 1;
     return d;
 }
 
-int vm_function_copy(vm_function *dst, const vm_function *src)
+int vm_function_copy(const stoffel_vm_allocator *m, vm_function *dst, const vm_function *src)
 {
     int nomem = 0;
     memset(dst, 0, sizeof *dst);
     dst->stored_registers = src->stored_registers;
     dst->frame_size = src->frame_size;
     dst->has_types = src->has_types;
-    dst->name = vm_strndup(src->name, strlen(src->name));
+    dst->name = pm_strndup(m, src->name, strlen(src->name));
     nomem |= !dst->name;
     dst->param_count = src->param_count;
-    dst->params = copy_names(src->params, src->param_count, &nomem);
+    dst->params = copy_names(m, src->params, src->param_count, &nomem);
     if (src->param_types && src->param_count) {
-        dst->param_types = calloc(src->param_count, sizeof *dst->param_types);
+        dst->param_types = pm_calloc(m, src->param_count, sizeof *dst->param_types);
         nomem |= !dst->param_types;
         for (size_t i = 0; dst->param_types && i < src->param_count; i++)
-            dst->param_types[i] = vm_type_copy(src->param_types[i], &nomem);
+            dst->param_types[i] = vm_type_copy(m, src->param_types[i], &nomem);
     }
-    dst->return_type = vm_type_copy(src->return_type, &nomem);
+    dst->return_type = vm_type_copy(m, src->return_type, &nomem);
     dst->upvalue_count = src->upvalue_count;
-    dst->upvalues = copy_names(src->upvalues, src->upvalue_count, &nomem);
+    dst->upvalues = copy_names(m, src->upvalues, src->upvalue_count, &nomem);
     if (src->parent) {
-        dst->parent = vm_strndup(src->parent, strlen(src->parent));
+        dst->parent = pm_strndup(m, src->parent, strlen(src->parent));
         nomem |= !dst->parent;
     }
     if (src->label_count) {
-        dst->labels = calloc(src->label_count, sizeof *dst->labels);
+        dst->labels = pm_calloc(m, src->label_count, sizeof *dst->labels);
         nomem |= !dst->labels;
         for (size_t i = 0; dst->labels && i < src->label_count; i++) {
             dst->labels[i].target = src->labels[i].target;
-            dst->labels[i].name = vm_strndup(src->labels[i].name, strlen(src->labels[i].name));
+            dst->labels[i].name = pm_strndup(m, src->labels[i].name, strlen(src->labels[i].name));
             nomem |= !dst->labels[i].name;
         }
         if (dst->labels)
             dst->label_count = dst->label_cap = src->label_count;
     }
     if (src->instr_count) {
-        dst->code = malloc(src->instr_count * sizeof *dst->code);
+        dst->code = pm_malloc(m, src->instr_count * sizeof *dst->code);
         nomem |= !dst->code;
         if (dst->code) {
             memcpy(dst->code, src->code, src->instr_count * sizeof *dst->code);
@@ -228,11 +249,11 @@ int vm_function_copy(vm_function *dst, const vm_function *src)
         }
     }
     dst->name_count = dst->name_cap = src->name_count;
-    dst->names = copy_names(src->names, src->name_count, &nomem);
+    dst->names = copy_names(m, src->names, src->name_count, &nomem);
     if (src->name_count && !dst->names)
         dst->name_count = 0;
     if (nomem) {
-        vm_function_clear(dst);
+        vm_function_clear(m, dst);
         return STOFFEL_ERR_NOMEM;
     }
     return 0;
@@ -273,9 +294,9 @@ static void instr_registers(const vm_instr *in, void (*note)(uint32_t, uint64_t 
     }
 }
 
-int vm_function_normalise(vm_function *fn)
+int vm_function_normalise(const stoffel_vm_allocator *m, vm_function *fn)
 {
-    vm_instr *code = realloc(fn->code, (fn->instr_count + 1) * sizeof *code);
+    vm_instr *code = pm_realloc(m, fn->code, (fn->instr_count + 1) * sizeof *code);
     if (!code)
         return STOFFEL_ERR_NOMEM;
     fn->code = code;
@@ -284,7 +305,7 @@ int vm_function_normalise(vm_function *fn)
     for (size_t i = 0; i < fn->instr_count; i++)
         code[i].xop = code[i].op;
     /* Fuse CMP + conditional jump unless the jump is itself a jump target. */
-    uint8_t *target = calloc(fn->instr_count + 1, 1);
+    uint8_t *target = pm_calloc(m, fn->instr_count + 1, 1);
     if (!target)
         return STOFFEL_ERR_NOMEM;
     for (size_t i = 0; i < fn->instr_count; i++)
@@ -301,7 +322,7 @@ int vm_function_normalise(vm_function *fn)
         default: break;
         }
     }
-    free(target);
+    pm_free(m, target);
     /* Fuse an ADD, SUB or MOD into a fused compare-and-jump that follows it. A jump landing on
      * the CMP still runs the CMP's own fused form. */
     for (size_t i = 0; i + 1 < fn->instr_count; i++) {
@@ -315,14 +336,14 @@ int vm_function_normalise(vm_function *fn)
         default: break;
         }
     }
-    uint64_t m = fn->stored_registers;
-    if (m < 1)
-        m = 1;
-    if (fn->param_count > m)
-        m = fn->param_count;
+    uint64_t frame = fn->stored_registers;
+    if (frame < 1)
+        frame = 1;
+    if (fn->param_count > frame)
+        frame = fn->param_count;
     for (size_t i = 0; i < fn->instr_count; i++)
-        instr_registers(&fn->code[i], note_reg, &m);
-    fn->frame_size = m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+        instr_registers(&fn->code[i], note_reg, &frame);
+    fn->frame_size = frame > UINT32_MAX ? UINT32_MAX : (uint32_t)frame;
     return 0;
 }
 
@@ -350,18 +371,23 @@ void vm_function_register_use(const vm_function *fn, uint32_t secret_start, uint
 
 /* ---- program ------------------------------------------------------------------------------ */
 
-stoffel_vm_program *vm_program_alloc(void)
+stoffel_vm_program *vm_program_alloc(const stoffel_vm_allocator *m)
 {
-    stoffel_vm_program *p = calloc(1, sizeof *p);
-    if (p)
+    stoffel_vm_allocator mem;
+    vm_allocator_resolve(m, &mem);
+    stoffel_vm_program *p = pm_calloc(&mem, 1, sizeof *p);
+    if (p) {
         p->version = VM_FORMAT_VERSION;
+        p->mem = mem;
+    }
     return p;
 }
 
 int vm_program_finish(stoffel_vm_program *p)
 {
+    const stoffel_vm_allocator *m = &p->mem;
     if (p->client_count) {
-        p->client_views = calloc(p->client_count, sizeof *p->client_views);
+        p->client_views = pm_calloc(m, p->client_count, sizeof *p->client_views);
         if (!p->client_views)
             return STOFFEL_ERR_NOMEM;
         for (size_t i = 0; i < p->client_count; i++) {
@@ -387,20 +413,21 @@ void stoffel_vm_program_free(stoffel_vm_program *p)
 {
     if (!p)
         return;
+    stoffel_vm_allocator mem = p->mem;
     for (size_t i = 0; i < p->const_count; i++)
         if (p->consts[i].kind == STOFFEL_VM_STRING)
-            free((char *)p->consts[i].as.str.ptr);
-    free(p->consts);
+            pm_free(&mem, (char *)p->consts[i].as.str.ptr);
+    pm_free(&mem, p->consts);
     for (size_t i = 0; i < p->fn_count; i++)
-        vm_function_clear(&p->fns[i]);
-    free(p->fns);
+        vm_function_clear(&mem, &p->fns[i]);
+    pm_free(&mem, p->fns);
     for (size_t i = 0; i < p->client_count; i++) {
-        free(p->clients[i].inputs);
-        free(p->clients[i].outputs);
+        pm_free(&mem, p->clients[i].inputs);
+        pm_free(&mem, p->clients[i].outputs);
     }
-    free(p->clients);
-    free(p->client_views);
-    free(p);
+    pm_free(&mem, p->clients);
+    pm_free(&mem, p->client_views);
+    pm_free(&mem, p);
 }
 
 unsigned stoffel_vm_program_version(const stoffel_vm_program *p) { return p->version; }

@@ -96,25 +96,26 @@ struct stoffel_vm_program {
     size_t client_count;
     vm_client *clients;
     stoffel_vm_client_schema *client_views; /* public views of clients, built lazily at make */
+    stoffel_vm_allocator mem; /* every allocation of the program (the builder's: malloc) */
 };
 
-/* Frees everything a function owns (not the struct itself). */
-void vm_function_clear(vm_function *fn);
-/* Deep copy; 0 or STOFFEL_ERR_NOMEM (dst is left cleared). */
-int vm_function_copy(vm_function *dst, const vm_function *src);
+/* Frees everything a function owns (not the struct itself), allocated through m. */
+void vm_function_clear(const stoffel_vm_allocator *m, vm_function *fn);
+/* Deep copy through m; 0 or STOFFEL_ERR_NOMEM (dst is left cleared). */
+int vm_function_copy(const stoffel_vm_allocator *m, vm_function *dst, const vm_function *src);
 /* Recomputes frame_size = max(stored, 1, #params, 1 + highest register operand) and appends the
  * VM_OP_END sentinel after the code. 0 or STOFFEL_ERR_NOMEM. */
-int vm_function_normalise(vm_function *fn);
+int vm_function_normalise(const stoffel_vm_allocator *m, vm_function *fn);
 /* Highest register operand + 1 split by bank (for the disassembler). */
 void vm_function_register_use(const vm_function *fn, uint32_t secret_start, uint32_t *clear,
                               uint32_t *secret);
 
 /* Type trees: deep copy (NULL -> NULL) and free. */
-stoffel_vm_type *vm_type_copy(const stoffel_vm_type *t, int *nomem);
-void vm_type_free(stoffel_vm_type *t);
+stoffel_vm_type *vm_type_copy(const stoffel_vm_allocator *m, const stoffel_vm_type *t, int *nomem);
+void vm_type_free(const stoffel_vm_allocator *m, stoffel_vm_type *t);
 
-/* Allocates an empty program. */
-stoffel_vm_program *vm_program_alloc(void);
+/* Allocates an empty program whose memory comes from m (copied; NULL: malloc). */
+stoffel_vm_program *vm_program_alloc(const stoffel_vm_allocator *m);
 /* Builds the public client views; 0 or STOFFEL_ERR_NOMEM. */
 int vm_program_finish(stoffel_vm_program *p);
 /* Index of a function by name or -1. Linear; callers cache. */
@@ -146,6 +147,19 @@ char *vm_strndup(const char *s, size_t len);
 
 /* The allocator to use: *in when complete, else malloc/realloc/free. */
 void vm_allocator_resolve(const stoffel_vm_allocator *in, stoffel_vm_allocator *out);
+/* malloc/realloc/free as an allocator (static). */
+const stoffel_vm_allocator *vm_default_allocator(void);
+
+/* Allocation through a program's allocator (pm_calloc zeroes and checks for overflow). */
+static inline void *pm_malloc(const stoffel_vm_allocator *m, size_t n) { return m->alloc(m->userdata, n ? n : 1); }
+static inline void *pm_realloc(const stoffel_vm_allocator *m, void *p, size_t n) { return m->realloc(m->userdata, p, n ? n : 1); }
+static inline void pm_free(const stoffel_vm_allocator *m, void *p)
+{
+    if (p)
+        m->free(m->userdata, p);
+}
+void *pm_calloc(const stoffel_vm_allocator *m, size_t n, size_t size);
+char *pm_strndup(const stoffel_vm_allocator *m, const char *s, size_t len);
 
 /* printf into a caller buffer when not NULL (used for load error messages). */
 void vm_set_err(char *err, size_t err_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -41,6 +41,12 @@ static void std_free(void *ud, void *p)
     free(p);
 }
 
+const stoffel_vm_allocator *vm_default_allocator(void)
+{
+    static const stoffel_vm_allocator std = {sizeof std, std_alloc, std_realloc, std_free, NULL};
+    return &std;
+}
+
 void vm_allocator_resolve(const stoffel_vm_allocator *in, stoffel_vm_allocator *out)
 {
     if (in && in->struct_size >= sizeof *in && in->alloc && in->realloc && in->free) {

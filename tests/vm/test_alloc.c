@@ -66,12 +66,17 @@ static const char *const PROGRAM =
     " ADD r0 r11 r14\n RET r0\n"
     "fn twice x\n ADD r1 r0 r0\n RET r1\n";
 
-static void test_vm_allocation_failures(void)
+static void test_allocation_failures(void)
 {
-    stoffel_vm_program *p = tasm_build(PROGRAM);
-    CHECK(p != NULL);
-    if (!p)
+    /* The program as .stflb bytes: the loader's allocations are counted too. */
+    stoffel_vm_program *built = tasm_build(PROGRAM);
+    CHECK(built != NULL);
+    if (!built)
         return;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    CHECK_EQ_INT(stoffel_vm_program_write(built, &bytes, &len), 0);
+    stoffel_vm_program_free(built);
     stoffel_mpc_sim_config sc;
     stoffel_mpc_sim_config_defaults(&sc);
     sc.n = 3;
@@ -79,17 +84,26 @@ static void test_vm_allocation_failures(void)
     stoffel_mpc_engine *e = NULL;
     CHECK_EQ_INT(stoffel_mpc_engine_new_simulated(&sc, &e, NULL, 0), 0);
     int succeeded = 0;
-    long n, failures = 0;
+    long n, failures = 0, load_failures = 0;
     for (n = 1; n < 100000 && !succeeded; n++) {
         counting_alloc c = {.fail_at = n};
         stoffel_vm_allocator a = {sizeof a, t_alloc, t_realloc, t_free, &c};
+        stoffel_vm_program *p = NULL;
+        char err[512] = "";
+        int rc = stoffel_vm_program_load_with(bytes, len, &a, &p, err, sizeof err);
+        if (rc) {
+            CHECK_MSG(rc == STOFFEL_ERR_NOMEM && strstr(err, "out of memory"), "N=%ld: load returned %d \"%s\"", n, rc, err);
+            CHECK_MSG(c.live == 0, "N=%ld: %ld blocks leaked by a failed load", n, c.live);
+            load_failures++;
+            continue;
+        }
         stoffel_vm_config cfg;
         stoffel_vm_config_defaults(&cfg);
         cfg.allocator = &a;
         stoffel_vm *vm = NULL;
-        char err[512] = "";
-        int rc = stoffel_vm_new(p, &cfg, &vm, err, sizeof err);
+        rc = stoffel_vm_new(p, &cfg, &vm, err, sizeof err);
         if (rc) {
+            stoffel_vm_program_free(p);
             CHECK_MSG(rc == STOFFEL_ERR_NOMEM && err[0], "N=%ld: stoffel_vm_new returned %d \"%s\"", n, rc, err);
             CHECK_MSG(c.live == 0, "N=%ld: %ld blocks leaked by a failed stoffel_vm_new", n, c.live);
             failures++;
@@ -111,17 +125,38 @@ static void test_vm_allocation_failures(void)
             failures++;
         }
         stoffel_vm_free(vm);
+        stoffel_vm_program_free(p);
         CHECK_MSG(c.live == 0, "N=%ld: %ld blocks leaked", n, c.live);
     }
     CHECK(succeeded);
-    CHECK(failures > 100); /* the program really allocates */
-    fprintf(stderr, "VM: %ld allocation failures checked\n", failures);
+    CHECK(failures > 100 && load_failures > 20); /* the program really allocates */
+    fprintf(stderr, "%ld load and %ld VM allocation failures checked\n", load_failures, failures);
     stoffel_mpc_engine_free(e);
+    stoffel_vm_bytes_free(bytes);
+}
+
+/* An incomplete allocator is refused, not used. */
+static void test_bad_allocator(void)
+{
+    stoffel_vm_allocator a = {0, t_alloc, t_realloc, NULL, NULL};
+    stoffel_vm_program *p = NULL;
+    char err[256] = "";
+    static const uint8_t empty_v1[] = {'S', 'T', 'F', 'L', 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    CHECK_EQ_INT(stoffel_vm_program_load_with(empty_v1, sizeof empty_v1, &a, &p, err, sizeof err), STOFFEL_ERR_INVALID_ARG);
+    CHECK(p == NULL && strstr(err, "stoffel_vm_allocator needs struct_size and all three functions"));
+    CHECK_EQ_INT(stoffel_vm_program_load_with(empty_v1, sizeof empty_v1, NULL, &p, err, sizeof err), 0);
+    stoffel_vm_config cfg;
+    stoffel_vm_config_defaults(&cfg);
+    cfg.allocator = &a;
+    stoffel_vm *vm = NULL;
+    CHECK_EQ_INT(stoffel_vm_new(p, &cfg, &vm, err, sizeof err), STOFFEL_ERR_INVALID_ARG);
+    CHECK(vm == NULL && strstr(err, "stoffel_vm_allocator needs struct_size and all three functions"));
     stoffel_vm_program_free(p);
 }
 
 int main(void)
 {
-    test_vm_allocation_failures();
+    test_bad_allocator();
+    test_allocation_failures();
     return test_finish();
 }

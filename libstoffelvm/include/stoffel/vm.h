@@ -216,6 +216,22 @@ typedef struct stoffel_vm_type {
     size_t arg_count;
 } stoffel_vm_type;
 
+/*
+ * A memory allocator for a program or VM handle (STYLE.md: tests make the Nth allocation fail to
+ * prove every out-of-memory path returns STOFFEL_ERR_NOMEM and leaks nothing). Every allocation a
+ * handle makes for itself (values, strings, tables, frames, the loader's tables) goes through it;
+ * memory the library hands to the caller (stoffel_vm_bytes_free) and the engine's own memory do
+ * not. alloc returns NULL on failure; realloc(ptr = NULL) allocates; free(NULL) is a no-op. The
+ * struct is copied; userdata is passed to every call and must outlive the handle.
+ */
+typedef struct {
+    size_t struct_size; /* sizeof(stoffel_vm_allocator) */
+    void *(*alloc)(void *userdata, size_t size);
+    void *(*realloc)(void *userdata, void *ptr, size_t size);
+    void (*free)(void *userdata, void *ptr);
+    void *userdata;
+} stoffel_vm_allocator;
+
 /* ============================================================================================== */
 /* Programs: loading, introspection, writing.                                                     */
 /* ============================================================================================== */
@@ -278,6 +294,15 @@ typedef struct {
  */
 STOFFEL_API int stoffel_vm_program_load(const uint8_t *bytes, size_t len, stoffel_vm_program **out,
                                         char *err, size_t err_len);
+
+/*
+ * As stoffel_vm_program_load, with every allocation of the loader and of the program made through
+ * allocator (copied; userdata must outlive the program; NULL = malloc). STOFFEL_ERR_INVALID_ARG
+ * for an allocator without struct_size or one of its functions.
+ */
+STOFFEL_API int stoffel_vm_program_load_with(const uint8_t *bytes, size_t len,
+                                             const stoffel_vm_allocator *allocator,
+                                             stoffel_vm_program **out, char *err, size_t err_len);
 
 /* As stoffel_vm_program_load, reading the file at path. STOFFEL_ERR_IO when it cannot be read. */
 STOFFEL_API int stoffel_vm_program_load_file(const char *path, stoffel_vm_program **out, char *err,
@@ -478,22 +503,6 @@ STOFFEL_API int stoffel_vm_fn_sts(stoffel_vm_fn *fn, uint32_t slot, uint32_t src
  * different threads. The library starts no threads and keeps no global state.
  */
 typedef struct stoffel_vm stoffel_vm;
-
-/*
- * A memory allocator for a program or VM handle (STYLE.md: tests make the Nth allocation fail to
- * prove every out-of-memory path returns STOFFEL_ERR_NOMEM and leaks nothing). Every allocation a
- * handle makes for itself (values, strings, tables, frames, the loader's tables) goes through it;
- * memory the library hands to the caller (stoffel_vm_bytes_free) and the engine's own memory do
- * not. alloc returns NULL on failure; realloc(ptr = NULL) allocates; free(NULL) is a no-op. The
- * struct is copied; userdata is passed to every call and must outlive the handle.
- */
-typedef struct {
-    size_t struct_size; /* sizeof(stoffel_vm_allocator) */
-    void *(*alloc)(void *userdata, size_t size);
-    void *(*realloc)(void *userdata, void *ptr, size_t size);
-    void (*free)(void *userdata, void *ptr);
-    void *userdata;
-} stoffel_vm_allocator;
 
 /* VM configuration; initialise with stoffel_vm_config_defaults(). */
 typedef struct {
