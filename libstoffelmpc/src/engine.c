@@ -112,20 +112,63 @@ int stoffel_mpc_engine_mul_public(stoffel_mpc_engine *e, const uint8_t *a, const
     return e->vt->mul_public(e, a, c, out, count);
 }
 
+/* Operands each request kind reads and writes (mpc.h documents the conventions): the one table
+ * check_request reads, so a malformed request is refused here with a message, never crashes. */
+enum { NEEDS_A = 1, NEEDS_B = 2, NEEDS_OUT = 4 };
+static const struct {
+    const char *name;
+    unsigned needs;
+    const char *b_is; /* what operand b holds, for the message */
+} kind_info[STOFFEL_MPC_OP_KIND_COUNT] = {
+    [STOFFEL_MPC_OP_MUL] = {"MUL", NEEDS_A | NEEDS_B | NEEDS_OUT, "the second factors"},
+    [STOFFEL_MPC_OP_OPEN] = {"OPEN", NEEDS_A | NEEDS_OUT, NULL},
+    [STOFFEL_MPC_OP_RANDOM] = {"RANDOM", NEEDS_OUT, NULL},
+    [STOFFEL_MPC_OP_RANDOM_BIT] = {"RANDOM_BIT", NEEDS_OUT, NULL},
+    [STOFFEL_MPC_OP_RANDOM_INT] = {"RANDOM_INT", NEEDS_OUT, NULL},
+    [STOFFEL_MPC_OP_LT] = {"LT", NEEDS_A | NEEDS_B | NEEDS_OUT, "the right-hand operands"},
+    [STOFFEL_MPC_OP_LE] = {"LE", NEEDS_A | NEEDS_B | NEEDS_OUT, "the right-hand operands"},
+    [STOFFEL_MPC_OP_GT] = {"GT", NEEDS_A | NEEDS_B | NEEDS_OUT, "the right-hand operands"},
+    [STOFFEL_MPC_OP_GE] = {"GE", NEEDS_A | NEEDS_B | NEEDS_OUT, "the right-hand operands"},
+    [STOFFEL_MPC_OP_EQ] = {"EQ", NEEDS_A | NEEDS_B | NEEDS_OUT, "the right-hand operands"},
+    [STOFFEL_MPC_OP_NE] = {"NE", NEEDS_A | NEEDS_B | NEEDS_OUT, "the right-hand operands"},
+    [STOFFEL_MPC_OP_DIV] = {"DIV", NEEDS_A | NEEDS_B | NEEDS_OUT, "the divisors"},
+    [STOFFEL_MPC_OP_REM] = {"REM", NEEDS_A | NEEDS_B | NEEDS_OUT, "the divisors"},
+    [STOFFEL_MPC_OP_DIV_PUBLIC] = {"DIV_PUBLIC", NEEDS_A | NEEDS_B | NEEDS_OUT, "the public divisors"},
+    [STOFFEL_MPC_OP_REM_PUBLIC] = {"REM_PUBLIC", NEEDS_A | NEEDS_B | NEEDS_OUT, "the public divisors"},
+    [STOFFEL_MPC_OP_TRUNC] = {"TRUNC", NEEDS_A | NEEDS_OUT, NULL},
+    [STOFFEL_MPC_OP_TRUNC_PR] = {"TRUNC_PR", NEEDS_A | NEEDS_OUT, NULL},
+    [STOFFEL_MPC_OP_FIXED_DIV] = {"FIXED_DIV", NEEDS_A | NEEDS_B | NEEDS_OUT, "the divisors"},
+    [STOFFEL_MPC_OP_OUTPUT] = {"OUTPUT", NEEDS_A, NULL},
+    [STOFFEL_MPC_OP_FIXED_MUL] = {"FIXED_MUL", NEEDS_A | NEEDS_B | NEEDS_OUT, "the second factors"},
+    [STOFFEL_MPC_OP_SELECT] = {"SELECT", NEEDS_A | NEEDS_B | NEEDS_OUT,
+                               "the then values followed by the else values"},
+    [STOFFEL_MPC_OP_MIN] = {"MIN", NEEDS_A | NEEDS_B | NEEDS_OUT, "the second operands"},
+    [STOFFEL_MPC_OP_MAX] = {"MAX", NEEDS_A | NEEDS_B | NEEDS_OUT, "the second operands"},
+    [STOFFEL_MPC_OP_ABS] = {"ABS", NEEDS_A | NEEDS_OUT, NULL},
+    [STOFFEL_MPC_OP_SIGN] = {"SIGN", NEEDS_A | NEEDS_OUT, NULL},
+    [STOFFEL_MPC_OP_BIT_DECOMPOSE] = {"BIT_DECOMPOSE", NEEDS_A | NEEDS_OUT, NULL},
+    [STOFFEL_MPC_OP_BIT_COMPOSE] = {"BIT_COMPOSE", NEEDS_A | NEEDS_OUT, NULL},
+};
+
 static int check_request(stoffel_mpc_engine *e, const stoffel_mpc_request *r, size_t i)
 {
-    if ((int)r->kind < 0 || r->kind >= STOFFEL_MPC_OP_KIND_COUNT)
-        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "request %zu: unknown kind %d", i, (int)r->kind);
+    if ((int)r->kind < 0 || r->kind >= STOFFEL_MPC_OP_KIND_COUNT || !kind_info[r->kind].name)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG,
+                           "request %zu: unknown kind %d (valid kinds are 0..%d, see stoffel_mpc_op_kind)", i,
+                           (int)r->kind, (int)STOFFEL_MPC_OP_KIND_COUNT - 1);
     if (r->count == 0)
         return 0;
-    int needs_a = r->kind != STOFFEL_MPC_OP_RANDOM && r->kind != STOFFEL_MPC_OP_RANDOM_BIT &&
-                  r->kind != STOFFEL_MPC_OP_RANDOM_INT;
-    int needs_b = r->kind == STOFFEL_MPC_OP_MUL || (r->kind >= STOFFEL_MPC_OP_LT && r->kind <= STOFFEL_MPC_OP_REM_PUBLIC) ||
-                  r->kind == STOFFEL_MPC_OP_FIXED_DIV;
-    int needs_out = r->kind != STOFFEL_MPC_OP_OUTPUT;
-    if ((needs_a && !r->a) || (needs_b && !r->b) || (needs_out && !r->out))
-        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "request %zu (kind %d): missing operand or output buffer",
-                           i, (int)r->kind);
+    unsigned needs = kind_info[r->kind].needs;
+    const char *name = kind_info[r->kind].name;
+    if ((needs & NEEDS_A) && !r->a)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "request %zu (%s): operand a is NULL with count %zu", i,
+                           name, r->count);
+    if ((needs & NEEDS_B) && !r->b)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "request %zu (%s): operand b (%s) is NULL with count %zu",
+                           i, name, kind_info[r->kind].b_is, r->count);
+    if ((needs & NEEDS_OUT) && !r->out)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "request %zu (%s): output buffer out is NULL with count %zu",
+                           i, name, r->count);
     return 0;
 }
 
@@ -172,21 +215,20 @@ int stoffel_mpc_engine_execute(stoffel_mpc_engine *e, stoffel_mpc_request *reque
         else
             non[in++] = requests[i];
     }
-    int rc = ncore ? e->vt->execute(e, core, ncore) : 0;
-    if (rc == 0) {
-        char msg[sizeof e->last_error];
-        msg[0] = 0;
-        nonlinear_cost cost;
-        memset(&cost, 0, sizeof cost);
-        rc = nonlinear_execute_counted(e, non, nnon, &cost, msg, sizeof msg);
-        if (rc)
-            engine_fail(e, rc, "%s", msg[0] ? msg : e->last_error);
-        /* the protocols' own rounds went through execute() and are in `rounds`; those that
-         * generated random bits and masks are also reported as preprocessing rounds */
-        e->comparisons += cost.comparisons;
-        e->random_bits += cost.random_bits;
-        e->nl_prep_rounds += cost.preprocessing_rounds;
-    }
+    /* one batch: the core requests join the first round of the nonlinear protocols, and
+     * independent nonlinear requests share rounds (nonlinear_execute_batch) */
+    char msg[sizeof e->last_error];
+    msg[0] = 0;
+    nonlinear_cost cost;
+    memset(&cost, 0, sizeof cost);
+    int rc = nonlinear_execute_batch(e, core, ncore, non, nnon, &cost, msg, sizeof msg);
+    if (rc)
+        engine_fail(e, rc, "%s", msg[0] ? msg : e->last_error);
+    /* the protocols' own rounds went through execute() and are in `rounds`; those that
+     * generated random bits and masks are also reported as preprocessing rounds */
+    e->comparisons += cost.comparisons;
+    e->random_bits += cost.random_bits;
+    e->nl_prep_rounds += cost.preprocessing_rounds;
     free(core);
     free(non);
     return rc;
@@ -241,6 +283,35 @@ int stoffel_mpc_engine_get_stats(const stoffel_mpc_engine *e, stoffel_mpc_stats 
 const char *stoffel_mpc_engine_last_error(const stoffel_mpc_engine *e)
 {
     return e ? e->last_error : "";
+}
+
+/* The masking protocols' default statistical security (spec mpc.md 6: kappa >= 40). */
+#define ENGINE_KAPPA_DEFAULT 40u
+
+uint32_t stoffel_mpc_engine_kappa(const stoffel_mpc_engine *e)
+{
+    return e && e->kappa ? e->kappa : ENGINE_KAPPA_DEFAULT;
+}
+
+int stoffel_mpc_engine_set_kappa(stoffel_mpc_engine *e, uint32_t kappa)
+{
+    if (!e)
+        return STOFFEL_ERR_INVALID_ARG;
+    e->last_error[0] = 0;
+    if (kappa < ENGINE_KAPPA_DEFAULT)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG,
+                           "kappa = %u is below the minimum statistical security of %u bits", kappa,
+                           ENGINE_KAPPA_DEFAULT);
+    unsigned bits = stoffel_mpc_field_bits(e->field);
+    /* the narrowest masked opening (a 1-bit comparison: 2-bit differences) needs 2 + kappa + 1 < bits */
+    if ((uint64_t)kappa + 3 >= bits)
+        return engine_fail(e, STOFFEL_ERR_INVALID_ARG,
+                           "kappa = %u does not fit field %s (%u bits): even a 1-bit comparison needs "
+                           "2 + kappa + 1 = %llu < %u bits; use kappa <= %u or a larger field",
+                           kappa, stoffel_mpc_field_name(e->field), bits, (unsigned long long)kappa + 3, bits,
+                           bits > 4 ? bits - 4 : 0);
+    e->kappa = kappa;
+    return 0;
 }
 
 void stoffel_mpc_engine_free(stoffel_mpc_engine *e)

@@ -107,6 +107,8 @@ int cmd_build(int argc, char **argv)
             if (++i >= argc)
                 return cli_usage_error("%s needs an output path ending in .stflb", a);
             out = argv[i];
+        } else if (!strcmp(a, "-b") || !strcmp(a, "--binary")) {
+            /* `stoffel compile -b` of the reference: building writes bytecode anyway */
         } else if (!strcmp(a, "--print-ir")) {
             print_ir = 1;
         } else if (!strcmp(a, "--mpc-backend") || !strcmp(a, "--backend")) {

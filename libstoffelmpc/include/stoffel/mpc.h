@@ -295,6 +295,18 @@ STOFFEL_API int stoffel_mpc_engine_get_stats(const stoffel_mpc_engine *engine, s
 /* The message of the last failed call on this engine ("" if none); valid until the next call. */
 STOFFEL_API const char *stoffel_mpc_engine_last_error(const stoffel_mpc_engine *engine);
 
+/* The statistical security parameter kappa of the masking protocols (comparisons, equality,
+ * truncation, division, fixed point): every masked value they open is within statistical
+ * distance 2^-kappa of uniform. Default 40; the simulated engine takes it from its config. */
+STOFFEL_API uint32_t stoffel_mpc_engine_kappa(const stoffel_mpc_engine *engine);
+
+/* Sets kappa for the requests that follow (every party of a session must set the same value).
+ * Errors: STOFFEL_ERR_INVALID_ARG when kappa < 40, or when the field cannot hold even a 1-bit
+ * comparison with it (kappa + 3 >= bits of p); the message names the sizes. A request of width k
+ * that needs k + kappa + 1 >= bits of p then fails with STOFFEL_MPC_ERR_CAPACITY, naming k, kappa
+ * and the field. */
+STOFFEL_API int stoffel_mpc_engine_set_kappa(stoffel_mpc_engine *engine, uint32_t kappa);
+
 /* Frees an engine and zeroes every secret it holds; NULL is a no-op. */
 STOFFEL_API void stoffel_mpc_engine_free(stoffel_mpc_engine *engine);
 

@@ -1,8 +1,9 @@
 /*
  * dispatch.c - routes nonlinear requests to their protocols (see nonlinear.h): validates each
- * request, then runs all comparisons of one width as one vector (so a batch of 10^4 comparisons
- * takes the rounds of one), and the other kinds request by request, each vectorised over its
- * elements.
+ * request, then runs all comparisons of one kind family and width as one vector (so a batch of
+ * 10^4 comparisons takes the rounds of one) and every other request as its own job, each
+ * vectorised over its elements; independent jobs run concurrently (nl_sched.c), so a mixed batch
+ * takes the rounds of its deepest job.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,18 +151,28 @@ static int validate(nl_ctx *ctx, size_t idx, const stoffel_mpc_request *r)
     return nl_check_capacity(ctx, name, r->bits + 1);
 }
 
-/*
- * All LT/LE/GT/GE (ltz = 1) or EQ/NE (ltz = 0) requests of width `bits`: one vector of
- * differences, one LTZ or EQZ, then per request out = x or 1 - x.
- */
-static int run_comparisons(nl_ctx *ctx, stoffel_mpc_request *reqs, size_t count, unsigned bits,
-                           int ltz, unsigned char *done)
+/* A vector of comparisons: every LT/LE/GT/GE (ltz = 1) or EQ/NE (ltz = 0) request of one width. */
+typedef struct {
+    stoffel_mpc_request *reqs;
+    size_t count;
+    unsigned bits;
+    int ltz;
+} cmp_group;
+
+static int in_group(const cmp_group *g, const stoffel_mpc_request *r)
 {
+    return r->count > 0 && r->bits == g->bits &&
+           (g->ltz ? is_ltz_family(r->kind) : is_eqz_family(r->kind));
+}
+
+/* One vector of differences, one LTZ or EQZ, then per request out = x or 1 - x. */
+static int run_comparisons(nl_ctx *ctx, void *arg)
+{
+    const cmp_group *g = arg;
     size_t total = 0;
-    for (size_t i = 0; i < count; i++)
-        if (!done[i] && reqs[i].bits == bits &&
-            (ltz ? is_ltz_family(reqs[i].kind) : is_eqz_family(reqs[i].kind)))
-            total += reqs[i].count;
+    for (size_t i = 0; i < g->count; i++)
+        if (in_group(g, &g->reqs[i]))
+            total += g->reqs[i].count;
     uint8_t *d = nl_sh_alloc(ctx, total), *res = nl_sh_alloc(ctx, total);
     int rc = 0;
     if (!d || !res) {
@@ -169,9 +180,9 @@ static int run_comparisons(nl_ctx *ctx, stoffel_mpc_request *reqs, size_t count,
         goto done;
     }
     size_t off = 0;
-    for (size_t i = 0; i < count && rc == 0; i++) {
-        stoffel_mpc_request *r = &reqs[i];
-        if (done[i] || r->bits != bits || !(ltz ? is_ltz_family(r->kind) : is_eqz_family(r->kind)))
+    for (size_t i = 0; i < g->count && rc == 0; i++) {
+        stoffel_mpc_request *r = &g->reqs[i];
+        if (!in_group(g, r))
             continue;
         /* a < b = [a - b < 0], a > b = [b - a < 0], a <= b = 1 - [b - a < 0], a >= b = 1 - [a - b < 0] */
         int swap = r->kind == STOFFEL_MPC_OP_GT || r->kind == STOFFEL_MPC_OP_LE;
@@ -181,11 +192,11 @@ static int run_comparisons(nl_ctx *ctx, stoffel_mpc_request *reqs, size_t count,
     if (rc)
         goto done;
     /* Differences of two N-bit values (signed or unsigned) are signed (N + 1)-bit values. */
-    rc = ltz ? nl_ltz(ctx, d, bits + 1, total, res) : nl_eqz(ctx, d, bits + 1, total, res);
+    rc = g->ltz ? nl_ltz(ctx, d, g->bits + 1, total, res) : nl_eqz(ctx, d, g->bits + 1, total, res);
     off = 0;
-    for (size_t i = 0; i < count && rc == 0; i++) {
-        stoffel_mpc_request *r = &reqs[i];
-        if (done[i] || r->bits != bits || !(ltz ? is_ltz_family(r->kind) : is_eqz_family(r->kind)))
+    for (size_t i = 0; i < g->count && rc == 0; i++) {
+        stoffel_mpc_request *r = &g->reqs[i];
+        if (!in_group(g, r))
             continue;
         int negate = r->kind == STOFFEL_MPC_OP_LE || r->kind == STOFFEL_MPC_OP_GE ||
                      r->kind == STOFFEL_MPC_OP_NE;
@@ -194,7 +205,6 @@ static int run_comparisons(nl_ctx *ctx, stoffel_mpc_request *reqs, size_t count,
         else
             memcpy(r->out, NL_SH(ctx, res, off), r->count * ctx->ss);
         off += r->count;
-        done[i] = 1;
     }
 done:
     nl_sh_free(ctx, d, total);
@@ -202,8 +212,9 @@ done:
     return rc;
 }
 
-static int run_one(nl_ctx *ctx, stoffel_mpc_request *r)
+static int run_one(nl_ctx *ctx, void *arg)
 {
+    stoffel_mpc_request *r = arg;
     size_t n = r->count;
     int rc = 0;
     uint8_t *other = NULL;
@@ -254,12 +265,40 @@ static int run_one(nl_ctx *ctx, stoffel_mpc_request *r)
     }
 }
 
-int nonlinear_execute_counted(stoffel_mpc_engine *engine, stoffel_mpc_request *requests,
-                              size_t count, nonlinear_cost *cost, char *msg, size_t msg_len)
+/* Splits a batch into independent jobs: one per comparison group (kind family and width), one
+ * per other request. */
+static size_t plan_jobs(stoffel_mpc_request *reqs, size_t count, cmp_group *groups, nl_job_fn *fns,
+                        void **args)
+{
+    size_t njobs = 0, ngroups = 0;
+    for (size_t i = 0; i < count; i++) {
+        stoffel_mpc_request *r = &reqs[i];
+        if (r->count == 0)
+            continue;
+        if (is_ltz_family(r->kind) || is_eqz_family(r->kind)) {
+            int ltz = is_ltz_family(r->kind), seen = 0;
+            for (size_t g = 0; g < ngroups && !seen; g++)
+                seen = groups[g].ltz == ltz && groups[g].bits == r->bits;
+            if (seen)
+                continue;
+            groups[ngroups] = (cmp_group){reqs, count, r->bits, ltz};
+            fns[njobs] = run_comparisons;
+            args[njobs++] = &groups[ngroups++];
+        } else {
+            fns[njobs] = run_one;
+            args[njobs++] = r;
+        }
+    }
+    return njobs;
+}
+
+int nonlinear_execute_batch(stoffel_mpc_engine *engine, stoffel_mpc_request *core, size_t ncore,
+                            stoffel_mpc_request *requests, size_t count, nonlinear_cost *cost,
+                            char *msg, size_t msg_len)
 {
     if (msg && msg_len)
         msg[0] = '\0';
-    if (!engine || (count && !requests)) {
+    if (!engine || (count && !requests) || (ncore && !core)) {
         if (msg && msg_len)
             snprintf(msg, msg_len, "nonlinear_execute: engine or requests is NULL");
         return STOFFEL_ERR_INVALID_ARG;
@@ -270,34 +309,42 @@ int nonlinear_execute_counted(stoffel_mpc_engine *engine, stoffel_mpc_request *r
         nl_ctx_clear(&ctx);
         return nl_fail(&ctx, rc, "out of memory");
     }
-    unsigned char *done = calloc(count ? count : 1, 1);
-    if (!done) {
+    cmp_group *groups = calloc(count ? count : 1, sizeof *groups);
+    nl_job_fn *fns = calloc(count ? count : 1, sizeof *fns);
+    void **args = calloc(count ? count : 1, sizeof *args);
+    if (!groups || !fns || !args) {
         rc = nl_fail(&ctx, STOFFEL_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < count && rc == 0; i++) {
+    /* every request is checked before anything runs: a bad one fails the batch untouched */
+    for (size_t i = 0; i < count && rc == 0; i++)
         rc = validate(&ctx, i, &requests[i]);
-        if (requests[i].count == 0)
-            done[i] = 1;
-    }
-    for (size_t i = 0; i < count && rc == 0; i++) {
-        if (done[i])
-            continue;
-        if (is_ltz_family(requests[i].kind))
-            rc = run_comparisons(&ctx, requests, count, requests[i].bits, 1, done);
-        else if (is_eqz_family(requests[i].kind))
-            rc = run_comparisons(&ctx, requests, count, requests[i].bits, 0, done);
-    }
-    for (size_t i = 0; i < count && rc == 0; i++) {
-        if (done[i])
-            continue;
-        rc = run_one(&ctx, &requests[i]);
-        done[i] = 1;
+    if (rc)
+        goto out;
+    size_t njobs = plan_jobs(requests, count, groups, fns, args);
+    if (njobs == 1 && ncore == 0) {
+        rc = fns[0](&ctx, args[0]); /* alone: no merging needed */
+    } else if (njobs == 0) {
+        rc = ncore ? stoffel_mpc_engine_execute(engine, core, ncore) : 0;
+        if (rc)
+            nl_fail(&ctx, rc, "%s", stoffel_mpc_engine_last_error(engine));
+        else if (ncore && cost)
+            cost->rounds++;
+    } else {
+        rc = nl_run_concurrent(&ctx, fns, args, njobs, core, ncore);
     }
 out:
-    free(done);
+    free(groups);
+    free(fns);
+    free(args);
     nl_ctx_clear(&ctx);
     return rc;
+}
+
+int nonlinear_execute_counted(stoffel_mpc_engine *engine, stoffel_mpc_request *requests,
+                              size_t count, nonlinear_cost *cost, char *msg, size_t msg_len)
+{
+    return nonlinear_execute_batch(engine, NULL, 0, requests, count, cost, msg, msg_len);
 }
 
 int nonlinear_execute(stoffel_mpc_engine *engine, stoffel_mpc_request *requests, size_t count,

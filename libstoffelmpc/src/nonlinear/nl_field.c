@@ -202,7 +202,9 @@ int nl_ctx_init(nl_ctx *ctx, stoffel_mpc_engine *engine, nonlinear_cost *cost, c
     ctx->field = stoffel_mpc_engine_field(engine);
     ctx->es = stoffel_mpc_field_elem_size(ctx->field);
     ctx->ss = stoffel_mpc_engine_share_size(engine);
-    ctx->kappa = NL_KAPPA_DEFAULT;
+    ctx->kappa = stoffel_mpc_engine_kappa(engine);
+    if (ctx->kappa == 0)
+        ctx->kappa = NL_KAPPA_DEFAULT;
     ctx->cost = cost;
     ctx->msg = msg;
     ctx->msg_len = msg_len;

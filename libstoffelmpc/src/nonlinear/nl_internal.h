@@ -17,8 +17,11 @@
 
 #include "nonlinear.h"
 
-/* Statistical security parameter of the masking protocols (Catrina-Saxena kappa). */
+/* Statistical security parameter of the masking protocols (Catrina-Saxena kappa), when the
+ * engine does not set one (stoffel_mpc_engine_kappa). */
 #define NL_KAPPA_DEFAULT 40
+
+struct nl_task;
 
 typedef struct nl_ctx {
     stoffel_mpc_engine *engine;
@@ -38,6 +41,9 @@ typedef struct nl_ctx {
     nonlinear_cost *cost;
     char *msg;
     size_t msg_len;
+    /* Set when the protocol runs as one task of a concurrent batch (nl_sched.c): its rounds are
+     * merged with the other tasks' rounds instead of running alone. */
+    struct nl_task *task;
 } nl_ctx;
 
 /* Context life cycle; nl_ctx_init returns 0 or STOFFEL_ERR_NOMEM. */
@@ -100,6 +106,23 @@ int nl_round_run(nl_ctx *ctx, nl_round *r, int preprocessing);
 
 int nl_mul(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t n);
 int nl_open(nl_ctx *ctx, const uint8_t *a, uint8_t *out, size_t n);
+
+/* ---- concurrent batches (nl_sched.c) --------------------------------------------------------- */
+/* One independent piece of a batch: a protocol run on its own context. */
+typedef int (*nl_job_fn)(nl_ctx *ctx, void *arg);
+
+/* Runs `count` jobs concurrently so that their rounds share engine execute calls: round j of
+ * every job that still runs (plus, in the first round, the `ncore` core requests) goes into one
+ * execute call. Every party makes the same calls in the same order (jobs are resumed in index
+ * order), so the networked engine's instance ids stay aligned. Costs are added to ctx->cost; the
+ * first failure's message goes to ctx. Returns 0 or the first failing status. */
+int nl_run_concurrent(nl_ctx *ctx, nl_job_fn *fns, void **args, size_t count,
+                      stoffel_mpc_request *core, size_t ncore);
+
+/* Blocks the calling task until the scheduler has run its round merged with the others'; returns
+ * the engine status of that execute call (message in *detail). Called by nl_round_run. */
+int nl_task_round(struct nl_task *task, stoffel_mpc_request *req, size_t count, int preprocessing,
+                  const char **detail);
 
 /* ---- preprocessing (random_bits.c) ----------------------------------------------------------- */
 /* n shares of uniformly random bits (square trick, deterministic root). */

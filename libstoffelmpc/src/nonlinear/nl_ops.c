@@ -147,16 +147,28 @@ int nl_round_run(nl_ctx *ctx, nl_round *r, int preprocessing)
 {
     if (r->count == 0)
         return 0;
-    int rc = stoffel_mpc_engine_execute(ctx->engine, r->req, r->count);
+    const char *what = preprocessing ? "preprocessing round" : "online round";
     size_t count = r->count;
     r->count = 0;
+    int local = 1; /* RANDOM only: drawn from the pool, no communication round */
+    for (size_t i = 0; i < count; i++)
+        local &= r->req[i].kind == STOFFEL_MPC_OP_RANDOM;
+    if (ctx->task && !local) {
+        /* merged with the other tasks' rounds; the scheduler counts the merged round */
+        const char *detail = NULL;
+        int rc = nl_task_round(ctx->task, r->req, count, preprocessing, &detail);
+        if (rc == 0)
+            return 0;
+        return nl_fail(ctx, rc, "%s failed: %s", what,
+                       detail && *detail ? detail : stoffel_mpc_strerror(rc));
+    }
+    int rc = stoffel_mpc_engine_execute(ctx->engine, r->req, count);
     if (ctx->cost) {
         ctx->cost->rounds++;
         if (preprocessing)
             ctx->cost->preprocessing_rounds++;
     }
-    (void)count;
-    return engine_status(ctx, rc, preprocessing ? "preprocessing round" : "online round");
+    return engine_status(ctx, rc, what);
 }
 
 int nl_mul(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t n)

@@ -39,4 +39,12 @@ int nonlinear_execute(stoffel_mpc_engine *engine, stoffel_mpc_request *requests,
 int nonlinear_execute_counted(stoffel_mpc_engine *engine, stoffel_mpc_request *requests,
                               size_t count, nonlinear_cost *cost, char *msg, size_t msg_len);
 
+/* As nonlinear_execute_counted, and runs the `ncore` core requests (MUL, OPEN, RANDOM, OUTPUT:
+ * independent of the nonlinear ones, as every request of one batch) in the first round of the
+ * nonlinear protocols, so a mixed batch takes the rounds of its deepest request. Nothing runs when
+ * a nonlinear request is malformed. */
+int nonlinear_execute_batch(stoffel_mpc_engine *engine, stoffel_mpc_request *core, size_t ncore,
+                            stoffel_mpc_request *requests, size_t count, nonlinear_cost *cost,
+                            char *msg, size_t msg_len);
+
 #endif

@@ -95,6 +95,12 @@ size_t stoffel_mpc_engine_share_size(const stoffel_mpc_engine *e)
     return e->field.es;
 }
 
+uint32_t stoffel_mpc_engine_kappa(const stoffel_mpc_engine *e)
+{
+    (void)e;
+    return 40;
+}
+
 const char *stoffel_mpc_engine_last_error(const stoffel_mpc_engine *e)
 {
     return e->err;

@@ -24,7 +24,7 @@ static stoffel_mpc_engine *nls_new(uint32_t n, uint32_t t, stoffel_mpc_field_id 
     return e;
 }
 
-static double nls_now(void)
+static inline double nls_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
