@@ -12,7 +12,8 @@
   robust       --parties 4 --threshold 1 (robust mode): background preprocessing up to levels,
                6 clients, one party stopped before the run: the result is still correct.
 
-usage: party_e2e_test.py STOFFEL_BINARY [semi-honest|robust|all]
+usage: party_e2e_test.py STOFFEL_BINARY [semi-honest|semi-honest-small|robust|all]
+(semi-honest-small: the semi-honest test with 6 clients, for sanitizer builds)
 Every process is bounded in time and killed on failure; ports are random free ones.
 """
 import os
@@ -165,13 +166,30 @@ def client_input(cfg, tmp, c, h, value, timeout_ms=30000):
                "--program", h, str(value), "--timeout-ms", str(timeout_ms), timeout=timeout_ms / 1000 + 20)
 
 
+def clients_at_once(cfg, tmp, h, values, which):
+    """Clients in `which` give their value concurrently; each must be stored at all 3 parties."""
+    procs = []
+    for c in which:
+        procs.append((c, subprocess.Popen([stoffel, "client", "input", "--network", cfg, "--key",
+                                           os.path.join(tmp, "net/client%d.key" % c), "--program", h,
+                                           str(values[c]), "--timeout-ms", "60000"],
+                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+    for c, p in procs:
+        try:
+            out, err = p.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+        check(p.returncode == 0 and "at all 3 parties" in out, "client %d input: %s" % (c, err))
+
+
 def input_count(p, h):
     return p.db("SELECT count(*) FROM inputs WHERE hex(program) = '%s'" % h.upper())[0][0]
 
 
-def semi_honest():
+def semi_honest(nclients):
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = network(tmp, 3, 1, 20)
+        cfg = network(tmp, 3, 1, nclients)
         parties = [Party(tmp, i, ["--timeout-ms", "5000"]) for i in range(3)]
         try:
             for p in parties:
@@ -186,36 +204,36 @@ def semi_honest():
             for p in parties:
                 check(p.db("SELECT count(*) FROM inputs")[0][0] == 0, "party %d stored nothing" % p.i)
 
-            values = salaries(20, 4242)
-            for c, v in enumerate(values):
-                r = client_input(cfg, tmp, c, h, v)
-                check(r.returncode == 0 and "at all 3 parties" in r.stdout, "client %d input: %s" % (c, r.stderr))
-                if c == 9:
-                    # Acknowledged means committed: SIGKILL party 1 now, restart it, the input is there.
-                    parties[1].stop(signal.SIGKILL)
-                    check(input_count(parties[1], h) == 10, "party 1 holds all 10 inputs after SIGKILL")
-                    parties[1].start()
-                    check(parties[1].wait_log("ready: listening", count=2), "party 1 restarted")
-                    # its peers notice the old connection died and dial it again
-                    check(parties[1].wait_log("link to party 2: connected", timeout=20), "party 2 reconnected")
+            values = salaries(nclients, 4242)
+            half = nclients // 2
+            # Ten providers at once (party 0 orders them), then party 1 is SIGKILLed right after the
+            # last acknowledgement: acknowledged means committed, so after a restart it holds all.
+            clients_at_once(cfg, tmp, h, values, range(0, half))
+            parties[1].stop(signal.SIGKILL)
+            check(input_count(parties[1], h) == half, "party 1 holds all %d inputs after SIGKILL" % half)
+            parties[1].start()
+            check(parties[1].wait_log("ready: listening", count=2), "party 1 restarted")
+            # its peers notice the old connection died and dial it again
+            check(parties[1].wait_log("link to party 2: connected", timeout=20), "party 2 reconnected")
+            clients_at_once(cfg, tmp, h, values, range(half, nclients))
             for p in parties:
-                check(input_count(p, h) == 20, "party %d holds 20 inputs" % p.i)
+                check(input_count(p, h) == nclients, "party %d holds %d inputs" % (p.i, nclients))
 
             r = run("run", "--network", cfg, h, "--stats", timeout=120)
             check(r.returncode == 0, "run --network: " + r.stderr)
             got = "\n".join(l for l in r.stdout.splitlines() if re.match(r"^(count|mean|variance|min|max|median):", l))
             check(got == clear_stats(values), "networked result %r == clear %r" % (got, clear_stats(values)))
-            check("Program returned: 20" in r.stdout, r.stdout)
+            check("Program returned: %d" % nclients in r.stdout, r.stdout)
             for phase in ("input", "preprocessing", "online", "total"):
                 check(re.search(r"stats: phase=%s rounds=\d+ bytes=\d+ seconds=[0-9.]+" % phase, r.stderr)
                       is not None, "stats line for %s: %s" % (phase, r.stderr))
             for p in parties:
                 rows = p.db("SELECT state, CAST(result AS TEXT) FROM runs")
-                check(rows == [(1, "20")], "party %d recorded the run: %r" % (p.i, rows))
+                check(rows == [(1, str(nclients))], "party %d recorded the run: %r" % (p.i, rows))
 
             # The program named by its file gives the same bundle hash.
             r = run("run", "--network", cfg, PROGRAM, timeout=120)
-            check(r.returncode == 0 and "Program returned: 20" in r.stdout, "run by file: " + r.stderr)
+            check(r.returncode == 0 and "Program returned: %d" % nclients in r.stdout, "run by file: " + r.stderr)
 
             # Run errors: unknown program, a hash that is not one.
             r = run("run", "--network", cfg, "cd" * 32)
@@ -277,7 +295,7 @@ def semi_honest():
             r = client_input(cfg, tmp, 0, h, 1, timeout_ms=20000)
             check(r.returncode == 1 and "party 2 is unreachable" in r.stderr, "input with party 2 down: " + r.stderr)
             for p in parties[:2]:
-                check(input_count(p, h) == 20, "party %d still holds 20 inputs" % p.i)
+                check(input_count(p, h) == nclients, "party %d still holds its inputs" % p.i)
             r = run("run", "--network", cfg, h, "--timeout-ms", "20000")
             check(r.returncode == 1 and "party 2 is unreachable" in r.stderr, "run with party 2 down: " + r.stderr)
         finally:
@@ -346,7 +364,9 @@ def robust():
 
 def main():
     if which in ("semi-honest", "all"):
-        semi_honest()
+        semi_honest(20)
+    if which == "semi-honest-small":
+        semi_honest(6)  # sanitizer builds: the same paths with fewer clients
     if which in ("robust", "all"):
         robust()
     print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
