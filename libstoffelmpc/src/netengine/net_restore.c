@@ -174,10 +174,13 @@ int stoffel_mpc_engine_net_pool_import(stoffel_mpc_engine *e, const uint8_t *byt
         return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
     pl->cap = cap_a;
     const uint8_t *r = bytes + POOL_HEADER;
-    memcpy(pl->a + keep * L, r, nt * eb);
-    memcpy(pl->b + keep * L, r + nt * eb, nt * eb);
-    memcpy(pl->c + keep * L, r + 2 * nt * eb, nt * eb);
-    memcpy(pl->r + rkeep * L, r + 3 * nt * eb, nr * eb);
+    if (nt) {
+        memcpy(pl->a + keep * L, r, nt * eb);
+        memcpy(pl->b + keep * L, r + nt * eb, nt * eb);
+        memcpy(pl->c + keep * L, r + 2 * nt * eb, nt * eb);
+    }
+    if (nr)
+        memcpy(pl->r + rkeep * L, r + 3 * nt * eb, nr * eb);
     pl->len = keep + nt;
     pl->rlen = rkeep + nr;
     return 0;
