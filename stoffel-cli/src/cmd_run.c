@@ -240,8 +240,14 @@ int cmd_run(int argc, char **argv)
     if (!path)
         return cli_usage_error("`stoffel run` needs a program file (stoffel run FILE.stflb) or a project "
                                "(Stoffel.toml) around the current directory");
-    if (processes >= 0)
-        return run_processes(path, processes ? (unsigned long)processes : parties, threshold, robust, argc, argv);
+    if (processes >= 0) { /* real party processes (run_processes.c) instead of the simulator */
+        int prc_status = run_processes(path, processes ? (unsigned long)processes : parties, threshold, robust, argc, argv);
+        for (size_t k = 0; k < ninputs; k++)
+            free((char *)inputs[k].name);
+        for (size_t k = 0; k < nclients; k++)
+            free((char *)clients[k].name);
+        return prc_status;
+    }
     size_t plen = strlen(path);
     char err[512];
     stoffel_vm_program *prog = NULL;
