@@ -112,7 +112,7 @@ int stoffel_mpc_field_new(stoffel_mpc_field_id id, stoffel_mpc_field **out)
             F->adx = (ebx >> 8 & 1) && (ebx >> 19 & 1);
     }
 #endif
-    F->ifma = F->limbs == 4 && F->p[3] < ((uint64_t)1 << 63) && ifma_cpu_supported();
+    F->ifma = ((F->limbs == 4 && F->p[3] < ((uint64_t)1 << 63)) || mersenne) && ifma_cpu_supported();
     unsigned top_bits = F->bits - 64 * (F->limbs - 1);
     F->top_mask = top_bits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << top_bits) - 1);
 

@@ -29,9 +29,9 @@ struct stoffel_mpc_field {
     int headroom;            /* 1: top limb < 2^63 - 1, no-carry Montgomery variant applies;
                               * 2: p = 2^127 - 1, Mersenne reduction and R = 1 (plain form) */
     int adx;                 /* the CPU has BMI2 and ADX: 4-limb multiplication in assembly */
-    int ifma;                /* 4-limb field with p < 2^255 on a CPU with AVX-512 IFMA: vector
-                              * multiplications run eight lanes at once (field_ifma.c); tests
-                              * clear it to exercise the scalar path */
+    int ifma;                /* 4-limb field with p < 2^255, or p = 2^127 - 1, on a CPU with
+                              * AVX-512 IFMA: vector multiplications run eight lanes at once
+                              * (field_ifma.c); tests clear it to exercise the scalar path */
     uint64_t p[FIELD_MAX_LIMBS];
     uint64_t pinv;           /* -p^-1 mod 2^64 */
     uint64_t r2[FIELD_MAX_LIMBS];  /* R^2 mod p: to_mont(x) = mont_mul(x, R^2) */

@@ -1,6 +1,6 @@
 /*
- * field_ifma.c - AVX-512 IFMA vector kernels for the 4-limb (255-bit) fields: eight Montgomery
- * multiplications at once, one element per 64-bit lane, in radix 2^52 (five 52-bit limbs per
+ * field_ifma.c - AVX-512 IFMA vector kernels for the 4-limb (255-bit) fields and for p128
+ * (2^127 - 1, at the end of the file): eight Montgomery multiplications at once, one element per 64-bit lane, in radix 2^52 (five 52-bit limbs per
  * element) with VPMADD52LUQ / VPMADD52HUQ.
  *
  * Only the vector operations use this (field_vec.c calls it for whole groups of eight and finishes
@@ -259,6 +259,122 @@ IFMA_API size_t ifma4_vec_axpy(const field *F, uint64_t *r, const uint64_t *a, c
     return k;
 }
 
+/* ---- p = 2^127 - 1 (the p128 field, plain representation: R = 1) ----
+ * Three 52-bit limbs (52 + 52 + 23 bits). A radix-2^52 Montgomery product of three limbs divides
+ * by 2^156 = 2^29 * 2^127 = 2^29 (mod p), so operand a enters multiplied by 2^29, which modulo a
+ * Mersenne prime is a 127-bit rotation: Mont156(rot29(a), b) = a*b mod p. -p^-1 = 1 mod 2^52, so
+ * m is just the low 52 bits of t0. Both operands are < p, so the result is below 2p. */
+
+/* Eight packed 2-limb elements -> limb vectors, and back. */
+IFMA_FN void load8x2(const uint64_t *src, __m512i x[2])
+{
+    const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+    const __m512i odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
+    __m512i z0 = _mm512_loadu_si512(src), z1 = _mm512_loadu_si512(src + 8);
+    x[0] = _mm512_permutex2var_epi64(z0, even, z1);
+    x[1] = _mm512_permutex2var_epi64(z0, odd, z1);
+}
+
+IFMA_FN void store8x2(uint64_t *dst, const __m512i x[2])
+{
+    const __m512i lo = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+    const __m512i hi = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+    _mm512_storeu_si512(dst, _mm512_permutex2var_epi64(x[0], lo, x[1]));
+    _mm512_storeu_si512(dst + 8, _mm512_permutex2var_epi64(x[0], hi, x[1]));
+}
+
+/* x (< p) -> 52-bit limbs of x, or of x * 2^29 mod p when rot is set. */
+IFMA_FN void split52x3(__m512i l[3], const __m512i x[2], int rot, __m512i M)
+{
+    __m512i x0 = x[0], x1 = x[1];
+    if (rot) {
+        const __m512i low63 = _mm512_set1_epi64(0x7fffffffffffffffLL);
+        __m512i y0 = _mm512_or_si512(_mm512_slli_epi64(x0, 29), _mm512_srli_epi64(x1, 34));
+        __m512i y1 = _mm512_and_si512(_mm512_or_si512(_mm512_slli_epi64(x1, 29), _mm512_srli_epi64(x0, 35)), low63);
+        x0 = y0;
+        x1 = y1;
+    }
+    l[0] = _mm512_and_si512(x0, M);
+    l[1] = _mm512_and_si512(_mm512_or_si512(_mm512_srli_epi64(x0, 52), _mm512_slli_epi64(x1, 12)), M);
+    l[2] = _mm512_srli_epi64(x1, 40);
+}
+
+IFMA_FN void m127_mul8(uint64_t *r, const uint64_t *a, const uint64_t *b, const __m512i *bc)
+{
+    const __m512i M = _mm512_set1_epi64((long long)(((uint64_t)1 << 52) - 1));
+    const __m512i P2 = _mm512_set1_epi64((long long)(((uint64_t)1 << 23) - 1));
+    const __m512i zero = _mm512_setzero_si512();
+    __m512i x[2], A[3], B[3];
+    load8x2(a, x);
+    split52x3(A, x, 1, M);
+    if (bc) {
+        B[0] = bc[0];
+        B[1] = bc[1];
+        B[2] = bc[2];
+    } else {
+        load8x2(b, x);
+        split52x3(B, x, 0, M);
+    }
+    __m512i t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+#pragma GCC unroll 3
+    for (int i = 0; i < 3; i++) {
+        t0 = _mm512_madd52lo_epu64(t0, A[0], B[i]);
+        t1 = _mm512_madd52lo_epu64(t1, A[1], B[i]);
+        t2 = _mm512_madd52lo_epu64(t2, A[2], B[i]);
+        t1 = _mm512_madd52hi_epu64(t1, A[0], B[i]);
+        t2 = _mm512_madd52hi_epu64(t2, A[1], B[i]);
+        t3 = _mm512_madd52hi_epu64(t3, A[2], B[i]);
+        const __m512i m = _mm512_and_si512(t0, M); /* -p^-1 = 1 mod 2^52 */
+        t0 = _mm512_madd52lo_epu64(t0, m, M);
+        t1 = _mm512_madd52lo_epu64(t1, m, M);
+        t2 = _mm512_madd52lo_epu64(t2, m, P2);
+        t1 = _mm512_madd52hi_epu64(t1, m, M);
+        t2 = _mm512_madd52hi_epu64(t2, m, M);
+        t3 = _mm512_madd52hi_epu64(t3, m, P2);
+        t0 = _mm512_add_epi64(t1, _mm512_srli_epi64(t0, 52));
+        t1 = t2;
+        t2 = t3;
+        t3 = zero;
+    }
+    /* normalise, then subtract p once where that does not borrow */
+    t1 = _mm512_add_epi64(t1, _mm512_srli_epi64(t0, 52));
+    t0 = _mm512_and_si512(t0, M);
+    t2 = _mm512_add_epi64(t2, _mm512_srli_epi64(t1, 52));
+    t1 = _mm512_and_si512(t1, M);
+    __m512i d0 = _mm512_sub_epi64(t0, M);
+    __m512i br = _mm512_srli_epi64(d0, 63);
+    __m512i d1 = _mm512_sub_epi64(_mm512_sub_epi64(t1, M), br);
+    br = _mm512_srli_epi64(d1, 63);
+    __m512i d2 = _mm512_sub_epi64(_mm512_sub_epi64(t2, P2), br);
+    br = _mm512_srli_epi64(d2, 63);
+    __mmask8 keep_d = _mm512_cmpeq_epi64_mask(br, zero);
+    t0 = _mm512_mask_blend_epi64(keep_d, t0, _mm512_and_si512(d0, M));
+    t1 = _mm512_mask_blend_epi64(keep_d, t1, _mm512_and_si512(d1, M));
+    t2 = _mm512_mask_blend_epi64(keep_d, t2, d2);
+    x[0] = _mm512_or_si512(t0, _mm512_slli_epi64(t1, 52));
+    x[1] = _mm512_or_si512(_mm512_srli_epi64(t1, 12), _mm512_slli_epi64(t2, 40));
+    store8x2(r, x);
+}
+
+IFMA_API size_t ifma_m127_vec_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t count)
+{
+    size_t k = 0;
+    for (; k + 8 <= count; k += 8)
+        m127_mul8(r + k * 2, a + k * 2, b + k * 2, NULL);
+    return k;
+}
+
+IFMA_API size_t ifma_m127_vec_scale(uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count)
+{
+    const __m512i M = _mm512_set1_epi64((long long)(((uint64_t)1 << 52) - 1));
+    __m512i x[2] = {_mm512_set1_epi64((long long)c[0]), _mm512_set1_epi64((long long)c[1])}, bc[3];
+    split52x3(bc, x, 0, M);
+    size_t k = 0;
+    for (; k + 8 <= count; k += 8)
+        m127_mul8(r + k * 2, a + k * 2, NULL, bc);
+    return k;
+}
+
 int ifma_cpu_supported(void)
 {
     __builtin_cpu_init();
@@ -282,6 +398,18 @@ size_t ifma4_vec_scale(const field *F, uint64_t *r, const uint64_t *a, const uin
 size_t ifma4_vec_axpy(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count)
 {
     (void)F, (void)r, (void)a, (void)c, (void)count;
+    return 0;
+}
+
+size_t ifma_m127_vec_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t count)
+{
+    (void)r, (void)a, (void)b, (void)count;
+    return 0;
+}
+
+size_t ifma_m127_vec_scale(uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count)
+{
+    (void)r, (void)a, (void)c, (void)count;
     return 0;
 }
 

@@ -1,7 +1,7 @@
 /*
  * field_ifma.h - AVX-512 IFMA kernels for the vector operations of 4-limb fields whose p < 2^255
- * (field_ifma.c). Each kernel processes the largest multiple of eight elements of `count` and
- * returns how many it did (0 when the build has no IFMA support); the caller finishes the tail.
+ * and of p128 = 2^127 - 1 (field_ifma.c). Each kernel processes the largest multiple of eight
+ * elements of `count` and returns how many it did (0 when the build has no IFMA support); the caller finishes the tail.
  * Call them only when F->ifma is set (the CPU reports AVX-512F and AVX-512 IFMA). Same aliasing
  * rules and results as the scalar vector functions in field.h.
  */
@@ -22,5 +22,9 @@ size_t ifma4_vec_mul(const field *F, uint64_t *r, const uint64_t *a, const uint6
 size_t ifma4_vec_scale(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count);
 /* r += c * a (c one element). */
 size_t ifma4_vec_axpy(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count);
+
+/* p = 2^127 - 1 (p128, plain representation): r = a * b, and r = c * a for one element c. */
+size_t ifma_m127_vec_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t count);
+size_t ifma_m127_vec_scale(uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count);
 
 #endif

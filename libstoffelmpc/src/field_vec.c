@@ -131,10 +131,11 @@ void fe_vec_mul(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *
 {
     if (F->ifma) {
         /* whole groups of eight in the IFMA lanes, the tail on the scalar path */
-        size_t done = ifma4_vec_mul(F, r, a, b, count);
-        r += done * 4;
-        a += done * 4;
-        b += done * 4;
+        const size_t L = F->limbs;
+        size_t done = L == 4 ? ifma4_vec_mul(F, r, a, b, count) : ifma_m127_vec_mul(r, a, b, count);
+        r += done * L;
+        a += done * L;
+        b += done * L;
         count -= done;
     }
     DISPATCH(vec_mul, r, a, b, count);
@@ -144,9 +145,10 @@ void fe_vec_scale(const field *F, uint64_t *r, const uint64_t *a, const uint64_t
 {
     if (F->ifma) {
         /* whole groups of eight in the IFMA lanes, the tail on the scalar path */
-        size_t done = ifma4_vec_scale(F, r, a, c, count);
-        r += done * 4;
-        a += done * 4;
+        const size_t L = F->limbs;
+        size_t done = L == 4 ? ifma4_vec_scale(F, r, a, c, count) : ifma_m127_vec_scale(r, a, c, count);
+        r += done * L;
+        a += done * L;
         count -= done;
     }
     DISPATCH(vec_scale, r, a, c, count);
@@ -154,7 +156,7 @@ void fe_vec_scale(const field *F, uint64_t *r, const uint64_t *a, const uint64_t
 
 void fe_vec_axpy(const field *F, uint64_t *r, const uint64_t *a, const uint64_t *c, size_t count)
 {
-    if (F->ifma) {
+    if (F->ifma && F->limbs == 4) {
         /* whole groups of eight in the IFMA lanes, the tail on the scalar path */
         size_t done = ifma4_vec_axpy(F, r, a, c, count);
         r += done * 4;
@@ -251,7 +253,7 @@ void fe_vec_lincomb(const field *F, uint64_t *r, const uint64_t *const *vecs, co
         }
     }
     /* the column passes also suit the IFMA kernels (eight lanes per scale/axpy call) */
-    if (!small || (!any_small && !F->ifma)) {
+    if (!small || (!any_small && !(F->ifma && F->limbs == 4))) {
         if (small && small != small_buf)
             free(small);
         DISPATCH(vec_lincomb, r, vecs, coef, m, count);
