@@ -422,12 +422,12 @@ static int output_finish(vm_state *vm, vm_effect *e, vm_val *out)
 
 /* Client output of one share or an array of shares: a sticky effect (it runs even when nothing
  * reads its result; every frame's return waits for it). */
-static int send_output(vm_state *vm, const char *name, uint64_t client, vm_val what, vm_val *out)
+static int send_output(vm_state *vm, const char *name, uint64_t client, vm_val *args, size_t i, vm_val *out)
 {
     vm_effect *e = effect_new(vm);
     if (!e)
         return STOFFEL_ERR_NOMEM;
-    vm_share *s = secret_unwrap(vm, what);
+    vm_share *s = secret_unwrap(vm, args[i]);
     int rc = 0;
     if (s) {
         e->n = 1;
@@ -437,8 +437,7 @@ static int send_output(vm_state *vm, const char *name, uint64_t client, vm_val w
         else
             memcpy(e->a, s->bytes, vm->share_size);
     } else {
-        vm_val arr[1] = {what};
-        rc = collect_shares(vm, name, arr, 0, &e->a, &e->n, &e->a_len, NULL);
+        rc = collect_shares(vm, name, args, i, &e->a, &e->n, &e->a_len, NULL);
     }
     if (rc || e->n == 0) {
         secret_effect_free(vm, e);
@@ -457,7 +456,7 @@ static int b_mpc_output_send(vm_state *vm, vm_val *args, size_t nargs, vm_val *o
     ENGINE("MpcOutput.send_to_client");
     int64_t client;
     int rc = bi_int(vm, "MpcOutput.send_to_client", args, 0, &client);
-    return rc ? rc : send_output(vm, "MpcOutput.send_to_client", (uint64_t)client, args[1], out);
+    return rc ? rc : send_output(vm, "MpcOutput.send_to_client", (uint64_t)client, args, 1, out);
 }
 
 static int b_share_send(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
@@ -468,7 +467,7 @@ static int b_share_send(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     if (!want_share(vm, "Share.send_to_client", args, 0))
         return STOFFEL_VM_ERR_TYPE;
     int rc = bi_int(vm, "Share.send_to_client", args, 1, &client);
-    return rc ? rc : send_output(vm, "Share.send_to_client", (uint64_t)client, args[0], out);
+    return rc ? rc : send_output(vm, "Share.send_to_client", (uint64_t)client, args, 0, out);
 }
 
 static int b_get_type(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)

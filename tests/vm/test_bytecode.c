@@ -299,6 +299,60 @@ static void test_malformed(void)
     a_raw(&a, "padpadpadpadpad", 15);
     EXPECT_FAIL(&a, STOFFEL_ERR_MALFORMED, "non-zero Int type bit width");
 
+    /* Fixed(0) and a type tree nested past 64 levels (Secret(Secret(...))). */
+    start_min(&a, 0);
+    a_u32(&a, 1);
+    a_s16(&a, "f");
+    a_u16(&a, 1);
+    a_u16(&a, 0);
+    a_u16(&a, 0);
+    a_u8(&a, 14);
+    a_u8(&a, 0);
+    a_raw(&a, "padpadpadpadpad", 15);
+    EXPECT_FAIL(&a, STOFFEL_ERR_MALFORMED, "non-zero Fixed type bit width");
+    start_min(&a, 0);
+    a_u32(&a, 1);
+    a_s16(&a, "f");
+    a_u16(&a, 1);
+    a_u16(&a, 0);
+    a_u16(&a, 0);
+    for (int i = 0; i < 70; i++)
+        a_u8(&a, 6);
+    a_u8(&a, 12);
+    a_raw(&a, "padpadpadpadpad", 15);
+    EXPECT_FAIL(&a, STOFFEL_ERR_LIMIT, "function type nested deeper than 64 levels");
+
+    /* A function name that is not UTF-8. */
+    start_min(&a, 0);
+    a_u32(&a, 1);
+    fn_head(&a, "m\xC3\x28", 1);
+    a_u32(&a, 0);
+    manifest9(&a);
+    EXPECT_FAIL(&a, STOFFEL_ERR_MALFORMED, "not valid UTF-8");
+
+    /* Instruction count over 8,000,000 (checked before the remaining bytes). */
+    start_min(&a, 0);
+    a_u32(&a, 1);
+    fn_head(&a, "main", 1);
+    a_u32(&a, 8000001u);
+    a_raw(&a, "padpadpadpadpad", 15);
+    EXPECT_FAIL(&a, STOFFEL_ERR_LIMIT, "instruction count 8000001 exceeds the limit of 8000000");
+
+    /* Manifest client count over 1,000,000, and one that the bytes cannot hold. */
+    start_min(&a, 0);
+    a_u32(&a, 0);
+    a_u8(&a, 0);
+    a_u8(&a, 0);
+    a_u32(&a, 1000001u);
+    EXPECT_FAIL(&a, STOFFEL_ERR_LIMIT, "manifest client count 1000001 exceeds the limit of 1000000");
+    start_min(&a, 0);
+    a_u32(&a, 0);
+    a_u8(&a, 0);
+    a_u8(&a, 0);
+    a_u32(&a, 3);
+    a_raw(&a, "padpadpadpadpad", 15);
+    EXPECT_FAIL(&a, STOFFEL_ERR_MALFORMED, "manifest client count 3 needs at least 48 bytes");
+
     start_min(&a, 0);
     a_u32(&a, 1);
     fn_head(&a, "main", 1);

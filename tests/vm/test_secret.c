@@ -85,6 +85,19 @@ static void test_arithmetic(void)
     ERR("fn main\n LDI r16 i64 1\n LDI r1 i64 1\n SHL r17 r16 r1\n RET r0\n", STOFFEL_VM_ERR_TYPE, "SHL is not supported on secret shares");
     ERR("fn main\n LDI r16 i64 1\n LDI r1 f64 1.5\n ADD r17 r16 r1\n RET r0\n", STOFFEL_VM_ERR_TYPE, "ADD is not defined for share and float");
     ERR("fn main\n LDI r16 str \"x\"\n RET r0\n", STOFFEL_VM_ERR_TYPE, "cannot share a string");
+    /* Argument errors of the whole-array builtins, randomness and client output. */
+    ERR("fn main\n LDI r1 i64 2\n PUSHARG r1\n CALL Share.from_clear\n MOV r2 r0\n CALL create_array\n MOV r3 r0\n"
+        " PUSHARG r3\n PUSHARG r2\n CALL array_push\n CALL create_array\n MOV r4 r0\n PUSHARG r3\n PUSHARG r4\n CALL Share.batch_mul\n RET r0\n",
+        STOFFEL_VM_ERR_RUNTIME, "Share.batch_mul: arrays differ in length (1 and 0)");
+    ERR("fn main\n CALL create_array\n MOV r3 r0\n LDI r1 i64 2\n PUSHARG r3\n PUSHARG r1\n CALL array_push\n PUSHARG r3\n CALL Share.batch_open\n RET r0\n",
+        STOFFEL_VM_ERR_TYPE, "Share.batch_open: element 0 is not a share");
+    ERR("fn main\n LDI r1 i64 2\n PUSHARG r1\n CALL Share.batch_open\n RET r0\n", STOFFEL_VM_ERR_TYPE,
+        "Share.batch_open: argument 1 must be an array of shares, got int64");
+    ERR("fn main\n LDI r1 i64 0\n PUSHARG r1\n CALL Share.random_int\n RET r0\n", STOFFEL_VM_ERR_RUNTIME,
+        "Share.random_int: bit length must be 1..64, got 0");
+    ERR("fn main\n LDI r1 i64 1\n PUSHARG r1\n CALL Share.random\n RET r0\n", STOFFEL_VM_ERR_ARITY, "Share.random expects 0 arguments, got 1");
+    ERR("fn main\n LDI r1 i64 1\n LDI r2 str \"x\"\n PUSHARG r1\n PUSHARG r2\n CALL MpcOutput.send_to_client\n RET r0\n",
+        STOFFEL_VM_ERR_TYPE, "MpcOutput.send_to_client: argument 2 must be an array of shares, got string");
     /* Mpc.* facts. */
     char want[64];
     snprintf(want, sizeof want, "%u", N);
