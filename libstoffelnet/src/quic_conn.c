@@ -497,6 +497,8 @@ void quic_conn_write(quic_conn *c)
     /* Only sent packets count toward the batch limit: leaving the loop between WRITE_MORE and
      * the packet's completion would leave ngtcp2 with a half-built packet. */
     int sent = 0;
+    size_t lens[QUIC_SEND_BATCH];
+    int nbatch = 0;
     for (;;) {
         ngtcp2_vec vec[QUIC_WRITE_VECS];
         int64_t sid = -1;
@@ -532,7 +534,9 @@ void quic_conn_write(quic_conn *c)
         if (nvec)
             sid = c->stream_id;
         ngtcp2_ssize ndatalen = -1;
-        ngtcp2_ssize n = ngtcp2_conn_writev_stream(c->conn, &ps.path, &pi, ep->pkt_buf, maxpkt,
+        /* packets are built in consecutive batch slots and leave in one sendmmsg */
+        uint8_t *slot = ep->batch_buf + (size_t)nbatch * QUIC_PKT_BUF;
+        ngtcp2_ssize n = ngtcp2_conn_writev_stream(c->conn, &ps.path, &pi, slot, maxpkt,
                                                    &ndatalen, NGTCP2_WRITE_STREAM_FLAG_MORE, sid,
                                                    nvec ? vec : NULL, nvec, ts);
         if (n < 0) {
@@ -544,6 +548,7 @@ void quic_conn_write(quic_conn *c)
                 consume(c, (size_t)ndatalen);
                 continue;
             }
+            quic_ep_send_batch(ep, (struct sockaddr *)&c->remote, c->remote_len, lens, nbatch);
             conn_fatal(c, (int)n);
             return;
         }
@@ -551,13 +556,17 @@ void quic_conn_write(quic_conn *c)
             consume(c, (size_t)ndatalen);
         if (n == 0)
             break;
-        quic_ep_send_packet(ep, (struct sockaddr *)&c->remote, c->remote_len, ep->pkt_buf,
-                            (size_t)n);
+        lens[nbatch++] = (size_t)n;
+        if (nbatch == QUIC_SEND_BATCH) {
+            quic_ep_send_batch(ep, (struct sockaddr *)&c->remote, c->remote_len, lens, nbatch);
+            nbatch = 0;
+        }
         if (++sent == 1024) {
             quic_conn_kick(c); /* let other events (reads, acks) run, then continue */
             break;
         }
     }
+    quic_ep_send_batch(ep, (struct sockaddr *)&c->remote, c->remote_len, lens, nbatch);
     update_timer(c);
 }
 

@@ -4,6 +4,7 @@
  * that survive reconnects), dialling with bounded reconnect and exponential backoff, and the
  * net_ops the transport-independent core calls.
  */
+#define _GNU_SOURCE /* sendmmsg */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
@@ -69,6 +70,40 @@ int quic_ep_send_packet(quic_endpoint *ep, const struct sockaddr *to, socklen_t 
         /* EAGAIN/ENOBUFS/ECONNREFUSED: the packet counts as lost; QUIC retransmits. */
         return STOFFEL_ERR_IO;
     }
+}
+
+void quic_ep_send_batch(quic_endpoint *ep, const struct sockaddr *to, socklen_t tolen,
+                        const size_t *lens, int count)
+{
+    struct mmsghdr msgs[QUIC_SEND_BATCH];
+    struct iovec iov[QUIC_SEND_BATCH];
+    int done = 0;
+    while (done < count && ep->use_sendmmsg) {
+        int k = count - done;
+        for (int i = 0; i < k; i++) {
+            iov[i].iov_base = ep->batch_buf + (size_t)(done + i) * QUIC_PKT_BUF;
+            iov[i].iov_len = lens[done + i];
+            memset(&msgs[i], 0, sizeof msgs[i]);
+            msgs[i].msg_hdr.msg_name = (void *)to;
+            msgs[i].msg_hdr.msg_namelen = tolen;
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        int r = sendmmsg(ep->fd, msgs, (unsigned)k, 0);
+        if (r > 0) {
+            done += r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == ENOSYS || errno == EOPNOTSUPP)) {
+            ep->use_sendmmsg = false; /* fall back to one sendto per packet from now on */
+            break;
+        }
+        done++; /* EAGAIN/ENOBUFS/ECONNREFUSED on this packet: lost, QUIC retransmits */
+    }
+    for (; done < count; done++)
+        quic_ep_send_packet(ep, to, tolen, ep->batch_buf + (size_t)done * QUIC_PKT_BUF, lens[done]);
 }
 
 /* --- links -------------------------------------------------------------------------------- */
@@ -596,6 +631,7 @@ static void quic_destroy(stoffel_net *net)
         quic_gate_release(ep);
         stoffel_net_config_free(ep->cfg);
         free(ep->pkt_buf);
+        free(ep->batch_buf);
         sodium_memzero(ep->static_secret, sizeof ep->static_secret);
         free(ep);
     }
@@ -677,8 +713,10 @@ static int endpoint_new(struct event_base *base, const stoffel_net_config *cfg, 
         goto fail;
     }
     ep->pkt_buf = malloc(2 * QUIC_PKT_BUF);
+    ep->batch_buf = malloc((size_t)QUIC_SEND_BATCH * QUIC_PKT_BUF);
+    ep->use_sendmmsg = true;
     ep->parties = calloc(n, sizeof *ep->parties);
-    if (!ep->pkt_buf || !ep->parties) {
+    if (!ep->pkt_buf || !ep->batch_buf || !ep->parties) {
         rc = STOFFEL_ERR_NOMEM;
         goto fail;
     }

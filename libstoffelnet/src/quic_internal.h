@@ -21,6 +21,8 @@
 #define QUIC_DEFAULT_UDP_PAYLOAD 1452
 #define QUIC_LOOPBACK_UDP_PAYLOAD 16384
 #define QUIC_PKT_BUF 65536
+/* Packets of one connection handed to the kernel per sendmmsg call. */
+#define QUIC_SEND_BATCH 16
 #define QUIC_CID_TAG_LEN 8
 /* The first bytes the dialler writes on the stream: magic and wire version 1. */
 #define QUIC_HELLO "STN\x01"
@@ -129,7 +131,9 @@ struct quic_endpoint {
     uint64_t reset_window_start;
     uint32_t resets_in_window;
     uint8_t *pkt_buf; /* send buffer, max_udp_payload_bytes */
+    uint8_t *batch_buf; /* QUIC_SEND_BATCH slots of QUIC_PKT_BUF: packets awaiting sendmmsg */
     bool in_dispatch;
+    bool use_sendmmsg;
     quic_gate gate;
 };
 
@@ -164,6 +168,10 @@ void quic_ep_conn_ended(quic_endpoint *ep, quic_conn *c);
 void quic_ep_deliver(quic_endpoint *ep, quic_conn *c, const uint8_t *msg, size_t len);
 int quic_ep_send_packet(quic_endpoint *ep, const struct sockaddr *to, socklen_t tolen,
                         const uint8_t *pkt, size_t len);
+/* Sends the first count packets of ep->batch_buf (slot i holds lens[i] bytes) to one peer with
+ * as few system calls as the kernel allows. A packet the kernel refuses counts as lost. */
+void quic_ep_send_batch(quic_endpoint *ep, const struct sockaddr *to, socklen_t tolen,
+                        const size_t *lens, int count);
 /* Closes a party link for good with status and a message naming the party. */
 void quic_ep_link_fail(quic_link *l, int status, const char *why);
 /* Puts m at the head of the link's queue (before anything not yet written). */
