@@ -10,13 +10,73 @@
  *   e = e_H or e_L = e_H + e_L - e_H e_L,   res = res_H + (1 - e_H) res_L.
  * Two multiplications per combination, all combinations of a tree level in one round:
  * ceil(log2 m) rounds and about 2m multiplications per element.
+ *
+ * First level without a round (nl_bitlt_pairs): with the products q_i = r_{2i+1} r_{2i} of
+ * adjacent mask bits, made while the masked value is opened (they do not depend on c), every
+ * combination of two leaves is linear in r_H, r_L and q (c public; s_j = 1 - 2 c_j):
+ *   res = (1 - c_H) r_H + (1 - c_H)(1 - c_L) r_L - s_H (1 - c_L) q
+ *   e   = c_H + c_L - c_H c_L + s_H (1 - c_L) r_H + s_L (1 - c_H) r_L - s_H s_L q
+ * so the tree starts at level two: one round less and m/2 multiplications fewer (moved into the
+ * opening's round).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "nl_internal.h"
 
+/* out = sum of coef_j * x_j over three terms plus a constant, coefficients per element. */
+static int lin3(nl_ctx *ctx, const uint8_t *k0, const uint8_t *x1, const uint8_t *k1,
+                const uint8_t *x2, const uint8_t *k2, const uint8_t *x3, const uint8_t *k3,
+                uint8_t *tmp, size_t n, uint8_t *out)
+{
+    int rc;
+    if ((rc = nl_mul_pub(ctx, x1, k1, out, n)) || (rc = nl_mul_pub(ctx, x2, k2, tmp, n)) ||
+        (rc = nl_add(ctx, out, tmp, out, n)) || (rc = nl_mul_pub(ctx, x3, k3, tmp, n)) ||
+        (rc = nl_add(ctx, out, tmp, out, n)))
+        return rc;
+    return k0 ? nl_add_pub(ctx, out, k0, out, n) : 0;
+}
+
+/* Level one from the pair products (see the file comment): E, R get ceil(m/2) positions. */
+static int first_level(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const uint8_t *pairs,
+                       unsigned m, size_t n, uint8_t *E, uint8_t *R, uint8_t *tmp)
+{
+    const size_t vec = n * ctx->ss;
+    int rc = 0;
+    uint8_t *k = nl_pub_alloc(ctx, 7 * n);
+    if (!k)
+        return nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for BitLT");
+    uint8_t *kA = k, *kB = k + n * ctx->es, *kC = k + 2 * n * ctx->es, *kD = k + 3 * n * ctx->es;
+    uint8_t *kE = k + 4 * n * ctx->es, *kF = k + 5 * n * ctx->es, *kG = k + 6 * n * ctx->es;
+    for (unsigned i = 0; i < m / 2 && rc == 0; i++) {
+        for (size_t e = 0; e < n; e++) {
+            long cH = mpz_tstbit(c[e], 2 * i + 1), cL = mpz_tstbit(c[e], 2 * i);
+            long sH = 1 - 2 * cH, sL = 1 - 2 * cL;
+            stoffel_mpc_field_from_i64(ctx->field, 1 - cH, NL_EL(ctx, kA, e));
+            stoffel_mpc_field_from_i64(ctx->field, (1 - cH) * (1 - cL), NL_EL(ctx, kB, e));
+            stoffel_mpc_field_from_i64(ctx->field, -sH * (1 - cL), NL_EL(ctx, kC, e));
+            stoffel_mpc_field_from_i64(ctx->field, cH + cL - cH * cL, NL_EL(ctx, kD, e));
+            stoffel_mpc_field_from_i64(ctx->field, sH * (1 - cL), NL_EL(ctx, kE, e));
+            stoffel_mpc_field_from_i64(ctx->field, sL * (1 - cH), NL_EL(ctx, kF, e));
+            stoffel_mpc_field_from_i64(ctx->field, -sH * sL, NL_EL(ctx, kG, e));
+        }
+        const uint8_t *rH = rbits + (2 * i + 1) * vec, *rL = rbits + 2 * i * vec;
+        const uint8_t *q = pairs + i * vec;
+        rc = lin3(ctx, NULL, rH, kA, rL, kB, q, kC, tmp, n, R + i * vec);
+        if (rc == 0)
+            rc = lin3(ctx, kD, rH, kE, rL, kF, q, kG, tmp, n, E + i * vec);
+    }
+    free(k);
+    return rc;
+}
+
 int nl_bitlt(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, unsigned m, size_t n, uint8_t *u)
+{
+    return nl_bitlt_pairs(ctx, c, rbits, NULL, m, n, u);
+}
+
+int nl_bitlt_pairs(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const uint8_t *qpairs,
+                   unsigned m, size_t n, uint8_t *u)
 {
     const size_t ss = ctx->ss;
     const size_t vec = n * ss; /* bytes of one position's vector */
@@ -31,7 +91,8 @@ int nl_bitlt(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, unsigned m, size
         rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for BitLT on %zu x %u bits", n, m);
         goto done;
     }
-    for (unsigned j = 0; j < m; j++) {
+    /* leaves: all of them, or only the odd top one when level one comes from the pairs */
+    for (unsigned j = qpairs ? m - m % 2 : 0; j < m; j++) {
         for (size_t e = 0; e < n; e++) {
             int bit = mpz_tstbit(c[e], j);
             memcpy(NL_EL(ctx, sign, e), bit ? ctx->minus_one : ctx->one, ctx->es);
@@ -39,12 +100,15 @@ int nl_bitlt(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, unsigned m, size
             memcpy(NL_EL(ctx, notc, e), bit ? ctx->zero : ctx->one, ctx->es);
         }
         const uint8_t *rj = rbits + j * vec;
-        if ((rc = nl_mul_pub(ctx, rj, sign, E + j * vec, n)) ||
-            (rc = nl_add_pub(ctx, E + j * vec, cbit, E + j * vec, n)) ||
-            (rc = nl_mul_pub(ctx, rj, notc, R + j * vec, n)))
+        unsigned dst = qpairs ? m / 2 : j;
+        if ((rc = nl_mul_pub(ctx, rj, sign, E + dst * vec, n)) ||
+            (rc = nl_add_pub(ctx, E + dst * vec, cbit, E + dst * vec, n)) ||
+            (rc = nl_mul_pub(ctx, rj, notc, R + dst * vec, n)))
             goto done;
     }
-    unsigned cnt = m;
+    if (qpairs && m >= 2 && (rc = first_level(ctx, c, rbits, qpairs, m, n, E, R, A)))
+        goto done;
+    unsigned cnt = qpairs ? (m + 1) / 2 : m;
     while (cnt > 1) {
         unsigned pairs = cnt / 2;
         int last = (cnt == 2); /* the final combination needs only res */

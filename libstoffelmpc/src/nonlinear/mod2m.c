@@ -1,7 +1,7 @@
 /*
  * mod2m.c - masked openings and what is built on them (Catrina-Saxena 2010, Catrina-de Hoogh
  * 2010; spec mpc.md sections 6 and 8):
- *   Mod2m(a, k, m)   exact a mod 2^m:   c' - r' + 2^m [c' < r']            (1 + ceil(log2 m) rounds)
+ *   Mod2m(a, k, m)   exact a mod 2^m:   c' - r' + 2^m [c' < r']            (ceil(log2 m) rounds: BitLT level one rides on the opening)
  *   Trunc(a, k, m)   exact floor(a / 2^m) = (a - Mod2m) / 2^m
  *   TruncPr(a, k, m) floor or floor + 1  = (a - (c' - r')) / 2^m           (1 round)
  *   LTZ(a, k)        [a < 0] = -Trunc(a, k, k - 1)
@@ -17,8 +17,18 @@
 int nl_masked_open(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_t n, mpz_t **cpub,
                    uint8_t **rbits)
 {
+    return nl_masked_open_pairs(ctx, a, k, m, n, cpub, rbits, NULL);
+}
+
+int nl_masked_open_pairs(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_t n,
+                         mpz_t **cpub, uint8_t **rbits, uint8_t **pairs)
+{
     *cpub = NULL;
     *rbits = NULL;
+    const size_t npairs = pairs ? (size_t)(m / 2) * n : 0;
+    uint8_t *q = NULL;
+    if (pairs)
+        *pairs = NULL;
     int rc = nl_check_capacity(ctx, "masked opening", k);
     if (rc)
         return rc;
@@ -27,7 +37,9 @@ int nl_masked_open(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_t
     uint8_t *x = nl_sh_alloc(ctx, n);
     uint8_t *opened = nl_pub_alloc(ctx, n), *offset = nl_pub_alloc(ctx, 1);
     mpz_t *c = calloc(n ? n : 1, sizeof *c);
-    if (!bits || !x || !opened || !offset || !c) {
+    if (npairs)
+        q = nl_sh_alloc(ctx, npairs);
+    if (!bits || !x || !opened || !offset || !c || (npairs && !q)) {
         rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for a masked opening of %zu values", n);
         goto fail;
     }
@@ -37,7 +49,33 @@ int nl_masked_open(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_t
         (rc = nl_compose_bits(ctx, bits, total, n, x)) || (rc = nl_add(ctx, x, a, x, n)))
         goto fail;
     nl_pow2(ctx, k - 1, offset);
-    if ((rc = nl_add_const(ctx, x, offset, x, n)) || (rc = nl_open(ctx, x, opened, n)))
+    if ((rc = nl_add_const(ctx, x, offset, x, n)))
+        goto fail;
+    /* one round: the opening, and the products of adjacent mask bits (odd positions times even
+     * ones: position 2i+1 of r at bits + (2i+1) n ss) */
+    nl_round rd = {.count = 0};
+    nl_round_open(&rd, x, opened, n);
+    uint8_t *odd = NULL, *even = NULL;
+    if (npairs) {
+        odd = nl_sh_alloc(ctx, npairs);
+        even = nl_sh_alloc(ctx, npairs);
+        if (!odd || !even) {
+            nl_sh_free(ctx, odd, npairs);
+            nl_sh_free(ctx, even, npairs);
+            rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        const size_t vec = n * ctx->ss;
+        for (unsigned i = 0; i < m / 2; i++) {
+            memcpy(odd + i * vec, bits + (2 * (size_t)i + 1) * vec, vec);
+            memcpy(even + i * vec, bits + 2 * (size_t)i * vec, vec);
+        }
+        nl_round_mul(&rd, odd, even, q, npairs);
+    }
+    rc = nl_round_run(ctx, &rd, 0);
+    nl_sh_free(ctx, odd, npairs);
+    nl_sh_free(ctx, even, npairs);
+    if (rc)
         goto fail;
     for (size_t i = 0; i < n; i++) {
         nl_to_mpz(ctx, NL_EL(ctx, opened, i), c[i]);
@@ -50,8 +88,11 @@ int nl_masked_open(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_t
     free(offset);
     *cpub = c;
     *rbits = bits;
+    if (pairs)
+        *pairs = q;
     return 0;
 fail:
+    nl_sh_free(ctx, q, npairs);
     nl_mpz_vec_free(c, c ? n : 0);
     nl_sh_free(ctx, bits, (size_t)total * n);
     nl_sh_free(ctx, x, n);
@@ -75,9 +116,10 @@ static int low_bits(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_
                     uint8_t *out)
 {
     mpz_t *c = NULL;
-    uint8_t *rbits = NULL, *rlow = NULL, *u = NULL, *cv = NULL, *pw = NULL;
+    uint8_t *rbits = NULL, *rlow = NULL, *u = NULL, *cv = NULL, *pw = NULL, *q = NULL;
     const unsigned total = k + ctx->kappa;
-    int rc = nl_masked_open(ctx, a, k, m, n, &c, &rbits);
+    int rc = exact ? nl_masked_open_pairs(ctx, a, k, m, n, &c, &rbits, &q)
+                   : nl_masked_open(ctx, a, k, m, n, &c, &rbits);
     if (rc)
         return rc;
     rlow = nl_sh_alloc(ctx, n);
@@ -95,7 +137,7 @@ static int low_bits(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_
         (rc = nl_add_pub(ctx, out, cv, out, n)))
         goto done;
     if (exact) {
-        if ((rc = nl_bitlt(ctx, c, rbits, m, n, u)))
+        if ((rc = nl_bitlt_pairs(ctx, c, rbits, q, m, n, u)))
             goto done;
         nl_pow2(ctx, m, pw);
         rc = nl_add_scaled(ctx, out, u, pw, out, n);
@@ -103,6 +145,7 @@ static int low_bits(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_
 done:
     nl_mpz_vec_free(c, n);
     nl_sh_free(ctx, rbits, (size_t)total * n);
+    nl_sh_free(ctx, q, exact ? (size_t)(m / 2) * n : 0);
     nl_sh_free(ctx, rlow, n);
     nl_sh_free(ctx, u, n);
     free(cv);

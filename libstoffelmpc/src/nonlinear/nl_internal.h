@@ -135,6 +135,10 @@ int nl_random_ints(nl_ctx *ctx, unsigned bits, uint8_t *out, size_t n);
 /* ---- comparison building blocks (bitlt.c, mod2m.c, eqz.c) ------------------------------------ */
 /* u[e] = [c_e < r_e] for public m-bit c (mpz, one per element) and secret bits r (bit-major). */
 int nl_bitlt(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, unsigned m, size_t n, uint8_t *u);
+/* The same with the products pairs[i * n + e] = r_{2i+1} r_{2i} (floor(m/2) vectors, from
+ * nl_masked_open_pairs): one round less. */
+int nl_bitlt_pairs(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const uint8_t *pairs,
+                   unsigned m, size_t n, uint8_t *u);
 
 /* A masked opening of k-bit signed values a: draws k + kappa random bits, opens
  * c = 2^(k-1) + a + r and returns c' = (c - 2^(k-1)) mod 2^m in cpub (n mpz, initialised by the
@@ -142,6 +146,10 @@ int nl_bitlt(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, unsigned m, size
  * with nl_sh_free). */
 int nl_masked_open(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_t n, mpz_t **cpub,
                    uint8_t **rbits);
+/* As nl_masked_open, and multiplies adjacent mask bits in the opening's round: *pairs receives
+ * floor(m/2) * n shares r_{2i+1} r_{2i} (bit-major; caller frees with nl_sh_free). */
+int nl_masked_open_pairs(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_t n,
+                         mpz_t **cpub, uint8_t **rbits, uint8_t **pairs);
 void nl_mpz_vec_free(mpz_t *v, size_t n);
 
 int nl_mod2m(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_t n, uint8_t *out);

@@ -149,7 +149,7 @@ static void check_rounds(void)
         }
     }
     /* RANDOM draws from the engine's pool (no round). LT: 2 preprocessing rounds for the random
-     * bits (square, open) + 1 masked opening + 6 BitLT levels; EQ: 2 (bits) + 2 (PreMul masks:
+     * bits (square, open) + 1 masked opening (with the adjacent-bit products) + 5 BitLT levels; EQ: 2 (bits) + 2 (PreMul masks:
      * multiply, open) + 3 online (masked opening, multiply, open). */
     CHECK_EQ_INT(rounds[0][0], rounds[0][1]);
     CHECK_EQ_INT(rounds[1][0], rounds[1][1]);
