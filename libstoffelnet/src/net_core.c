@@ -598,3 +598,15 @@ void stoffel_net_free(stoffel_net *net)
     net->closing = true;
     net->ops->destroy(net); /* releases the transport part, then the core, then net */
 }
+
+struct event_base *stoffel_net_event_base_new(void)
+{
+    struct event_config *cfg = event_config_new();
+    if (!cfg)
+        return NULL;
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+    struct event_base *base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    /* a libevent built without a precise backend still gives a working base */
+    return base ? base : event_base_new();
+}

@@ -79,7 +79,7 @@ int cmd_deploy(int argc, char **argv)
     char err[800] = "";
     if (!cfg || !identity)
         goto done;
-    base = event_base_new();
+    base = stoffel_net_event_base_new();
     if (!base || stoffel_net_quic_client_new(base, cfg, identity, NULL, &net, err, sizeof err) != 0) {
         cli_error("cannot create the client endpoint: %s", err);
         goto done;

@@ -163,7 +163,7 @@ int cmd_party(int argc, char **argv)
         stoffel_net_config_free(cfg);
         return CLI_EXIT_ERROR;
     }
-    party_process proc = {(unsigned)id, event_base_new(), 0};
+    party_process proc = {(unsigned)id, stoffel_net_event_base_new(), 0};
     stoffel_net *net = NULL;
     stoffel_vm_party *party = NULL;
     struct event *sigterm = NULL, *sigint = NULL, *tick = NULL;

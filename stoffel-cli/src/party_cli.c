@@ -132,7 +132,7 @@ int party_cli_client_open(party_cli_client *c, const char *config_path, const ch
         return 1;
     stoffel_net_identity_fingerprint(c->identity, c->key);
     char err[600] = "";
-    if (!(c->base = event_base_new()) ||
+    if (!(c->base = stoffel_net_event_base_new()) ||
         stoffel_net_quic_client_new(c->base, c->cfg, c->identity, NULL, &c->net, err, sizeof err) != 0) {
         cli_error("cannot create the client endpoint: %s", err);
         return 1;
