@@ -96,6 +96,9 @@ int ne_ensure_pools(net_engine *s, size_t triples, size_t randoms);
 void ne_control(void *user, mpc_node from, const mpc_envelope *env);
 /* Driver hook: a frame for an instance this party already finished (id below next_instance). */
 int ne_is_finished(void *user, uint8_t protocol, uint64_t instance);
+/* The ClientStore entry of client id; when absent and create is set, a new empty entry is inserted
+ * in ascending id order (NULL: absent, or out of memory). */
+ne_store_entry *ne_store_find(net_engine *s, uint64_t id, int create);
 int ne_store_output(net_engine *s, uint64_t client_id, uint64_t instance, const uint64_t *shares, size_t count);
 size_t ne_client_count(const stoffel_mpc_engine *e);
 int ne_client_id(const stoffel_mpc_engine *e, size_t idx, uint64_t *id);

@@ -184,7 +184,7 @@ int ne_store_output(net_engine *s, uint64_t client_id, uint64_t instance, const 
 
 /* ---- ClientStore ---- */
 
-static ne_store_entry *store_find(net_engine *s, uint64_t id, int create)
+ne_store_entry *ne_store_find(net_engine *s, uint64_t id, int create)
 {
     size_t i = 0;
     while (i < s->nstore && s->store[i].client_id < id)
@@ -339,7 +339,7 @@ static int run_input(net_engine *s, uint64_t client, size_t count, uint64_t inst
     if (rc == 0)
         rc = cross_check_masked(s, client, instance, input_party_result(p), r, count, deadline);
     if (rc == 0) {
-        ne_store_entry *en = store_find(s, client, 1);
+        ne_store_entry *en = ne_store_find(s, client, 1);
         if (!en || ne_grow(&en->shares, &en->cap, en->count + count, L))
             rc = engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
         else {

@@ -20,29 +20,6 @@
 #define POOL_MAGIC "NEPOOL1"
 #define POOL_HEADER 28
 
-/* The ClientStore entry of client id, created in ascending id order when absent. */
-static ne_store_entry *entry_for(net_engine *s, uint64_t id)
-{
-    size_t i = 0;
-    while (i < s->nstore && s->store[i].client_id < id)
-        i++;
-    if (i < s->nstore && s->store[i].client_id == id)
-        return &s->store[i];
-    if (s->nstore == s->store_cap) {
-        size_t cap = s->store_cap ? s->store_cap * 2 : 8;
-        ne_store_entry *ns = realloc(s->store, cap * sizeof *ns);
-        if (!ns)
-            return NULL;
-        s->store = ns;
-        s->store_cap = cap;
-    }
-    memmove(&s->store[i + 1], &s->store[i], (s->nstore - i) * sizeof *s->store);
-    memset(&s->store[i], 0, sizeof *s->store);
-    s->store[i].client_id = id;
-    s->nstore++;
-    return &s->store[i];
-}
-
 int stoffel_mpc_engine_net_restore_input(stoffel_mpc_engine *e, uint64_t client_id, const uint8_t *shares,
                                          size_t count)
 {
@@ -75,7 +52,7 @@ int stoffel_mpc_engine_net_restore_input(stoffel_mpc_engine *e, uint64_t client_
     }
     sodium_memzero(canon, sizeof canon);
     sodium_memzero(bytes, sizeof bytes);
-    ne_store_entry *en = entry_for(s, client_id);
+    ne_store_entry *en = ne_store_find(s, client_id, 1);
     if (!en || ne_grow(&en->shares, &en->cap, en->count + count, L))
         return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
     memcpy(en->shares + en->count * L, shares, count * L * 8);
