@@ -80,13 +80,8 @@ int cmd_client(int argc, char **argv)
         } else if ((v = party_cli_flag(argc, argv, &i, "--program"))) {
             program = v;
         } else if ((v = party_cli_flag(argc, argv, &i, "--timeout-ms"))) {
-            char *end = NULL;
-            errno = 0;
-            timeout_ms = strtol(v, &end, 10);
-            if (errno || *end || !*v || timeout_ms <= 0 || timeout_ms > 3600000) {
-                cli_usage_error("--timeout-ms `%s` is not a duration; pass milliseconds, 1 to 3600000", v);
+            if (party_cli_timeout(v, &timeout_ms))
                 goto done;
-            }
         } else if (argv[i][0] == '-' && argv[i][1] && !(argv[i][1] >= '0' && argv[i][1] <= '9')) {
             cli_usage_error("unknown flag `%s` for `stoffel client %s`; see `stoffel client --help`", argv[i], sub);
             goto done;

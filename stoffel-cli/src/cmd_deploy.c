@@ -44,11 +44,8 @@ int cmd_deploy(int argc, char **argv)
         } else if ((v = party_cli_flag(argc, argv, &i, "--entry"))) {
             entry = v;
         } else if ((v = party_cli_flag(argc, argv, &i, "--timeout-ms"))) {
-            char *end = NULL;
-            errno = 0;
-            timeout_ms = strtol(v, &end, 10);
-            if (errno || *end || !*v || timeout_ms <= 0 || timeout_ms > 3600000)
-                return cli_usage_error("--timeout-ms `%s` is not a duration; pass milliseconds, 1 to 3600000", v);
+            if (party_cli_timeout(v, &timeout_ms))
+                return CLI_EXIT_USAGE;
         } else if (argv[i][0] == '-') {
             return cli_usage_error("unknown flag `%s` for `stoffel deploy`; see `stoffel deploy --help`", argv[i]);
         } else if (!program) {

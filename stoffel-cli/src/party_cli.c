@@ -2,6 +2,7 @@
  * party_cli.c - helpers shared by the party-facing commands (`stoffel party`, `stoffel deploy`):
  * flags, identities next to network.toml (as `stoffel network init` writes them), bundles.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,19 @@ const char *party_cli_flag(int argc, char **argv, int *i, const char *flag)
     if (*i + 1 >= argc)
         return "";
     return argv[++*i];
+}
+
+int party_cli_timeout(const char *value, long *ms)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || *end || !*value || v <= 0 || v > 3600000) {
+        cli_usage_error("--timeout-ms `%s` is not a duration; pass milliseconds, 1 to 3600000", value);
+        return 1;
+    }
+    *ms = v;
+    return 0;
 }
 
 stoffel_net_identity *party_cli_load_identity(const char *key_path)

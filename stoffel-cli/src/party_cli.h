@@ -10,6 +10,10 @@
  * or NULL when argv[*i] is not this flag. */
 const char *party_cli_flag(int argc, char **argv, int *i, const char *flag);
 
+/* Parses the value of --timeout-ms (milliseconds, 1 to 3600000) into *ms. Prints a usage error
+ * naming the value and returns nonzero when it is not one. */
+int party_cli_timeout(const char *value, long *ms);
+
 /* Loads the identity whose private key is key_path; the certificate is the same path with .crt
  * instead of .key. Prints the error and returns NULL on failure. */
 stoffel_net_identity *party_cli_load_identity(const char *key_path);

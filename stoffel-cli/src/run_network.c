@@ -49,11 +49,8 @@ int cmd_run_network(int argc, char **argv)
         } else if ((v = party_cli_flag(argc, argv, &i, "--key"))) {
             key = v;
         } else if ((v = party_cli_flag(argc, argv, &i, "--timeout-ms"))) {
-            char *end = NULL;
-            errno = 0;
-            timeout_ms = strtol(v, &end, 10);
-            if (errno || *end || !*v || timeout_ms <= 0 || timeout_ms > 3600000)
-                return cli_usage_error("--timeout-ms `%s` is not a duration; pass milliseconds, 1 to 3600000", v);
+            if (party_cli_timeout(v, &timeout_ms))
+                return CLI_EXIT_USAGE;
         } else if (strcmp(argv[i], "--stats") == 0) {
             stats = 1;
         } else if (strcmp(argv[i], "--input") == 0 || strncmp(argv[i], "--input=", 8) == 0 ||
