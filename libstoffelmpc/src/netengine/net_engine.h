@@ -96,6 +96,10 @@ int ne_ensure_pools(net_engine *s, size_t triples, size_t randoms);
 void ne_control(void *user, mpc_node from, const mpc_envelope *env);
 /* Driver hook: a frame for an instance this party already finished (id below next_instance). */
 int ne_is_finished(void *user, uint8_t protocol, uint64_t instance);
+/* Compacts the pools (drops consumed items) and grows them to hold `triples` more triples and
+ * `randoms` more random sharings after pl->len / pl->rlen. Errors: STOFFEL_ERR_NOMEM. */
+int ne_pools_reserve(ne_pools *pl, size_t L, size_t triples, size_t randoms);
+
 /* The ClientStore entry of client id; when absent and create is set, a new empty entry is inserted
  * in ascending id order (NULL: absent, or out of memory). */
 ne_store_entry *ne_store_find(net_engine *s, uint64_t id, int create);

@@ -10,6 +10,29 @@
 
 #include "net_engine.h"
 
+int ne_pools_reserve(ne_pools *pl, size_t L, size_t triples, size_t randoms)
+{
+    size_t keep = pl->len - pl->pos, rkeep = pl->rlen - pl->rpos;
+    if (pl->pos) {
+        memmove(pl->a, pl->a + pl->pos * L, keep * L * 8);
+        memmove(pl->b, pl->b + pl->pos * L, keep * L * 8);
+        memmove(pl->c, pl->c + pl->pos * L, keep * L * 8);
+        pl->pos = 0;
+        pl->len = keep;
+    }
+    if (pl->rpos) {
+        memmove(pl->r, pl->r + pl->rpos * L, rkeep * L * 8);
+        pl->rpos = 0;
+        pl->rlen = rkeep;
+    }
+    size_t cap_a = pl->cap, cap_b = pl->cap, cap_c = pl->cap;
+    if (ne_grow(&pl->a, &cap_a, keep + triples, L) || ne_grow(&pl->b, &cap_b, keep + triples, L) ||
+        ne_grow(&pl->c, &cap_c, keep + triples, L) || ne_grow(&pl->r, &pl->rcap, rkeep + randoms, L))
+        return STOFFEL_ERR_NOMEM;
+    pl->cap = cap_a;
+    return 0;
+}
+
 /* Appends a preprocessing run's outputs to the pools (after compacting consumed items). */
 static int pools_append(net_engine *s, const mpc_proto *p)
 {
@@ -18,36 +41,17 @@ static int pools_append(net_engine *s, const mpc_proto *p)
     size_t nt, nr;
     const uint64_t *a, *b, *c, *r;
     prep_result(p, &nt, &a, &b, &c, &nr, &r);
-    size_t keep = pl->len - pl->pos;
-    if (pl->pos) {
-        memmove(pl->a, pl->a + pl->pos * L, keep * L * 8);
-        memmove(pl->b, pl->b + pl->pos * L, keep * L * 8);
-        memmove(pl->c, pl->c + pl->pos * L, keep * L * 8);
-        pl->pos = 0;
-        pl->len = keep;
-    }
-    size_t cap_a = pl->cap, cap_b = pl->cap, cap_c = pl->cap;
-    if (ne_grow(&pl->a, &cap_a, keep + nt, L) || ne_grow(&pl->b, &cap_b, keep + nt, L) ||
-        ne_grow(&pl->c, &cap_c, keep + nt, L))
+    if (ne_pools_reserve(pl, L, nt, nr))
         return STOFFEL_ERR_NOMEM;
-    pl->cap = cap_a;
     if (nt) {
-        memcpy(pl->a + keep * L, a, nt * L * 8);
-        memcpy(pl->b + keep * L, b, nt * L * 8);
-        memcpy(pl->c + keep * L, c, nt * L * 8);
+        memcpy(pl->a + pl->len * L, a, nt * L * 8);
+        memcpy(pl->b + pl->len * L, b, nt * L * 8);
+        memcpy(pl->c + pl->len * L, c, nt * L * 8);
     }
-    pl->len = keep + nt;
-    size_t rkeep = pl->rlen - pl->rpos;
-    if (pl->rpos) {
-        memmove(pl->r, pl->r + pl->rpos * L, rkeep * L * 8);
-        pl->rpos = 0;
-        pl->rlen = rkeep;
-    }
-    if (ne_grow(&pl->r, &pl->rcap, rkeep + nr, L))
-        return STOFFEL_ERR_NOMEM;
+    pl->len += nt;
     if (nr)
-        memcpy(pl->r + rkeep * L, r, nr * L * 8);
-    pl->rlen = rkeep + nr;
+        memcpy(pl->r + pl->rlen * L, r, nr * L * 8);
+    pl->rlen += nr;
     return 0;
 }
 

@@ -132,34 +132,18 @@ int stoffel_mpc_engine_net_pool_import(stoffel_mpc_engine *e, const uint8_t *byt
     ne_pools *pl = &s->pools;
     /* appended after what the engine holds: every party imports the same counts in the same
      * order, so the pools stay aligned */
-    size_t keep = pl->len - pl->pos, rkeep = pl->rlen - pl->rpos;
-    if (pl->pos) {
-        memmove(pl->a, pl->a + pl->pos * L, keep * L * 8);
-        memmove(pl->b, pl->b + pl->pos * L, keep * L * 8);
-        memmove(pl->c, pl->c + pl->pos * L, keep * L * 8);
-        pl->pos = 0;
-        pl->len = keep;
-    }
-    if (pl->rpos) {
-        memmove(pl->r, pl->r + pl->rpos * L, rkeep * L * 8);
-        pl->rpos = 0;
-        pl->rlen = rkeep;
-    }
-    size_t cap_a = pl->cap, cap_b = pl->cap, cap_c = pl->cap;
-    if (ne_grow(&pl->a, &cap_a, keep + nt, L) || ne_grow(&pl->b, &cap_b, keep + nt, L) ||
-        ne_grow(&pl->c, &cap_c, keep + nt, L) || ne_grow(&pl->r, &pl->rcap, rkeep + nr, L))
+    if (ne_pools_reserve(pl, L, nt, nr))
         return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
-    pl->cap = cap_a;
     const uint8_t *r = bytes + POOL_HEADER;
     if (nt) {
-        memcpy(pl->a + keep * L, r, nt * eb);
-        memcpy(pl->b + keep * L, r + nt * eb, nt * eb);
-        memcpy(pl->c + keep * L, r + 2 * nt * eb, nt * eb);
+        memcpy(pl->a + pl->len * L, r, nt * eb);
+        memcpy(pl->b + pl->len * L, r + nt * eb, nt * eb);
+        memcpy(pl->c + pl->len * L, r + 2 * nt * eb, nt * eb);
     }
     if (nr)
-        memcpy(pl->r + rkeep * L, r + 3 * nt * eb, nr * eb);
-    pl->len = keep + nt;
-    pl->rlen = rkeep + nr;
+        memcpy(pl->r + pl->rlen * L, r + 3 * nt * eb, nr * eb);
+    pl->len += nt;
+    pl->rlen += nr;
     return 0;
 }
 
