@@ -20,6 +20,25 @@
 #define POOL_MAGIC "NEPOOL1"
 #define POOL_HEADER 28
 
+/* The index of the first of count shares (Montgomery elements, as the engine stores them) that is
+ * not a reduced element of the engine's field, or count when all are. */
+static size_t first_unreduced(const net_engine *s, const uint8_t *shares, size_t count)
+{
+    const size_t size = s->base.share_size;
+    uint64_t canon[FIELD_MAX_LIMBS];
+    uint8_t bytes[FIELD_MAX_LIMBS * 8];
+    size_t k = 0;
+    for (; k < count; k++) {
+        memcpy(canon, shares + k * size, size);
+        fe_to_bytes(s->F, bytes, canon);
+        if (fe_from_bytes(s->F, canon, bytes) != 0 || memcmp(canon, shares + k * size, size) != 0)
+            break;
+    }
+    sodium_memzero(canon, sizeof canon);
+    sodium_memzero(bytes, sizeof bytes);
+    return k;
+}
+
 int stoffel_mpc_engine_net_restore_input(stoffel_mpc_engine *e, uint64_t client_id, const uint8_t *shares,
                                          size_t count)
 {
@@ -35,23 +54,12 @@ int stoffel_mpc_engine_net_restore_input(stoffel_mpc_engine *e, uint64_t client_
                            NE_MAX_CLIENT_INPUTS, count);
     net_engine *s = NE(e);
     const size_t L = s->F->limbs;
-    /* A share is a Montgomery element; check it is reduced (a damaged store must not feed the
-     * protocols out-of-field values). */
-    uint64_t canon[FIELD_MAX_LIMBS];
-    uint8_t bytes[FIELD_MAX_LIMBS * 8];
-    for (size_t k = 0; k < count; k++) {
-        memcpy(canon, shares + k * e->share_size, e->share_size);
-        fe_to_bytes(s->F, bytes, canon);
-        if (fe_from_bytes(s->F, canon, bytes) != 0 || memcmp(canon, shares + k * e->share_size, e->share_size) != 0) {
-            sodium_memzero(canon, sizeof canon);
-            sodium_memzero(bytes, sizeof bytes);
-            return engine_fail(e, STOFFEL_MPC_ERR_NOT_IN_FIELD,
-                               "net_restore_input: share %zu of client %llu is not a %s element in this engine's layout",
-                               k, (unsigned long long)client_id, s->F->name);
-        }
-    }
-    sodium_memzero(canon, sizeof canon);
-    sodium_memzero(bytes, sizeof bytes);
+    /* a damaged store must not feed the protocols out-of-field values */
+    size_t bad = first_unreduced(s, shares, count);
+    if (bad < count)
+        return engine_fail(e, STOFFEL_MPC_ERR_NOT_IN_FIELD,
+                           "net_restore_input: share %zu of client %llu is not a %s element in this engine's layout",
+                           bad, (unsigned long long)client_id, s->F->name);
     ne_store_entry *en = ne_store_find(s, client_id, 1);
     if (!en || ne_grow(&en->shares, &en->cap, en->count + count, L))
         return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
@@ -184,21 +192,11 @@ int stoffel_mpc_engine_net_restore_output(stoffel_mpc_engine *e, uint64_t client
         return engine_fail(e, count > NE_MAX_CLIENT_INPUTS ? STOFFEL_ERR_LIMIT : STOFFEL_ERR_INVALID_ARG,
                            "net_restore_output: give 1..%d shares", NE_MAX_CLIENT_INPUTS);
     net_engine *s = NE(e);
-    uint64_t canon[FIELD_MAX_LIMBS];
-    uint8_t bytes[FIELD_MAX_LIMBS * 8];
-    for (size_t k = 0; k < count; k++) {
-        memcpy(canon, shares + k * e->share_size, e->share_size);
-        fe_to_bytes(s->F, bytes, canon);
-        if (fe_from_bytes(s->F, canon, bytes) != 0 || memcmp(canon, shares + k * e->share_size, e->share_size) != 0) {
-            sodium_memzero(canon, sizeof canon);
-            sodium_memzero(bytes, sizeof bytes);
-            return engine_fail(e, STOFFEL_MPC_ERR_NOT_IN_FIELD,
-                               "net_restore_output: share %zu is not a %s element in this engine's layout", k,
-                               s->F->name);
-        }
-    }
-    sodium_memzero(canon, sizeof canon);
-    sodium_memzero(bytes, sizeof bytes);
+    size_t bad = first_unreduced(s, shares, count);
+    if (bad < count)
+        return engine_fail(e, STOFFEL_MPC_ERR_NOT_IN_FIELD,
+                           "net_restore_output: share %zu is not a %s element in this engine's layout", bad,
+                           s->F->name);
     /* the next instance id: every party restores the same outputs in the same order, so the
      * client sees the same instance from each of them */
     uint64_t instance = s->next_instance++;
