@@ -42,7 +42,8 @@ int engine_check_bound(uint32_t n, uint32_t t, stoffel_mpc_security security, ch
 static int is_core_kind(stoffel_mpc_op_kind k)
 {
     return k == STOFFEL_MPC_OP_MUL || k == STOFFEL_MPC_OP_OPEN || k == STOFFEL_MPC_OP_RANDOM ||
-           k == STOFFEL_MPC_OP_OUTPUT;
+           k == STOFFEL_MPC_OP_OUTPUT || k == STOFFEL_MPC_OP_MUL_RESHARE ||
+           k == STOFFEL_MPC_OP_DEALT_RANDOM;
 }
 
 uint32_t stoffel_mpc_engine_party_id(const stoffel_mpc_engine *e) { return e->party_id; }
@@ -148,6 +149,8 @@ static const struct {
     [STOFFEL_MPC_OP_SIGN] = {"SIGN", NEEDS_A | NEEDS_OUT, NULL},
     [STOFFEL_MPC_OP_BIT_DECOMPOSE] = {"BIT_DECOMPOSE", NEEDS_A | NEEDS_OUT, NULL},
     [STOFFEL_MPC_OP_BIT_COMPOSE] = {"BIT_COMPOSE", NEEDS_A | NEEDS_OUT, NULL},
+    [STOFFEL_MPC_OP_MUL_RESHARE] = {"MUL_RESHARE", NEEDS_A | NEEDS_B | NEEDS_OUT, "the second factors"},
+    [STOFFEL_MPC_OP_DEALT_RANDOM] = {"DEALT_RANDOM", NEEDS_OUT, NULL},
 };
 
 static int check_request(stoffel_mpc_engine *e, const stoffel_mpc_request *r, size_t i)
@@ -169,6 +172,13 @@ static int check_request(stoffel_mpc_engine *e, const stoffel_mpc_request *r, si
     if ((needs & NEEDS_OUT) && !r->out)
         return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "request %zu (%s): output buffer out is NULL with count %zu",
                            i, name, r->count);
+    if (r->kind == STOFFEL_MPC_OP_DEALT_RANDOM) {
+        unsigned fbits = stoffel_mpc_field_bits(e->field);
+        if (r->bits < 1 || r->bits + 2 > fbits)
+            return engine_fail(e, STOFFEL_ERR_INVALID_ARG,
+                               "request %zu (DEALT_RANDOM): bits = %u is out of range: use 1..%u for the %u-bit field %s",
+                               i, r->bits, fbits - 2, fbits, stoffel_mpc_field_name(e->field));
+    }
     return 0;
 }
 

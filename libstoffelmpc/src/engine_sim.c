@@ -303,9 +303,104 @@ sim_client *sime_find_client(sim_engine *s, uint64_t id, int create)
 
 static int sim_supports(const stoffel_mpc_engine *e, stoffel_mpc_op_kind kind)
 {
-    (void)e;
+    if (kind == STOFFEL_MPC_OP_MUL_RESHARE || kind == STOFFEL_MPC_OP_DEALT_RANDOM)
+        return e->security == STOFFEL_MPC_SEMI_HONEST; /* proto_reshare.c: no checks */
     return kind == STOFFEL_MPC_OP_MUL || kind == STOFFEL_MPC_OP_OPEN || kind == STOFFEL_MPC_OP_RANDOM ||
            kind == STOFFEL_MPC_OP_OUTPUT;
+}
+
+/* MUL_RESHARE and DEALT_RANDOM (semi-honest): party i's product resharing goes to inst[i], its
+ * dealing to inst[n + i] (proto_reshare.c); they run in the batch's round. */
+static int sim_start_reshares(sim_engine *s, stoffel_mpc_request *req, size_t count, size_t M2,
+                              size_t D, mpc_proto **inst, mpc_outbox *out)
+{
+    const stoffel_mpc_engine *e = &s->base;
+    const size_t L = s->F->limbs;
+    const uint32_t n = e->n, t = e->t;
+    uint64_t mul_id = M2 ? s->next_instance++ : 0, deal_id = D ? s->next_instance++ : 0;
+    size_t cap_x = 0, cap_y = 0;
+    uint64_t *x = cache_get(&s->cache, (M2 + D + 1) * L * 8, &cap_x);
+    uint64_t *y = cache_get(&s->cache, (M2 + 1) * L * 8, &cap_y);
+    int rc = x && y ? 0 : engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        if (!sime_live(s, i))
+            continue;
+        mpc_party *P = &s->parties[i];
+        if (M2 > 0) {
+            size_t m = 0;
+            for (size_t q = 0; q < count && i <= 2 * t; q++)
+                if (req[q].kind == STOFFEL_MPC_OP_MUL_RESHARE) {
+                    sime_gather(s, req[q].a, req[q].count, i, x + m * L);
+                    sime_gather(s, req[q].b, req[q].count, i, y + m * L);
+                    m += req[q].count;
+                }
+            if (i <= 2 * t)
+                fe_vec_mul(s->F, x, x, y, M2);
+            inst[i] = reshare_new(P, mul_id, x, M2, 2 * t + 1, out);
+            if (!inst[i] || (rc = sime_start_instance(s, inst[i], out)) != 0)
+                rc = engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
+        }
+        if (D > 0 && rc == 0) {
+            size_t d = 0;
+            for (size_t q = 0; q < count && i <= t; q++)
+                if (req[q].kind == STOFFEL_MPC_OP_DEALT_RANDOM) {
+                    reshare_random_ints(P, req[q].bits, req[q].count, x + d * L);
+                    d += req[q].count;
+                }
+            inst[n + i] = reshare_new(P, deal_id, x, D, t + 1, out);
+            if (!inst[n + i] || (rc = sime_start_instance(s, inst[n + i], out)) != 0)
+                rc = engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
+        }
+    }
+    cache_put(&s->cache, x, (M2 + D + 1) * L * 8, cap_x);
+    cache_put(&s->cache, y, (M2 + 1) * L * 8, cap_y);
+    return rc;
+}
+
+/* Writes the results of sim_start_reshares' instances into the requests' outputs. */
+static int sim_finish_reshares(sim_engine *s, stoffel_mpc_request *req, size_t count, size_t M2,
+                               size_t D, mpc_proto **inst)
+{
+    const stoffel_mpc_engine *e = &s->base;
+    const size_t L = s->F->limbs;
+    const uint32_t n = e->n, t = e->t;
+    size_t cap = 0;
+    uint64_t *prod = cache_get(&s->cache, (M2 + 1) * L * 8, &cap);
+    if (!prod)
+        return engine_fail(&s->base, STOFFEL_ERR_NOMEM, "out of memory");
+    int rc = 0;
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        if (M2 > 0) {
+            if (sime_live(s, i))
+                rc = reshare_product(&s->parties[i], inst[i], M2, prod);
+            else
+                memset(prod, 0, M2 * L * 8);
+            for (size_t q = 0, m = 0; q < count && rc == 0; q++)
+                if (req[q].kind == STOFFEL_MPC_OP_MUL_RESHARE) {
+                    sime_scatter(s, req[q].out, req[q].count, i, prod + m * L);
+                    m += req[q].count;
+                }
+        }
+        const uint64_t *dealt = D > 0 && sime_live(s, i) ? reshare_result(inst[n + i]) : NULL;
+        for (size_t q = 0, d = 0; q < count && D > 0; q++) {
+            if (req[q].kind != STOFFEL_MPC_OP_DEALT_RANDOM)
+                continue;
+            for (uint32_t j = 0; j <= t; j++) {
+                uint8_t *dst = req[q].out + (size_t)j * req[q].count * e->share_size;
+                if (dealt)
+                    sime_scatter(s, dst, req[q].count, i, dealt + (j * D + d) * L);
+                else
+                    for (size_t k = 0; k < req[q].count; k++)
+                        memset(dst + k * e->share_size + i * L * 8, 0, L * 8);
+            }
+            d += req[q].count;
+        }
+    }
+    cache_put(&s->cache, prod, (M2 + 1) * L * 8, cap);
+    if (rc)
+        return engine_fail(&s->base, rc, "product resharing: %s", stoffel_mpc_strerror(rc));
+    s->mults += M2;
+    return 0;
 }
 
 /* One batch: all MULs and OPENs share one opening round (Beaver: open x - a and y - b); OUTPUTs go
@@ -316,13 +411,15 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
     const field *F = s->F;
     const size_t L = F->limbs;
     const uint32_t n = e->n;
-    size_t M = 0, O = 0, R = 0, nout = 0;
+    size_t M = 0, O = 0, R = 0, nout = 0, M2 = 0, D = 0;
     for (size_t q = 0; q < count; q++) {
         switch (req[q].kind) {
         case STOFFEL_MPC_OP_MUL: M += req[q].count; break;
         case STOFFEL_MPC_OP_OPEN: O += req[q].count; break;
         case STOFFEL_MPC_OP_RANDOM: R += req[q].count; break;
         case STOFFEL_MPC_OP_OUTPUT: nout++; break;
+        case STOFFEL_MPC_OP_MUL_RESHARE: M2 += req[q].count; break;
+        case STOFFEL_MPC_OP_DEALT_RANDOM: D += req[q].count; break;
         default: return engine_fail(e, STOFFEL_ERR_INTERNAL, "core execute got kind %d", (int)req[q].kind);
         }
     }
@@ -347,11 +444,13 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
         s->randoms_used += req[q].count;
     }
     size_t V = 2 * M + O;
-    if (V == 0 && nout == 0) {
+    if (V == 0 && nout == 0 && M2 == 0 && D == 0) {
         s->online_ns += sime_now_ns() - t0;
         return 0;
     }
-    mpc_proto **inst = calloc((size_t)n + nout, sizeof *inst);
+    /* instances: n openings, n product resharings, n dealings, then one per output */
+    const size_t first_out = 3 * (size_t)n;
+    mpc_proto **inst = calloc(first_out + nout, sizeof *inst);
     uint64_t **vec = calloc(n, sizeof *vec);
     size_t *vec_cap = calloc(n, sizeof *vec_cap);
     size_t tmp_cap, de_cap = 0, t2_cap = 0;
@@ -392,8 +491,10 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
             rc = inst[i] ? sime_start_instance(s, inst[i], &out) : engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
         }
     }
+    if (rc == 0 && (M2 > 0 || D > 0))
+        rc = sim_start_reshares(s, req, count, M2, D, inst + n, &out);
     /* OUTPUT: each party sends its shares to the client; the client reconstructs */
-    size_t w = n;
+    size_t w = first_out;
     for (size_t q = 0; q < count && rc == 0; q++) {
         if (req[q].kind != STOFFEL_MPC_OP_OUTPUT)
             continue;
@@ -493,8 +594,10 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
             }
         s->openings += O;
     }
+    if ((M2 > 0 || D > 0) && (rc = sim_finish_reshares(s, req, count, M2, D, inst + n)) != 0)
+        goto done;
     /* clients keep what they reconstructed */
-    w = n;
+    w = first_out;
     for (size_t q = 0; q < count; q++) {
         if (req[q].kind != STOFFEL_MPC_OP_OUTPUT)
             continue;
@@ -520,7 +623,7 @@ static int sim_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t c
     }
 done:
     if (inst)
-        sime_drop_instances(s, inst, (size_t)n + nout);
+        sime_drop_instances(s, inst, first_out + nout);
     if (vec && vec_cap)
         for (uint32_t i = 0; i < n; i++)
             cache_put(&s->cache, vec[i], V * L * 8, vec_cap[i]);

@@ -179,6 +179,16 @@ typedef enum {
  *   BIT_DECOMPOSE  a: integers of `bits` bits; out: count*bits shares of 0/1, element-major (bit i of
  *                  element e at index e*bits + i), two's complement for negative values.
  *   BIT_COMPOSE    a: count*bits shares of bits, element-major; out: sum_i 2^i bit_i (local).
+ * Core kinds for semi-honest engines (stoffel_mpc_engine_supports says whether an engine has
+ * them; the simulated and networked engines do in semi-honest mode, not in robust mode):
+ *   MUL_RESHARE    as MUL, by degree reduction: parties 0..2t reshare their local products
+ *                  (Gennaro-Rabin-Rabin): one round, no triple, but a dealer's mistake would go
+ *                  unnoticed, hence semi-honest only.
+ *   DEALT_RANDOM   out: (t+1)*count shares, dealer-major (dealing d of element e at d*count + e):
+ *                  parties 0..t each deal `count` uniformly random integers in [0, 2^bits) that
+ *                  only the dealer knows (bits from 1 to the field's bit length minus 2). The XOR
+ *                  of t+1 dealt bits, or the sum of t+1 dealt integers, is unknown to any t
+ *                  parties: random bits and statistical masks without triples.
  */
 typedef enum {
     STOFFEL_MPC_OP_MUL = 0,
@@ -208,6 +218,8 @@ typedef enum {
     STOFFEL_MPC_OP_SIGN,
     STOFFEL_MPC_OP_BIT_DECOMPOSE,
     STOFFEL_MPC_OP_BIT_COMPOSE,
+    STOFFEL_MPC_OP_MUL_RESHARE,
+    STOFFEL_MPC_OP_DEALT_RANDOM,
     STOFFEL_MPC_OP_KIND_COUNT
 } stoffel_mpc_op_kind;
 

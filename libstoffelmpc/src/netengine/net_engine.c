@@ -124,7 +124,8 @@ static int ne_share_public(stoffel_mpc_engine *e, const uint8_t *values, uint8_t
 
 static int ne_supports(const stoffel_mpc_engine *e, stoffel_mpc_op_kind kind)
 {
-    (void)e;
+    if (kind == STOFFEL_MPC_OP_MUL_RESHARE || kind == STOFFEL_MPC_OP_DEALT_RANDOM)
+        return e->security == STOFFEL_MPC_SEMI_HONEST; /* proto_reshare.c: no checks */
     return kind == STOFFEL_MPC_OP_MUL || kind == STOFFEL_MPC_OP_OPEN || kind == STOFFEL_MPC_OP_RANDOM ||
            kind == STOFFEL_MPC_OP_OUTPUT;
 }

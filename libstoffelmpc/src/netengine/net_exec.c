@@ -182,18 +182,92 @@ static int run_outputs(net_engine *s, stoffel_mpc_request *req, size_t count)
     return 0;
 }
 
+/* MUL_RESHARE (parties 0..2t reshare their local products) and DEALT_RANDOM (parties 0..t deal
+ * random integers): one proto_reshare instance each, in the batch's round. watch[0] and
+ * watch[1] receive them (NULL when the batch has none). */
+static int start_reshares(net_engine *s, stoffel_mpc_request *req, size_t count, size_t M2, size_t D,
+                          mpc_proto **watch, mpc_outbox *out)
+{
+    const size_t L = s->F->limbs;
+    const uint32_t self = s->P.self, t = s->base.t;
+    size_t cap_x = 0, cap_y = 0;
+    uint64_t *x = cache_get(&s->cache, (M2 + D + 1) * L * 8, &cap_x);
+    uint64_t *y = cache_get(&s->cache, (M2 + 1) * L * 8, &cap_y);
+    int rc = x && y ? 0 : STOFFEL_ERR_NOMEM;
+    if (rc == 0 && M2 > 0) {
+        size_t m = 0;
+        for (size_t q = 0; q < count && self <= 2 * t; q++)
+            if (req[q].kind == STOFFEL_MPC_OP_MUL_RESHARE) {
+                load_shares(s, x + m * L, req[q].a, req[q].count);
+                load_shares(s, y + m * L, req[q].b, req[q].count);
+                m += req[q].count;
+            }
+        if (self <= 2 * t)
+            fe_vec_mul(s->F, x, x, y, M2);
+        watch[0] = reshare_new(&s->P, s->next_instance++, x, M2, 2 * t + 1, out);
+        rc = watch[0] ? nd_start(&s->d, watch[0], out) : STOFFEL_ERR_NOMEM;
+    }
+    if (rc == 0 && D > 0) {
+        size_t d = 0;
+        for (size_t q = 0; q < count && self <= t; q++)
+            if (req[q].kind == STOFFEL_MPC_OP_DEALT_RANDOM) {
+                reshare_random_ints(&s->P, req[q].bits, req[q].count, x + d * L);
+                d += req[q].count;
+            }
+        watch[1] = reshare_new(&s->P, s->next_instance++, x, D, t + 1, out);
+        rc = watch[1] ? nd_start(&s->d, watch[1], out) : STOFFEL_ERR_NOMEM;
+    }
+    cache_put(&s->cache, x, (M2 + D + 1) * L * 8, cap_x);
+    cache_put(&s->cache, y, (M2 + 1) * L * 8, cap_y);
+    return rc ? engine_fail(&s->base, rc, "execute: out of memory") : 0;
+}
+
+/* Writes the results of start_reshares' instances into the requests' outputs. */
+static int finish_reshares(net_engine *s, stoffel_mpc_request *req, size_t count, size_t M2, size_t D,
+                           mpc_proto *const *watch)
+{
+    const size_t L = s->F->limbs;
+    const uint32_t t = s->base.t;
+    if (M2 > 0) {
+        size_t cap = 0;
+        uint64_t *prod = cache_get(&s->cache, M2 * L * 8, &cap);
+        int rc = prod ? reshare_product(&s->P, watch[0], M2, prod) : STOFFEL_ERR_NOMEM;
+        for (size_t q = 0, m = 0; q < count && rc == 0; q++)
+            if (req[q].kind == STOFFEL_MPC_OP_MUL_RESHARE) {
+                store_shares(s, req[q].out, prod + m * L, req[q].count);
+                m += req[q].count;
+            }
+        cache_put(&s->cache, prod, M2 * L * 8, cap);
+        if (rc)
+            return engine_fail(&s->base, rc, "product resharing: %s", stoffel_mpc_strerror(rc));
+        s->mults += M2;
+    }
+    const uint64_t *dealt = D > 0 ? reshare_result(watch[1]) : NULL;
+    for (size_t q = 0, d = 0; q < count && dealt; q++) {
+        if (req[q].kind != STOFFEL_MPC_OP_DEALT_RANDOM)
+            continue;
+        for (uint32_t j = 0; j <= t; j++)
+            store_shares(s, req[q].out + (size_t)j * req[q].count * s->base.share_size,
+                         dealt + (j * D + d) * L, req[q].count);
+        d += req[q].count;
+    }
+    return 0;
+}
+
 int ne_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t count)
 {
     net_engine *s = NE(e);
     const field *F = s->F;
     const size_t L = F->limbs;
-    size_t M = 0, O = 0, R = 0;
+    size_t M = 0, O = 0, R = 0, M2 = 0, D = 0;
     for (size_t q = 0; q < count; q++) {
         switch (req[q].kind) {
         case STOFFEL_MPC_OP_MUL: M += req[q].count; break;
         case STOFFEL_MPC_OP_OPEN: O += req[q].count; break;
         case STOFFEL_MPC_OP_RANDOM: R += req[q].count; break;
         case STOFFEL_MPC_OP_OUTPUT: break;
+        case STOFFEL_MPC_OP_MUL_RESHARE: M2 += req[q].count; break;
+        case STOFFEL_MPC_OP_DEALT_RANDOM: D += req[q].count; break;
         default: return engine_fail(e, STOFFEL_ERR_INTERNAL, "core execute got kind %d", (int)req[q].kind);
         }
     }
@@ -209,7 +283,7 @@ int ne_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t count)
             s->randoms_used += req[q].count;
         }
     size_t V = 2 * M + O;
-    mpc_proto *p = NULL;
+    mpc_proto *p = NULL, *rs[2] = {NULL, NULL}; /* rs: product resharing, dealing */
     mpc_outbox out = {0};
     out.cache = &s->cache;
     size_t vcap = 0;
@@ -242,18 +316,31 @@ int ne_execute(stoffel_mpc_engine *e, stoffel_mpc_request *req, size_t count)
             goto done;
         }
     }
+    if ((M2 > 0 || D > 0) && (rc = start_reshares(s, req, count, M2, D, rs, &out)) != 0)
+        goto done;
     /* outputs take their instance ids after the opening's, in request order, at every party */
     if ((rc = run_outputs(s, req, count)) != 0)
         goto done;
-    if (!p)
+    mpc_proto *watch[3];
+    size_t nwatch = 0;
+    if (p)
+        watch[nwatch++] = p;
+    for (int k = 0; k < 2; k++)
+        if (rs[k])
+            watch[nwatch++] = rs[k];
+    if (nwatch == 0)
         goto done;
     char msg[400];
-    rc = nd_wait(&s->d, &p, 1, nd_deadline((int)s->cfg.timeout_ms), "execute", msg, sizeof msg);
+    rc = nd_wait(&s->d, watch, nwatch, nd_deadline((int)s->cfg.timeout_ms), "execute", msg, sizeof msg);
     if (rc) {
         engine_fail(e, rc, "%s", msg);
         goto done;
     }
     s->rounds++;
+    if ((M2 > 0 || D > 0) && (rc = finish_reshares(s, req, count, M2, D, rs)) != 0)
+        goto done;
+    if (!p)
+        goto done;
     const uint64_t *opened = open_result(p);
     if (M > 0 && (rc = finish_muls(s, req, count, opened, M)) != 0)
         goto done;
@@ -272,6 +359,11 @@ done:
         nd_unregister(&s->d, p);
         p->ops->destroy(p);
     }
+    for (int k = 0; k < 2; k++)
+        if (rs[k]) {
+            nd_unregister(&s->d, rs[k]);
+            rs[k]->ops->destroy(rs[k]);
+        }
     cache_put(&s->cache, v, V * L * 8, vcap);
     outbox_free(&out);
     s->online_ns += nd_now_ns() - t0;

@@ -104,7 +104,7 @@ int nl_bit_decompose(nl_ctx *ctx, const uint8_t *a, unsigned m, size_t n, uint8_
             memcpy(NL_SH(ctx, out, e * m + i), P0 + i * vec + e * ctx->ss, ctx->ss);
 done:
     nl_mpz_vec_free(c, n);
-    nl_sh_free(ctx, rbits, (size_t)(k + ctx->kappa) * n);
+    nl_sh_free(ctx, rbits, mn);
     nl_sh_free(ctx, G, mn);
     nl_sh_free(ctx, P, mn);
     nl_sh_free(ctx, P0, mn);

@@ -218,7 +218,7 @@ done:
             mpz_clear(coef[i]);
     free(coef);
     nl_mpz_vec_free(c, n);
-    nl_sh_free(ctx, rbits, (size_t)(k + ctx->kappa) * n);
+    nl_sh_free(ctx, rbits, (size_t)k * n);
     nl_sh_free(ctx, x, n);
     free(sign);
     free(cnt);

@@ -33,20 +33,36 @@ int nl_masked_open_pairs(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, 
     if (rc)
         return rc;
     const unsigned total = k + ctx->kappa; /* r' (m bits) and r'' (k + kappa - m bits) */
-    uint8_t *bits = nl_sh_alloc(ctx, (size_t)total * n);
+    /* a dealt r'' (sum of t+1 dealings) needs ceil(log2(t+1)) bits more room than r'' from bits */
+    unsigned extra = 0;
+    while (((uint64_t)1 << extra) < (uint64_t)ctx->t + 1)
+        extra++;
+    const int dealt = ctx->dealt && (unsigned long)total + 1 + extra < ctx->pbits;
+    const size_t nbits = (size_t)(dealt ? m : total) * n;
+    uint8_t *bits = nl_sh_alloc(ctx, nbits), *high = dealt ? nl_sh_alloc(ctx, n) : NULL;
     uint8_t *x = nl_sh_alloc(ctx, n);
     uint8_t *opened = nl_pub_alloc(ctx, n), *offset = nl_pub_alloc(ctx, 1);
     mpz_t *c = calloc(n ? n : 1, sizeof *c);
     if (npairs)
         q = nl_sh_alloc(ctx, npairs);
-    if (!bits || !x || !opened || !offset || !c || (npairs && !q)) {
+    if (!bits || !x || !opened || !offset || !c || (npairs && !q) || (dealt && !high)) {
         rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for a masked opening of %zu values", n);
         goto fail;
     }
     for (size_t i = 0; i < n; i++)
         mpz_init(c[i]);
-    if ((rc = nl_random_bits(ctx, bits, (size_t)total * n)) ||
-        (rc = nl_compose_bits(ctx, bits, total, n, x)) || (rc = nl_add(ctx, x, a, x, n)))
+    if (dealt) {
+        /* r = 2^m r'' + r' with r'' the sum of t+1 dealt integers below 2^(total - m) */
+        if ((rc = nl_dealt_masks(ctx, bits, nbits, total - m, high, n)) ||
+            (rc = nl_compose_bits(ctx, bits, m, n, x)))
+            goto fail;
+        nl_pow2(ctx, m, offset);
+        if ((rc = nl_add_scaled(ctx, x, high, offset, x, n)))
+            goto fail;
+    } else if ((rc = nl_random_bits(ctx, bits, nbits)) || (rc = nl_compose_bits(ctx, bits, total, n, x))) {
+        goto fail;
+    }
+    if ((rc = nl_add(ctx, x, a, x, n)))
         goto fail;
     nl_pow2(ctx, k - 1, offset);
     if ((rc = nl_add_const(ctx, x, offset, x, n)))
@@ -84,8 +100,22 @@ int nl_masked_open_pairs(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, 
         mpz_fdiv_r_2exp(c[i], c[i], m);
     }
     nl_sh_free(ctx, x, n);
+    nl_sh_free(ctx, high, n);
     free(opened);
     free(offset);
+    if (!dealt) { /* hand out the m bits of r' only */
+        uint8_t *low = nl_sh_alloc(ctx, (size_t)m * n);
+        if (!low) {
+            rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
+            nl_sh_free(ctx, q, npairs);
+            nl_mpz_vec_free(c, n);
+            nl_sh_free(ctx, bits, nbits);
+            return rc;
+        }
+        memcpy(low, bits, (size_t)m * n * ctx->ss);
+        nl_sh_free(ctx, bits, nbits);
+        bits = low;
+    }
     *cpub = c;
     *rbits = bits;
     if (pairs)
@@ -94,7 +124,8 @@ int nl_masked_open_pairs(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, 
 fail:
     nl_sh_free(ctx, q, npairs);
     nl_mpz_vec_free(c, c ? n : 0);
-    nl_sh_free(ctx, bits, (size_t)total * n);
+    nl_sh_free(ctx, bits, nbits);
+    nl_sh_free(ctx, high, n);
     nl_sh_free(ctx, x, n);
     free(opened);
     free(offset);
@@ -117,7 +148,6 @@ static int low_bits(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_
 {
     mpz_t *c = NULL;
     uint8_t *rbits = NULL, *rlow = NULL, *u = NULL, *cv = NULL, *pw = NULL, *q = NULL;
-    const unsigned total = k + ctx->kappa;
     int rc = exact ? nl_masked_open_pairs(ctx, a, k, m, n, &c, &rbits, &q)
                    : nl_masked_open(ctx, a, k, m, n, &c, &rbits);
     if (rc)
@@ -144,7 +174,7 @@ static int low_bits(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_
     }
 done:
     nl_mpz_vec_free(c, n);
-    nl_sh_free(ctx, rbits, (size_t)total * n);
+    nl_sh_free(ctx, rbits, (size_t)m * n);
     nl_sh_free(ctx, q, exact ? (size_t)(m / 2) * n : 0);
     nl_sh_free(ctx, rlow, n);
     nl_sh_free(ctx, u, n);

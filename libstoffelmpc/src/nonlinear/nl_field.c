@@ -210,7 +210,7 @@ int nl_ctx_init(nl_ctx *ctx, stoffel_mpc_engine *engine, nonlinear_cost *cost, c
     ctx->msg_len = msg_len;
     mpz_init(ctx->p);
     mpz_init(ctx->half_p);
-    uint8_t *consts = calloc(5, ctx->es);
+    uint8_t *consts = calloc(6, ctx->es);
     if (!consts)
         return STOFFEL_ERR_NOMEM;
     ctx->zero = consts;
@@ -218,7 +218,12 @@ int nl_ctx_init(nl_ctx *ctx, stoffel_mpc_engine *engine, nonlinear_cost *cost, c
     ctx->minus_one = consts + 2 * ctx->es;
     ctx->two = consts + 3 * ctx->es;
     ctx->inv2 = consts + 4 * ctx->es;
+    ctx->minus_two = consts + 5 * ctx->es;
     stoffel_mpc_field_from_i64(ctx->field, -1, ctx->minus_one);
+    stoffel_mpc_field_from_i64(ctx->field, -2, ctx->minus_two);
+    ctx->t = stoffel_mpc_engine_t(engine);
+    ctx->dealt = stoffel_mpc_engine_supports(engine, STOFFEL_MPC_OP_MUL_RESHARE) &&
+                 stoffel_mpc_engine_supports(engine, STOFFEL_MPC_OP_DEALT_RANDOM);
     nl_to_mpz(ctx, ctx->minus_one, ctx->p);
     mpz_add_ui(ctx->p, ctx->p, 1);
     mpz_sub_ui(ctx->half_p, ctx->p, 1);

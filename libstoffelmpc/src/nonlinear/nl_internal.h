@@ -37,7 +37,12 @@ typedef struct nl_ctx {
     int sqrt_ready;
     unsigned ts_s;
     mpz_t ts_q_half, ts_c, sqrt_exp;
-    uint8_t *zero, *one, *minus_one, *two, *inv2; /* encoded constants, es bytes each */
+    uint8_t *zero, *one, *minus_one, *two, *inv2, *minus_two; /* encoded constants, es bytes each */
+    /* 1 when the engine has MUL_RESHARE and DEALT_RANDOM (semi-honest): multiplications by
+     * degree reduction, random bits as XORs of t+1 dealt bits and statistical masks as sums of
+     * t+1 dealt integers, so a comparison needs no triple and no square root. */
+    int dealt;
+    uint32_t t;
     nonlinear_cost *cost;
     char *msg;
     size_t msg_len;
@@ -101,6 +106,8 @@ typedef struct {
 void nl_round_mul(nl_round *r, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t n);
 void nl_round_open(nl_round *r, const uint8_t *a, uint8_t *out, size_t n);
 void nl_round_random(nl_round *r, uint8_t *out, size_t n);
+/* DEALT_RANDOM: out receives (t+1) * n shares (dealer-major) of integers below 2^bits. */
+void nl_round_dealt(nl_round *r, uint32_t bits, uint8_t *out, size_t n);
 /* Runs the round's requests (no-op for an empty round); counts it in the cost. */
 int nl_round_run(nl_ctx *ctx, nl_round *r, int preprocessing);
 
@@ -125,8 +132,14 @@ int nl_task_round(struct nl_task *task, stoffel_mpc_request *req, size_t count, 
                   const char **detail);
 
 /* ---- preprocessing (random_bits.c) ----------------------------------------------------------- */
-/* n shares of uniformly random bits (square trick, deterministic root). */
+/* n shares of uniformly random bits (XORs of t+1 dealt bits when ctx->dealt, else the square
+ * trick with a deterministic root). */
 int nl_random_bits(nl_ctx *ctx, uint8_t *out, size_t n);
+/* The masks of a masked opening when ctx->dealt: nbits random bits into bits (as nl_random_bits)
+ * and n statistical masks into ints, each the sum of t+1 dealt integers below 2^int_bits, in the
+ * same rounds. */
+int nl_dealt_masks(nl_ctx *ctx, uint8_t *bits, size_t nbits, unsigned int_bits, uint8_t *ints,
+                   size_t n);
 /* out[e] = sum_{i<m} 2^i bits[i * n + e] (bit-major input). */
 int nl_compose_bits(nl_ctx *ctx, const uint8_t *bits, unsigned m, size_t n, uint8_t *out);
 /* n random integers in [0, 2^bits). */
@@ -140,10 +153,12 @@ int nl_bitlt(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, unsigned m, size
 int nl_bitlt_pairs(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const uint8_t *pairs,
                    unsigned m, size_t n, uint8_t *u);
 
-/* A masked opening of k-bit signed values a: draws k + kappa random bits, opens
- * c = 2^(k-1) + a + r and returns c' = (c - 2^(k-1)) mod 2^m in cpub (n mpz, initialised by the
- * callee; free with nl_mpz_vec_free) and the low m bits of r (bit-major, m * n shares, caller frees
- * with nl_sh_free). */
+/* A masked opening of k-bit signed values a: draws a mask r = 2^m r'' + r' (r' from m random
+ * bits; r'' below 2^(k + kappa - m) from bits, or the sum of t+1 dealt integers when ctx->dealt
+ * and the field has the log2(t+1) bits of room that needs), opens c = 2^(k-1) + a + r and returns
+ * c' = (c - 2^(k-1)) mod 2^m in cpub (n mpz, initialised by the callee; free with
+ * nl_mpz_vec_free) and the m bits of r' (bit-major, m * n shares, caller frees with
+ * nl_sh_free). */
 int nl_masked_open(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, size_t n, mpz_t **cpub,
                    uint8_t **rbits);
 /* As nl_masked_open, and multiplies adjacent mask bits in the opening's round: *pairs receives

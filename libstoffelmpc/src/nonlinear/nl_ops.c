@@ -143,6 +143,13 @@ void nl_round_random(nl_round *r, uint8_t *out, size_t n)
     round_add(r, STOFFEL_MPC_OP_RANDOM, NULL, NULL, out, n);
 }
 
+void nl_round_dealt(nl_round *r, uint32_t bits, uint8_t *out, size_t n)
+{
+    round_add(r, STOFFEL_MPC_OP_DEALT_RANDOM, NULL, NULL, out, n);
+    if (n)
+        r->req[r->count - 1].bits = bits;
+}
+
 int nl_round_run(nl_ctx *ctx, nl_round *r, int preprocessing)
 {
     if (r->count == 0)
@@ -151,8 +158,12 @@ int nl_round_run(nl_ctx *ctx, nl_round *r, int preprocessing)
     size_t count = r->count;
     r->count = 0;
     int local = 1; /* RANDOM only: drawn from the pool, no communication round */
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         local &= r->req[i].kind == STOFFEL_MPC_OP_RANDOM;
+        /* no triples: degree reduction, in the same round */
+        if (ctx->dealt && r->req[i].kind == STOFFEL_MPC_OP_MUL)
+            r->req[i].kind = STOFFEL_MPC_OP_MUL_RESHARE;
+    }
     if (ctx->task && !local) {
         /* merged with the other tasks' rounds; the scheduler counts the merged round */
         const char *detail = NULL;

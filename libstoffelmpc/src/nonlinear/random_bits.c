@@ -1,6 +1,12 @@
 /*
- * random_bits.c - shared random bits by the square trick, and random integers composed from them.
+ * random_bits.c - shared random bits and random integers composed from them.
  *
+ * Semi-honest engines with dealt randomness (ctx->dealt): parties 0..t each deal random bits
+ * (DEALT_RANDOM); the XOR of the t+1 dealings, t multiplications by degree reduction, is a random
+ * bit no t parties know. Statistical masks are sums of t+1 dealt integers (nl_dealt_masks). No
+ * triple, no square root.
+ *
+ * Otherwise (robust engines, host engines) the square trick:
  * Square trick (spec mpc.md section 4; Damgard et al. TCC 2006, section 5): take a random [a],
  * compute [a^2] by Beaver, open a^2; if it is 0 try again; otherwise let b be the canonical square
  * root (the one <= (p-1)/2, so every party picks the same one), so a/b is +1 or -1 with probability
@@ -69,10 +75,53 @@ done:
     return rc;
 }
 
+int nl_dealt_masks(nl_ctx *ctx, uint8_t *bits, size_t nbits, unsigned int_bits, uint8_t *ints,
+                   size_t n)
+{
+    const size_t dealers = (size_t)ctx->t + 1, nints = ints ? n : 0, ss = ctx->ss;
+    uint8_t *db = nl_sh_alloc(ctx, dealers * nbits), *di = nl_sh_alloc(ctx, dealers * nints);
+    uint8_t *prod = nl_sh_alloc(ctx, nbits);
+    int rc;
+    if (!db || !di || !prod) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for %zu dealt masks", nbits + nints);
+        goto done;
+    }
+    /* one round: every dealer's bits and integers */
+    nl_round r = {.count = 0};
+    nl_round_dealt(&r, 1, db, nbits);
+    nl_round_dealt(&r, int_bits, di, nints);
+    if ((rc = nl_round_run(ctx, &r, 1)))
+        goto done;
+    if (nints) {
+        memcpy(ints, di, n * ss);
+        for (size_t j = 1; j < dealers && rc == 0; j++)
+            rc = nl_add(ctx, ints, di + j * n * ss, ints, n);
+    }
+    /* b = b_0 xor b_1 xor ... = fold of x + y - 2xy: t rounds of multiplications */
+    if (nbits)
+        memcpy(bits, db, nbits * ss);
+    for (size_t j = 1; j < dealers && rc == 0 && nbits; j++) {
+        const uint8_t *dj = db + j * nbits * ss;
+        nl_round_mul(&r, bits, dj, prod, nbits);
+        if ((rc = nl_round_run(ctx, &r, 1)) || (rc = nl_add(ctx, bits, dj, bits, nbits)))
+            break;
+        rc = nl_add_scaled(ctx, bits, prod, ctx->minus_two, bits, nbits);
+    }
+    if (rc == 0 && ctx->cost)
+        ctx->cost->random_bits += nbits;
+done:
+    nl_sh_free(ctx, db, dealers * nbits);
+    nl_sh_free(ctx, di, dealers * nints);
+    nl_sh_free(ctx, prod, nbits);
+    return rc;
+}
+
 int nl_random_bits(nl_ctx *ctx, uint8_t *out, size_t n)
 {
     if (n == 0)
         return 0;
+    if (ctx->dealt)
+        return nl_dealt_masks(ctx, out, n, 0, NULL, 0);
     size_t *zero_idx = malloc(n * sizeof *zero_idx);
     if (!zero_idx)
         return nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for %zu random bits", n);

@@ -101,6 +101,20 @@ uint32_t stoffel_mpc_engine_kappa(const stoffel_mpc_engine *e)
     return 40;
 }
 
+/* The clear engine has one "party" and only the core kinds every engine has: the protocols take
+ * their triple and square-root paths here (no dealt randomness). */
+uint32_t stoffel_mpc_engine_t(const stoffel_mpc_engine *e)
+{
+    (void)e;
+    return 1;
+}
+
+int stoffel_mpc_engine_supports(const stoffel_mpc_engine *e, stoffel_mpc_op_kind kind)
+{
+    (void)e;
+    return kind == STOFFEL_MPC_OP_MUL || kind == STOFFEL_MPC_OP_OPEN || kind == STOFFEL_MPC_OP_RANDOM;
+}
+
 const char *stoffel_mpc_engine_last_error(const stoffel_mpc_engine *e)
 {
     return e->err;

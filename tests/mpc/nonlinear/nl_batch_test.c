@@ -176,6 +176,8 @@ static void check_malformed(void)
         {STOFFEL_MPC_OP_SIGN, "SIGN", 1, 0, 1},
         {STOFFEL_MPC_OP_BIT_DECOMPOSE, "BIT_DECOMPOSE", 1, 0, 1},
         {STOFFEL_MPC_OP_BIT_COMPOSE, "BIT_COMPOSE", 1, 0, 1},
+        {STOFFEL_MPC_OP_MUL_RESHARE, "MUL_RESHARE", 1, 1, 1},
+        {STOFFEL_MPC_OP_DEALT_RANDOM, "DEALT_RANDOM", 0, 0, 1},
     };
     CHECK_EQ_INT(sizeof kinds / sizeof kinds[0], STOFFEL_MPC_OP_KIND_COUNT);
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {

@@ -1,0 +1,212 @@
+/*
+ * proto_reshare.c - one-round resharing (semi-honest mode): parties 0..dealers-1 each deal
+ * secrets of their own as degree-t Shamir sharings and every party collects its share of every
+ * dealing. Two uses (the engines' MUL_RESHARE and DEALT_RANDOM kinds):
+ *
+ *   Multiplication by degree reduction (Gennaro-Rabin-Rabin 1998): the local products
+ *   [a]_i [b]_i of parties 0..2t lie on a degree-2t polynomial with ab at 0; each of them
+ *   reshares its product at degree t, and sum_i lambda_i [p_i]_t (Lagrange at 0 over parties
+ *   0..2t) is a fresh degree-t sharing of ab. No triple, one round, 2t sends per dealer.
+ *
+ *   Dealt randomness: parties 0..t deal random values of their own; any t parties miss at least
+ *   one dealing, so the XOR of t+1 dealt bits is a uniformly random bit and the sum of t+1 dealt
+ *   integers a statistical mask, both unknown to any t parties.
+ *
+ * Semi-honest only: a dealer could deal an inconsistent sharing or an out-of-range value
+ * undetected, so the engines refuse these kinds in robust mode (the nonlinear protocols then use
+ * triples and the square-root trick).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "proto.h"
+
+typedef struct {
+    mpc_proto base;
+    mpc_party *P;
+    uint32_t dealers;
+    size_t count;
+    uint64_t *recv; /* dealers x count: this party's share of each dealing */
+    size_t recv_cap;
+    uint8_t *have;  /* dealers */
+    uint32_t nhave;
+} reshare_proto;
+
+static size_t row_bytes(const reshare_proto *r) { return r->count * r->P->F->limbs * sizeof(uint64_t); }
+
+static int reshare_receive(mpc_proto *p, mpc_node from, uint32_t round, const uint8_t *payload,
+                           size_t len, mpc_outbox *out)
+{
+    reshare_proto *r = (reshare_proto *)p;
+    (void)out;
+    if (p->done || p->status)
+        return 0;
+    if (from.role != MPC_ROLE_PARTY || from.id >= r->P->n)
+        return 0;
+    if (round != 0 || from.id >= r->dealers || r->have[from.id]) {
+        r->P->blame[from.id]++; /* not a dealer of this instance, or a second dealing */
+        return 0;
+    }
+    const field *F = r->P->F;
+    uint64_t *row = r->recv + from.id * r->count * F->limbs;
+    if (len != row_bytes(r))
+        return proto_fail(p, STOFFEL_MPC_ERR_PEER,
+                          "party %llu sent a resharing of %zu bytes (expected %zu: %zu field elements)",
+                          (unsigned long long)from.id, len, row_bytes(r), r->count);
+    memcpy(row, payload, len);
+    size_t bad = fe_vec_first_noncanonical(F, row, r->count);
+    if (bad < r->count)
+        return proto_fail(p, STOFFEL_MPC_ERR_PEER,
+                          "party %llu sent a resharing whose element %zu is not a field element",
+                          (unsigned long long)from.id, bad);
+    r->have[from.id] = 1;
+    if (++r->nhave == r->dealers)
+        p->done = 1;
+    return 0;
+}
+
+static int reshare_timeout(mpc_proto *p, mpc_outbox *out)
+{
+    reshare_proto *r = (reshare_proto *)p;
+    (void)out;
+    if (p->done || p->status)
+        return 0;
+    char missing[120] = "";
+    size_t used = 0;
+    for (uint32_t d = 0; d < r->dealers && used + 24 < sizeof missing; d++)
+        if (!r->have[d])
+            used += (size_t)snprintf(missing + used, sizeof missing - used, "%s%u", used ? ", " : "", d);
+    return proto_fail(p, STOFFEL_ERR_TIMEOUT,
+                      "resharing: no dealing from part%s %s (semi-honest resharing needs every dealer)",
+                      strchr(missing, ',') ? "ies" : "y", missing);
+}
+
+static void reshare_destroy(mpc_proto *p)
+{
+    reshare_proto *r = (reshare_proto *)p;
+    if (r->recv)
+        cache_put(r->P->cache, r->recv, r->dealers * row_bytes(r), r->recv_cap);
+    free(r->have);
+    free(r);
+}
+
+static const mpc_proto_ops reshare_ops = {"reshare", reshare_receive, reshare_timeout, reshare_destroy};
+
+/* A dealer's round: shares its secrets, keeps its own share, sends the others theirs. */
+static int deal(reshare_proto *r, const uint64_t *secrets, mpc_outbox *out)
+{
+    mpc_party *P = r->P;
+    const size_t bytes = row_bytes(r);
+    uint64_t **rows = calloc(P->n, sizeof *rows);
+    size_t *caps = calloc(P->n, sizeof *caps);
+    int rc = STOFFEL_ERR_NOMEM;
+    if (!rows || !caps)
+        goto done;
+    for (uint32_t j = 0; j < P->n; j++) {
+        if (j == P->self) {
+            rows[j] = r->recv + P->self * r->count * P->F->limbs;
+            continue;
+        }
+        if (!(rows[j] = cache_get(P->cache, bytes ? bytes : 8, &caps[j])))
+            goto done;
+    }
+    if ((rc = shamir_share_vec(&P->S, &P->rng, secrets, P->t, r->count, rows)) != 0)
+        goto done;
+    for (uint32_t j = 0; j < P->n && rc == 0; j++) {
+        if (j == P->self)
+            continue;
+        uint8_t *buf = outbox_push(out, party_node(j), 0, bytes);
+        if (!buf)
+            rc = STOFFEL_ERR_NOMEM;
+        else
+            memcpy(buf, rows[j], bytes);
+    }
+    if (rc == 0) {
+        r->have[P->self] = 1;
+        if (++r->nhave == r->dealers)
+            r->base.done = 1;
+    }
+done:
+    for (uint32_t j = 0; rows && j < P->n; j++)
+        if (j != P->self && rows[j])
+            cache_put(P->cache, rows[j], bytes, caps[j]);
+    free(rows);
+    free(caps);
+    return rc;
+}
+
+mpc_proto *reshare_new(mpc_party *P, uint64_t instance, const uint64_t *secrets, size_t count,
+                       uint32_t dealers, mpc_outbox *out)
+{
+    if (dealers == 0 || dealers > P->n || (P->self < dealers && count && !secrets))
+        return NULL;
+    reshare_proto *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->base.ops = &reshare_ops;
+    r->base.kind = MPC_PROTO_RESHARE;
+    r->base.session = P->session;
+    r->base.instance = instance;
+    r->base.self = party_node(P->self);
+    r->P = P;
+    r->dealers = dealers;
+    r->count = count;
+    r->have = calloc(dealers, 1);
+    r->recv = cache_get(P->cache, dealers * row_bytes(r) + 8, &r->recv_cap);
+    if (!r->have || !r->recv || (P->self < dealers && deal(r, secrets, out) != 0)) {
+        reshare_destroy(&r->base);
+        return NULL;
+    }
+    return &r->base;
+}
+
+const uint64_t *reshare_result(const mpc_proto *p)
+{
+    const reshare_proto *r = (const reshare_proto *)p;
+    return p->ops == &reshare_ops && p->done ? r->recv : NULL;
+}
+
+int reshare_product(mpc_party *P, const mpc_proto *p, size_t count, uint64_t *out)
+{
+    const uint64_t *recv = reshare_result(p);
+    if (!recv)
+        return STOFFEL_ERR_STATE;
+    const uint32_t m = 2 * P->t + 1;
+    uint32_t *idx = malloc(m * sizeof *idx);
+    const uint64_t **rows = malloc(m * sizeof *rows);
+    const uint64_t *lambda = NULL;
+    if (idx && rows) {
+        for (uint32_t d = 0; d < m; d++) {
+            idx[d] = d;
+            rows[d] = recv + d * count * P->F->limbs;
+        }
+        lambda = shamir_lagrange(&P->S, idx, m, -1);
+        if (lambda)
+            fe_vec_lincomb(P->F, out, rows, lambda, m, count);
+    }
+    free(idx);
+    free(rows);
+    return lambda ? 0 : STOFFEL_ERR_NOMEM;
+}
+
+void reshare_random_ints(mpc_party *P, uint32_t bits, size_t count, uint64_t *out)
+{
+    const field *F = P->F;
+    const size_t L = F->limbs;
+    uint64_t v[FIELD_MAX_LIMBS];
+    for (size_t k = 0; k < count; k++) {
+        rng_bytes(&P->rng, v, L * sizeof(uint64_t));
+        for (size_t w = 0; w < L; w++) {
+            unsigned lo = (unsigned)(w * 64);
+            if (bits <= lo)
+                v[w] = 0;
+            else if (bits - lo < 64)
+                v[w] &= ((uint64_t)1 << (bits - lo)) - 1;
+        }
+        fe_to_mont(F, out + k * L, v);
+    }
+    sodium_memzero(v, sizeof v);
+}
