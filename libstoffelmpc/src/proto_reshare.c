@@ -24,6 +24,8 @@
 
 #include "proto.h"
 
+#define RESHARE_SEED_BYTES 32
+
 typedef struct {
     mpc_proto base;
     mpc_party *P;
@@ -36,6 +38,24 @@ typedef struct {
 } reshare_proto;
 
 static size_t row_bytes(const reshare_proto *r) { return r->count * r->P->F->limbs * sizeof(uint64_t); }
+
+/* The t parties after dealer d (cyclically) get their shares of d's dealing as a 32-byte PRG
+ * seed instead of a vector: t shares of a degree-t sharing may be uniformly random, and with the
+ * secret they fix the polynomial, whose values at the other parties the dealer sends. A dealing
+ * costs n - 1 - t vectors instead of n - 1 (half the bytes at n = 3). */
+static int seeded_by(const mpc_party *P, uint32_t dealer, uint32_t j)
+{
+    uint32_t ahead = (j + P->n - dealer) % P->n;
+    return ahead >= 1 && ahead <= P->t;
+}
+
+static void expand_seed(const field *F, const uint8_t seed[RESHARE_SEED_BYTES], uint64_t *row, size_t count)
+{
+    mpc_rng g;
+    rng_init_key(&g, seed);
+    rng_field_vec(&g, F, row, count);
+    rng_wipe(&g);
+}
 
 static int reshare_receive(mpc_proto *p, mpc_node from, uint32_t round, const uint8_t *payload,
                            size_t len, mpc_outbox *out)
@@ -52,16 +72,24 @@ static int reshare_receive(mpc_proto *p, mpc_node from, uint32_t round, const ui
     }
     const field *F = r->P->F;
     uint64_t *row = r->recv + from.id * r->count * F->limbs;
-    if (len != row_bytes(r))
+    if (seeded_by(r->P, (uint32_t)from.id, r->P->self)) {
+        if (len != RESHARE_SEED_BYTES)
+            return proto_fail(p, STOFFEL_MPC_ERR_PEER,
+                              "party %llu sent a resharing seed of %zu bytes (expected %d)",
+                              (unsigned long long)from.id, len, RESHARE_SEED_BYTES);
+        expand_seed(F, payload, row, r->count);
+    } else if (len != row_bytes(r))
         return proto_fail(p, STOFFEL_MPC_ERR_PEER,
                           "party %llu sent a resharing of %zu bytes (expected %zu: %zu field elements)",
                           (unsigned long long)from.id, len, row_bytes(r), r->count);
-    memcpy(row, payload, len);
-    size_t bad = fe_vec_first_noncanonical(F, row, r->count);
-    if (bad < r->count)
-        return proto_fail(p, STOFFEL_MPC_ERR_PEER,
-                          "party %llu sent a resharing whose element %zu is not a field element",
-                          (unsigned long long)from.id, bad);
+    else {
+        memcpy(row, payload, len);
+        size_t bad = fe_vec_first_noncanonical(F, row, r->count);
+        if (bad < r->count)
+            return proto_fail(p, STOFFEL_MPC_ERR_PEER,
+                              "party %llu sent a resharing whose element %zu is not a field element",
+                              (unsigned long long)from.id, bad);
+    }
     r->have[from.id] = 1;
     if (++r->nhave == r->dealers)
         p->done = 1;
@@ -95,46 +123,77 @@ static void reshare_destroy(mpc_proto *p)
 
 static const mpc_proto_ops reshare_ops = {"reshare", reshare_receive, reshare_timeout, reshare_destroy};
 
-/* A dealer's round: shares its secrets, keeps its own share, sends the others theirs. */
+/* coef[a] = L_a(x) for the Lagrange basis over the nodes xs[0..m-1] (distinct). */
+static void lagrange_at(const field *F, const uint64_t *xs, uint32_t m, const uint64_t *x, uint64_t *coef)
+{
+    const size_t L = F->limbs;
+    uint64_t num[FIELD_MAX_LIMBS], den[FIELD_MAX_LIMBS], d[FIELD_MAX_LIMBS];
+    for (uint32_t a = 0; a < m; a++) {
+        fe_set_one(F, num);
+        fe_set_one(F, den);
+        for (uint32_t b = 0; b < m; b++) {
+            if (b == a)
+                continue;
+            fe_sub(F, d, x, xs + b * L);
+            fe_mul(F, num, num, d);
+            fe_sub(F, d, xs + a * L, xs + b * L);
+            fe_mul(F, den, den, d);
+        }
+        fe_inv(F, den, den);
+        fe_mul(F, coef + a * L, num, den);
+    }
+}
+
+/* A dealer's round: seeds for the t parties after it, the polynomial's values for the others
+ * (written straight into the outgoing payloads) and its own share. */
 static int deal(reshare_proto *r, const uint64_t *secrets, mpc_outbox *out)
 {
     mpc_party *P = r->P;
-    const size_t bytes = row_bytes(r);
-    uint64_t **rows = calloc(P->n, sizeof *rows);
-    size_t *caps = calloc(P->n, sizeof *caps);
+    const field *F = P->F;
+    const size_t L = F->limbs, bytes = row_bytes(r);
+    const uint32_t m = P->t + 1; /* nodes: x = 0 (the secret) and the t seeded parties */
+    const uint64_t **vecs = calloc(m, sizeof *vecs);
+    uint64_t **rand = calloc(m, sizeof *rand);
+    size_t *caps = calloc(m, sizeof *caps);
+    uint64_t *xs = calloc((size_t)m * L, sizeof *xs), *coef = calloc((size_t)m * L, sizeof *coef);
     int rc = STOFFEL_ERR_NOMEM;
-    if (!rows || !caps)
+    if (!vecs || !rand || !caps || !xs || !coef)
         goto done;
-    for (uint32_t j = 0; j < P->n; j++) {
-        if (j == P->self) {
-            rows[j] = r->recv + P->self * r->count * P->F->limbs;
-            continue;
-        }
-        if (!(rows[j] = cache_get(P->cache, bytes ? bytes : 8, &caps[j])))
+    vecs[0] = secrets;
+    fe_zero(F, xs);
+    for (uint32_t s = 1; s < m; s++) {
+        uint32_t j = (P->self + s) % P->n;
+        fe_copy(F, xs + s * L, P->S.alpha + j * L);
+        uint8_t *seed = outbox_push(out, party_node(j), 0, RESHARE_SEED_BYTES);
+        if (!seed || !(rand[s] = cache_get(P->cache, bytes ? bytes : 8, &caps[s])))
             goto done;
+        rng_bytes(&P->rng, seed, RESHARE_SEED_BYTES);
+        expand_seed(F, seed, rand[s], r->count);
+        vecs[s] = rand[s];
     }
-    if ((rc = shamir_share_vec(&P->S, &P->rng, secrets, P->t, r->count, rows)) != 0)
-        goto done;
-    for (uint32_t j = 0; j < P->n && rc == 0; j++) {
-        if (j == P->self)
+    for (uint32_t k = 0; k < P->n; k++) {
+        if (seeded_by(P, P->self, k))
             continue;
-        uint8_t *buf = outbox_push(out, party_node(j), 0, bytes);
-        if (!buf)
-            rc = STOFFEL_ERR_NOMEM;
-        else
-            memcpy(buf, rows[j], bytes);
+        uint64_t *dst = k == P->self ? r->recv + P->self * r->count * L
+                                     : (uint64_t *)outbox_push(out, party_node(k), 0, bytes);
+        if (!dst)
+            goto done;
+        lagrange_at(F, xs, m, P->S.alpha + k * L, coef);
+        fe_vec_lincomb(F, dst, vecs, coef, m, r->count);
     }
-    if (rc == 0) {
-        r->have[P->self] = 1;
-        if (++r->nhave == r->dealers)
-            r->base.done = 1;
-    }
+    r->have[P->self] = 1;
+    if (++r->nhave == r->dealers)
+        r->base.done = 1;
+    rc = 0;
 done:
-    for (uint32_t j = 0; rows && j < P->n; j++)
-        if (j != P->self && rows[j])
-            cache_put(P->cache, rows[j], bytes, caps[j]);
-    free(rows);
+    for (uint32_t s = 1; rand && s < m; s++)
+        if (rand[s])
+            cache_put(P->cache, rand[s], bytes, caps[s]);
+    free(vecs);
+    free(rand);
     free(caps);
+    free(xs);
+    free(coef);
     return rc;
 }
 
@@ -196,9 +255,9 @@ void reshare_random_ints(mpc_party *P, uint32_t bits, size_t count, uint64_t *ou
 {
     const field *F = P->F;
     const size_t L = F->limbs;
-    uint64_t v[FIELD_MAX_LIMBS];
+    rng_bytes(&P->rng, out, count * L * sizeof(uint64_t));
     for (size_t k = 0; k < count; k++) {
-        rng_bytes(&P->rng, v, L * sizeof(uint64_t));
+        uint64_t *v = out + k * L;
         for (size_t w = 0; w < L; w++) {
             unsigned lo = (unsigned)(w * 64);
             if (bits <= lo)
@@ -206,7 +265,6 @@ void reshare_random_ints(mpc_party *P, uint32_t bits, size_t count, uint64_t *ou
             else if (bits - lo < 64)
                 v[w] &= ((uint64_t)1 << (bits - lo)) - 1;
         }
-        fe_to_mont(F, out + k * L, v);
     }
-    sodium_memzero(v, sizeof v);
+    fe_vec_scale(F, out, out, F->r2, count); /* canonical -> Montgomery form */
 }
