@@ -51,10 +51,28 @@ static int seeded_by(const mpc_party *P, uint32_t dealer, uint32_t j)
 
 static void expand_seed(const field *F, const uint8_t seed[RESHARE_SEED_BYTES], uint64_t *row, size_t count)
 {
-    mpc_rng g;
-    rng_init_key(&g, seed);
-    rng_field_vec(&g, F, row, count);
-    rng_wipe(&g);
+    /* The vector is the seed's ChaCha20 stream (nonce 0) read as field elements; the rare element
+     * >= p is redrawn from a second stream (nonce 2^63), so both ends derive the same vector. */
+    static const uint8_t nonce0[crypto_stream_chacha20_NONCEBYTES] = {0};
+    const size_t L = F->limbs;
+    crypto_stream_chacha20((uint8_t *)row, count * L * sizeof(uint64_t), nonce0, seed);
+    mpc_rng redraw;
+    int keyed = 0;
+    for (size_t k = 0; k < count; k++) {
+        uint64_t *e = row + k * L;
+        e[L - 1] &= F->top_mask;
+        while (!fe_is_canonical(F, e)) {
+            if (!keyed) {
+                rng_init_key(&redraw, seed);
+                redraw.nonce = (uint64_t)1 << 63;
+                keyed = 1;
+            }
+            rng_bytes(&redraw, e, L * sizeof(uint64_t));
+            e[L - 1] &= F->top_mask;
+        }
+    }
+    if (keyed)
+        rng_wipe(&redraw);
 }
 
 static int reshare_receive(mpc_proto *p, mpc_node from, uint32_t round, const uint8_t *payload,

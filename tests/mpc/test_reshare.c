@@ -1,7 +1,8 @@
 /*
  * test_reshare.c - the semi-honest core kinds MUL_RESHARE (multiplication by degree reduction, no
  * triple) and DEALT_RANDOM (random integers dealt by parties 0..t) on the simulated engine:
- * products of random sharings equal the clear products for (n,t) = (3,1), (4,1), (5,2), (7,3);
+ * products of random sharings equal the clear products for (n,t) = (3,1), (4,1), (5,2), (7,3)
+ * in p128 and bls12-381;
  * they share one round with MUL and OPEN and consume no triple; dealt bits are bits and dealt
  * integers stay below 2^bits and are not all equal; robust engines refuse both kinds; bad bit
  * widths are refused with a message naming the range.
@@ -19,13 +20,15 @@ typedef struct {
     size_t es, ss;
 } ctx;
 
+static stoffel_mpc_field_id field_id = STOFFEL_MPC_FIELD_P128;
+
 static int ctx_open(ctx *c, uint32_t n, uint32_t t, stoffel_mpc_security sec, int faults)
 {
     stoffel_mpc_sim_config cfg;
     stoffel_mpc_sim_config_defaults(&cfg);
     cfg.n = n;
     cfg.t = t;
-    cfg.field = STOFFEL_MPC_FIELD_P128;
+    cfg.field = field_id;
     cfg.security = sec;
     cfg.seed = 7 + n * 31 + t;
     cfg.prep_batch = 256;
@@ -179,5 +182,10 @@ int main(void)
     test_dealt(4, 1, 100, 1000);
     test_dealt(5, 2, 64, 1000);
     test_refusals();
+    /* a 4-limb Montgomery field: seeds expand with rejection of elements >= p */
+    field_id = STOFFEL_MPC_FIELD_BLS12_381;
+    test_products(3, 1, 500, 0);
+    test_products(5, 2, 300, 1);
+    test_dealt(4, 1, 200, 500);
     return test_finish();
 }

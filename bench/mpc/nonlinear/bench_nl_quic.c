@@ -15,6 +15,7 @@
  *        (64-bit div runs at batch <= 100: it is ~10x the work of lt and needs bls12-381)
  *        bench_nl_quic party DIR ID N BATCH OP   (one party of one batch; spawned by the parent)
  */
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include "../../../tests/mpc/netengine/ne_test_util.h"
@@ -231,6 +232,10 @@ static int run(const char *self, uint32_t n, size_t batch, const char *op)
 
 int main(int argc, char **argv)
 {
+    /* As the stoffel CLI: a batch's share vectors are megabytes each, and with glibc's defaults
+     * they are mapped, faulted in and unmapped again round after round. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     if (argc >= 7 && strcmp(argv[1], "party") == 0)
         return party_main(argv);
     size_t max_batch = argc > 1 ? (size_t)atol(argv[1]) : 10000;
