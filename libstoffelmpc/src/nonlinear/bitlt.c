@@ -83,9 +83,12 @@ int nl_bitlt_pairs(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const uint
     if (m == 0)
         return nl_share_const(ctx, ctx->zero, u, n);
     int rc = STOFFEL_ERR_NOMEM;
-    uint8_t *E = nl_sh_alloc(ctx, (size_t)m * n), *R = nl_sh_alloc(ctx, (size_t)m * n);
-    uint8_t *A = nl_sh_alloc(ctx, (size_t)m * n), *B = nl_sh_alloc(ctx, (size_t)m * n);
-    uint8_t *P = nl_sh_alloc(ctx, (size_t)m * n);
+    /* positions the tree starts with (E, R), and operands of the widest level (A, B, P: two
+     * products per combination of two positions) */
+    const size_t pos = qpairs ? m / 2 + m % 2 : m, ops = pos + 1;
+    uint8_t *E = nl_sh_alloc(ctx, pos * n), *R = nl_sh_alloc(ctx, pos * n);
+    uint8_t *A = nl_sh_alloc(ctx, ops * n), *B = nl_sh_alloc(ctx, ops * n);
+    uint8_t *P = nl_sh_alloc(ctx, ops * n);
     uint8_t *sign = nl_pub_alloc(ctx, n), *cbit = nl_pub_alloc(ctx, n), *notc = nl_pub_alloc(ctx, n);
     if (!E || !R || !A || !B || !P || !sign || !cbit || !notc) {
         rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for BitLT on %zu x %u bits", n, m);
@@ -147,11 +150,11 @@ int nl_bitlt_pairs(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const uint
     memcpy(u, R, vec);
     rc = 0;
 done:
-    nl_sh_free(ctx, E, (size_t)m * n);
-    nl_sh_free(ctx, R, (size_t)m * n);
-    nl_sh_free(ctx, A, (size_t)m * n);
-    nl_sh_free(ctx, B, (size_t)m * n);
-    nl_sh_free(ctx, P, (size_t)m * n);
+    nl_sh_free(ctx, E, pos * n);
+    nl_sh_free(ctx, R, pos * n);
+    nl_sh_free(ctx, A, ops * n);
+    nl_sh_free(ctx, B, ops * n);
+    nl_sh_free(ctx, P, ops * n);
     free(sign);
     free(cbit);
     free(notc);
