@@ -51,41 +51,6 @@ static void indicator_poly(const nl_ctx *ctx, unsigned k, mpz_t *coef)
     mpz_clear(t);
 }
 
-/* Inverts n public elements in place (Montgomery's trick: one inversion). Returns -1 on a zero. */
-static int batch_invert(const nl_ctx *ctx, mpz_t *v, size_t n)
-{
-    if (n == 0)
-        return 0;
-    mpz_t *pre = malloc(n * sizeof *pre);
-    if (!pre)
-        return -2;
-    mpz_t acc, t;
-    mpz_init_set_ui(acc, 1);
-    mpz_init(t);
-    for (size_t i = 0; i < n; i++) {
-        mpz_init_set(pre[i], acc);
-        mpz_mul(acc, acc, v[i]);
-        mpz_mod(acc, acc, ctx->p);
-    }
-    int rc = 0;
-    if (!mpz_invert(acc, acc, ctx->p)) {
-        rc = -1;
-    } else {
-        for (size_t i = n; i-- > 0;) {
-            mpz_mul(t, acc, pre[i]);     /* 1 / v[i] */
-            mpz_mul(acc, acc, v[i]);
-            mpz_mod(acc, acc, ctx->p);
-            mpz_mod(v[i], t, ctx->p);
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        mpz_clear(pre[i]);
-    free(pre);
-    mpz_clear(acc);
-    mpz_clear(t);
-    return rc;
-}
-
 /* x (n shares, all non-zero) -> out = sum_{i=0}^{L} coef[i] x^i, in 2 online rounds. */
 static int premul_poly(nl_ctx *ctx, const uint8_t *x, unsigned L, const mpz_t *coef, size_t n,
                        uint8_t *out)
@@ -95,13 +60,8 @@ static int premul_poly(nl_ctx *ctx, const uint8_t *x, unsigned L, const mpz_t *c
     uint8_t *R = nl_sh_alloc(ctx, N), *S = nl_sh_alloc(ctx, N), *U = nl_sh_alloc(ctx, N);
     uint8_t *V = nl_sh_alloc(ctx, N), *X = nl_sh_alloc(ctx, N);
     uint8_t *pub = nl_pub_alloc(ctx, N), *tmp = nl_sh_alloc(ctx, n);
-    mpz_t *u = calloc(N ? N : 1, sizeof *u);
-    if (u)
-        for (size_t i = 0; i < N; i++)
-            mpz_init(u[i]);
-    mpz_t acc;
-    mpz_init(acc);
-    if (!R || !S || !U || !V || !X || !pub || !tmp || !u) {
+    uint8_t *acc = nl_pub_alloc(ctx, n), *cf = nl_pub_alloc(ctx, 1);
+    if (!R || !S || !U || !V || !X || !pub || !tmp || !acc || !cf) {
         rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for equality tests");
         goto done;
     }
@@ -118,18 +78,16 @@ static int premul_poly(nl_ctx *ctx, const uint8_t *x, unsigned L, const mpz_t *c
     nl_round_open(&rd, U, pub, N);
     if ((rc = nl_round_run(ctx, &rd, 1)))
         goto done;
-    for (size_t i = 0; i < N; i++)
-        nl_to_mpz(ctx, NL_EL(ctx, pub, i), u[i]);
-    int inv = batch_invert(ctx, u, N);
+    /* one inversion for all of them (Montgomery's trick, on the public vector) */
+    int inv = stoffel_mpc_field_batch_inv(ctx->field, pub, pub, N);
     if (inv) {
-        rc = inv == -1 ? nl_fail(ctx, STOFFEL_MPC_ERR_PREPROCESSING,
-                                 "prefix-product masks opened to zero; retry the batch")
-                       : nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
+        rc = inv == STOFFEL_ERR_INVALID_ARG
+                 ? nl_fail(ctx, STOFFEL_MPC_ERR_PREPROCESSING,
+                           "prefix-product masks opened to zero; retry the batch")
+                 : nl_fail(ctx, inv, "inverting prefix-product masks: %s", stoffel_mpc_strerror(inv));
         goto done;
     }
     /* W_1 = R_1 (kept in R), W_i = V_i / u_{i-1} (into R); Z_i = S_i / u_i (into S). */
-    for (size_t i = 0; i < N; i++)
-        nl_from_mpz(ctx, u[i], NL_EL(ctx, pub, i));
     if ((rc = nl_mul_pub(ctx, V + vec, pub, R + vec, N - n)) ||
         (rc = nl_mul_pub(ctx, S, pub, S, N)))
         goto done;
@@ -138,15 +96,19 @@ static int premul_poly(nl_ctx *ctx, const uint8_t *x, unsigned L, const mpz_t *c
         memcpy(X + i * vec, x, vec);
     if ((rc = nl_mul(ctx, R, X, U, N)) || (rc = nl_open(ctx, U, pub, N)))
         goto done;
-    /* coefficient of Z_i for element e: coef[i+1] * prod_{j<=i} m_j */
-    for (size_t e = 0; e < n; e++) {
-        mpz_set_ui(acc, 1);
-        for (unsigned i = 0; i < L; i++) {
-            nl_to_mpz(ctx, NL_EL(ctx, pub, i * n + e), u[0]);
-            mpz_mul(acc, acc, u[0]);
-            mpz_mod(acc, acc, ctx->p);
-            mpz_mul(u[0], acc, coef[i + 1]);
-            nl_from_mpz(ctx, u[0], NL_EL(ctx, pub, i * n + e));
+    /* coefficient of Z_i for element e: coef[i+1] * prod_{j<=i} m_j (prefix products over i, a
+     * vector of all elements at a time) */
+    const size_t pvec = n * ctx->es;
+    memcpy(acc, pub, pvec);
+    for (unsigned i = 0; i < L; i++) {
+        uint8_t *mi = pub + i * pvec;
+        int frc = i ? stoffel_mpc_field_mul_vec(ctx->field, acc, mi, acc, n) : 0;
+        nl_from_mpz(ctx, coef[i + 1], cf);
+        if (!frc)
+            frc = stoffel_mpc_field_scale_vec(ctx->field, acc, cf, mi, n);
+        if (frc) {
+            rc = nl_fail(ctx, frc, "prefix products: %s", stoffel_mpc_strerror(frc));
+            goto done;
         }
     }
     if ((rc = nl_mul_pub(ctx, S, pub, S, N)))
@@ -159,11 +121,8 @@ static int premul_poly(nl_ctx *ctx, const uint8_t *x, unsigned L, const mpz_t *c
             goto done;
     rc = 0;
 done:
-    if (u)
-        for (size_t i = 0; i < N; i++)
-            mpz_clear(u[i]);
-    free(u);
-    mpz_clear(acc);
+    free(acc);
+    free(cf);
     nl_sh_free(ctx, R, N);
     nl_sh_free(ctx, S, N);
     nl_sh_free(ctx, U, N);

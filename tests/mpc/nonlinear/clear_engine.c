@@ -101,6 +101,53 @@ uint32_t stoffel_mpc_engine_kappa(const stoffel_mpc_engine *e)
     return 40;
 }
 
+/* Public vector arithmetic (the protocols' prefix products and inversions), in GMP. */
+int stoffel_mpc_field_mul_vec(const stoffel_mpc_field *f, const uint8_t *a, const uint8_t *b,
+                              uint8_t *out, size_t count)
+{
+    mpz_t x, y;
+    mpz_inits(x, y, NULL);
+    for (size_t k = 0; k < count; k++) {
+        get(f, a + k * f->es, x);
+        get(f, b + k * f->es, y);
+        mpz_mul(x, x, y);
+        put(f, x, out + k * f->es);
+    }
+    mpz_clears(x, y, NULL);
+    return 0;
+}
+
+int stoffel_mpc_field_scale_vec(const stoffel_mpc_field *f, const uint8_t *a, const uint8_t *c,
+                                uint8_t *out, size_t count)
+{
+    mpz_t x, y;
+    mpz_inits(x, y, NULL);
+    get(f, c, y);
+    for (size_t k = 0; k < count; k++) {
+        get(f, a + k * f->es, x);
+        mpz_mul(x, x, y);
+        put(f, x, out + k * f->es);
+    }
+    mpz_clears(x, y, NULL);
+    return 0;
+}
+
+int stoffel_mpc_field_batch_inv(const stoffel_mpc_field *f, const uint8_t *a, uint8_t *out, size_t count)
+{
+    mpz_t x;
+    mpz_init(x);
+    int rc = 0;
+    for (size_t k = 0; k < count && rc == 0; k++) {
+        get(f, a + k * f->es, x);
+        if (!mpz_invert(x, x, f->p))
+            rc = STOFFEL_ERR_INVALID_ARG; /* zero has no inverse */
+        else
+            put(f, x, out + k * f->es);
+    }
+    mpz_clear(x);
+    return rc;
+}
+
 /* The clear engine has one "party" and only the core kinds every engine has: the protocols take
  * their triple and square-root paths here (no dealt randomness). */
 uint32_t stoffel_mpc_engine_t(const stoffel_mpc_engine *e)
