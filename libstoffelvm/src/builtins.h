@@ -24,4 +24,22 @@ int bytes_make(vm_state *vm, const uint8_t *buf, size_t len, vm_val *out);
 
 int register_storage_builtins(vm_state *vm);
 
+/* The type two shares compare at (Share.lt and friends): ta or tb may be NULL (a clear operand,
+ * promoted to the other's type); fixed-point operands must share a precision; mixed integer
+ * widths compare at the larger width + 1. Fails with a type error naming `name`. */
+int bi_compare_type(vm_state *vm, const char *name, const stoffel_vm_share_type *ta,
+                    const stoffel_vm_share_type *tb, stoffel_vm_share_type *t);
+
+/* Effects of the whole-array builtins, randomness and client output (builtins_batch.c). */
+/* A zeroed effect, or NULL (message set). */
+vm_effect *bi_effect_new(vm_state *vm);
+/* Gives the effect an output buffer of len bytes. */
+int bi_effect_out(vm_state *vm, vm_effect *e, size_t len);
+/* Collects the shares of array argument i into a packed buffer of *n shares (*len bytes); *type
+ * (may be NULL) gets the first element's share type. Errors name `name` and the element. */
+int bi_collect_shares(vm_state *vm, const char *name, vm_val *args, size_t i, uint8_t **buf, size_t *n,
+                      size_t *len, stoffel_vm_share_type *type);
+/* Share.batch_mul, Share.batch_open, Share.batch_lt. */
+int register_batch_builtins(vm_state *vm);
+
 #endif

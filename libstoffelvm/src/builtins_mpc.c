@@ -204,6 +204,21 @@ static int b_open(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     return rc ? rc : VM_DEFERRED;
 }
 
+int bi_compare_type(vm_state *vm, const char *name, const stoffel_vm_share_type *ta,
+                    const stoffel_vm_share_type *tb, stoffel_vm_share_type *t)
+{
+    *t = ta ? *ta : *tb;
+    if (ta && tb && (ta->kind != tb->kind || (t->kind == STOFFEL_VM_SECRET_FIXED && ta->frac != tb->frac))) {
+        if (ta->kind == STOFFEL_VM_SECRET_FIXED || tb->kind == STOFFEL_VM_SECRET_FIXED)
+            return vm_fail(vm, STOFFEL_VM_ERR_TYPE, "%s: fixed-point operands must share one precision (ShareTypeMismatch)", name);
+    }
+    if (ta && tb && ta->bits != tb->bits) {
+        /* Mixed integer widths compare by value at the larger width + 1 bit (language.md §10 d). */
+        t->bits = (ta->bits > tb->bits ? ta->bits : tb->bits) + 1;
+    }
+    return 0;
+}
+
 /* Secret comparison: each side a share, share object or clear number (>= 1 share). */
 static int compare_op(vm_state *vm, const char *name, stoffel_mpc_op_kind kind, vm_val *args, size_t nargs)
 {
@@ -213,16 +228,10 @@ static int compare_op(vm_state *vm, const char *name, stoffel_mpc_op_kind kind, 
     if (!a && !b)
         return vm_fail(vm, STOFFEL_VM_ERR_TYPE, "%s needs at least one share operand", name);
     vm_val ta = val_unit(), tb = val_unit();
-    int rc = 0;
-    stoffel_vm_share_type t = a ? a->type : b->type;
-    if (a && b && (a->type.kind != b->type.kind || (t.kind == STOFFEL_VM_SECRET_FIXED && a->type.frac != b->type.frac))) {
-        if (t.kind == STOFFEL_VM_SECRET_FIXED || a->type.kind == STOFFEL_VM_SECRET_FIXED || b->type.kind == STOFFEL_VM_SECRET_FIXED)
-            return vm_fail(vm, STOFFEL_VM_ERR_TYPE, "%s: fixed-point operands must share one precision (ShareTypeMismatch)", name);
-    }
-    if (a && b && a->type.bits != b->type.bits) {
-        /* Mixed integer widths compare by value at the larger width + 1 bit (language.md §10 d). */
-        t.bits = (a->type.bits > b->type.bits ? a->type.bits : b->type.bits) + 1;
-    }
+    stoffel_vm_share_type t;
+    int rc = bi_compare_type(vm, name, a ? &a->type : NULL, b ? &b->type : NULL, &t);
+    if (rc)
+        return rc;
     if (!a) {
         if ((rc = secret_share_typed(vm, args[0], t, &ta)))
             return rc;
@@ -257,161 +266,7 @@ static int b_ge(vm_state *vm, vm_val *a, size_t n, vm_val *o) { (void)o; return 
 static int b_eq(vm_state *vm, vm_val *a, size_t n, vm_val *o) { (void)o; return compare_op(vm, "Share.eq", STOFFEL_MPC_OP_EQ, a, n); }
 static int b_ne(vm_state *vm, vm_val *a, size_t n, vm_val *o) { (void)o; return compare_op(vm, "Share.ne", STOFFEL_MPC_OP_NE, a, n); }
 
-/*
- * Whole-array builtins, randomness and client output queue an effect: their request joins the
- * next batch (with the queued multiplications, openings and comparisons), so a host driving the
- * VM step by step (stoffel_vm_run) never blocks inside a builtin. The result lands in r0 when the
- * batch completes.
- */
-static vm_effect *effect_new(vm_state *vm)
-{
-    vm_effect *e = vm_calloc(vm, 1, sizeof *e);
-    if (!e)
-        vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-    return e;
-}
-
-/* Gives the effect an output buffer of len bytes. */
-static int effect_out(vm_state *vm, vm_effect *e, size_t len)
-{
-    e->out = vm_malloc(vm, len);
-    if (!e->out)
-        return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-    e->out_len = len;
-    return 0;
-}
-
-/* Collects the shares of an array argument into a packed buffer of *n shares (*len bytes). */
-static int collect_shares(vm_state *vm, const char *name, vm_val *args, size_t i, uint8_t **buf, size_t *n,
-                          size_t *len, stoffel_vm_share_type *type)
-{
-    vm_table *t = table_get(vm, args[i]);
-    if (!t || !t->is_array)
-        return bi_type(vm, name, i, args[i], "an array of shares");
-    if (t->length > VM_ITER_LIMIT)
-        return vm_fail(vm, STOFFEL_ERR_LIMIT, "%s: array of length %llu is too long", name, (unsigned long long)t->length);
-    *n = (size_t)t->length;
-    *len = *n * vm->share_size;
-    *buf = vm_malloc(vm, *len);
-    if (!*buf)
-        return vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-    for (size_t k = 0; k < *n; k++) {
-        vm_share *s = secret_unwrap(vm, array_at(t, k));
-        if (!s) {
-            vm_free(vm, *buf);
-            *buf = NULL;
-            return vm_fail(vm, STOFFEL_VM_ERR_TYPE, "%s: element %zu is not a share", name, k);
-        }
-        if (k == 0 && type)
-            *type = s->type;
-        memcpy(*buf + k * vm->share_size, s->bytes, vm->share_size);
-    }
-    return 0;
-}
-
-/* A new array of n shares of type t read from packed bytes. */
-static int shares_array(vm_state *vm, stoffel_vm_share_type t, const uint8_t *bytes, size_t n, vm_val *out)
-{
-    int rc = table_new(vm, 1, out);
-    vm_table *arr = rc ? NULL : table_get(vm, *out);
-    for (size_t k = 0; k < n && !rc; k++) {
-        vm_val s;
-        if ((rc = val_share(vm, t, bytes + k * vm->share_size, vm->share_size, &s)))
-            break;
-        rc = array_push(vm, arr, s);
-        val_release(vm, &s);
-    }
-    return rc;
-}
-
-static int batch_mul_finish(vm_state *vm, vm_effect *e, vm_val *out)
-{
-    if (e->type.kind == STOFFEL_VM_SECRET_FIXED && e->req.kind == STOFFEL_MPC_OP_MUL) {
-        /* Fixed point: the products are truncated by f in one more batch. */
-        memcpy(e->a, e->out, e->n * vm->share_size);
-        e->req = (stoffel_mpc_request){.kind = STOFFEL_MPC_OP_TRUNC, .count = e->n, .a = e->a, .out = e->out,
-                                       .bits = e->type.bits, .shift = e->type.frac, .is_signed = 1};
-        return VM_EFFECT_AGAIN;
-    }
-    return shares_array(vm, e->type, e->out, e->n, out);
-}
-
-static int b_batch_mul(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
-{
-    ARITY("Share.batch_mul", 2, 2);
-    ENGINE("Share.batch_mul");
-    vm_effect *e = effect_new(vm);
-    if (!e)
-        return STOFFEL_ERR_NOMEM;
-    size_t nb = 0;
-    stoffel_vm_share_type tb = {0};
-    int rc = collect_shares(vm, "Share.batch_mul", args, 0, &e->a, &e->n, &e->a_len, &e->type);
-    if (!rc)
-        rc = collect_shares(vm, "Share.batch_mul", args, 1, &e->b, &nb, &e->b_len, &tb);
-    if (!rc && e->n != nb)
-        rc = vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "Share.batch_mul: arrays differ in length (%zu and %zu)", e->n, nb);
-    if (!rc && e->n == 0) {
-        secret_effect_free(vm, e);
-        return table_new(vm, 1, out);
-    }
-    if (!rc)
-        rc = effect_out(vm, e, e->n * vm->share_size);
-    if (rc) {
-        secret_effect_free(vm, e);
-        return rc;
-    }
-    e->req = (stoffel_mpc_request){.kind = STOFFEL_MPC_OP_MUL, .count = e->n, .a = e->a, .b = e->b, .out = e->out};
-    e->finish = batch_mul_finish;
-    return secret_enqueue_effect(vm, e, 0);
-}
-
-/* batch_open: e->b holds the share type of each element (captured at the call). */
-static int batch_open_finish(vm_state *vm, vm_effect *e, vm_val *out)
-{
-    size_t es = stoffel_mpc_field_elem_size(stoffel_mpc_engine_field(vm->engine));
-    const stoffel_vm_share_type *types = (const stoffel_vm_share_type *)(void *)e->b;
-    int rc = table_new(vm, 1, out);
-    vm_table *t = rc ? NULL : table_get(vm, *out);
-    for (size_t k = 0; k < e->n && !rc; k++) {
-        vm_share tmp = {.type = types[k]};
-        vm_val v;
-        if ((rc = secret_decode(vm, &tmp, e->out + k * es, &v)))
-            break;
-        rc = array_push(vm, t, v);
-    }
-    return rc;
-}
-
-static int b_batch_open(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
-{
-    ARITY("Share.batch_open", 1, 1);
-    ENGINE("Share.batch_open");
-    vm_effect *e = effect_new(vm);
-    if (!e)
-        return STOFFEL_ERR_NOMEM;
-    int rc = collect_shares(vm, "Share.batch_open", args, 0, &e->a, &e->n, &e->a_len, NULL);
-    if (!rc && e->n == 0) {
-        secret_effect_free(vm, e);
-        return table_new(vm, 1, out);
-    }
-    size_t es = stoffel_mpc_field_elem_size(stoffel_mpc_engine_field(vm->engine));
-    if (!rc)
-        rc = effect_out(vm, e, e->n * es);
-    if (!rc && !(e->b = vm_malloc(vm, e->n * sizeof(stoffel_vm_share_type))))
-        rc = vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
-    if (rc) {
-        secret_effect_free(vm, e);
-        return rc;
-    }
-    e->b_len = e->n * sizeof(stoffel_vm_share_type);
-    vm_table *in = table_get(vm, args[0]);
-    for (size_t k = 0; k < e->n; k++)
-        ((stoffel_vm_share_type *)(void *)e->b)[k] = secret_unwrap(vm, array_at(in, k))->type;
-    e->req = (stoffel_mpc_request){.kind = STOFFEL_MPC_OP_OPEN, .count = e->n, .a = e->a, .out = e->out};
-    e->finish = batch_open_finish;
-    return secret_enqueue_effect(vm, e, 0);
-}
-
+/* Randomness and client output queue an effect (builtins_batch.c has the helpers). */
 static int output_finish(vm_state *vm, vm_effect *e, vm_val *out)
 {
     (void)vm;
@@ -424,7 +279,7 @@ static int output_finish(vm_state *vm, vm_effect *e, vm_val *out)
  * reads its result; every frame's return waits for it). */
 static int send_output(vm_state *vm, const char *name, uint64_t client, vm_val *args, size_t i, vm_val *out)
 {
-    vm_effect *e = effect_new(vm);
+    vm_effect *e = bi_effect_new(vm);
     if (!e)
         return STOFFEL_ERR_NOMEM;
     vm_share *s = secret_unwrap(vm, args[i]);
@@ -437,7 +292,7 @@ static int send_output(vm_state *vm, const char *name, uint64_t client, vm_val *
         else
             memcpy(e->a, s->bytes, vm->share_size);
     } else {
-        rc = collect_shares(vm, name, args, i, &e->a, &e->n, &e->a_len, NULL);
+        rc = bi_collect_shares(vm, name, args, i, &e->a, &e->n, &e->a_len, NULL);
     }
     if (rc || e->n == 0) {
         secret_effect_free(vm, e);
@@ -507,10 +362,10 @@ static int random_finish(vm_state *vm, vm_effect *e, vm_val *out)
 /* A random share from the engine's preprocessing (wrap: as a share object, spec §4.2). */
 static int random_share(vm_state *vm, stoffel_mpc_op_kind kind, uint32_t bits, int wrap)
 {
-    vm_effect *e = effect_new(vm);
+    vm_effect *e = bi_effect_new(vm);
     if (!e)
         return STOFFEL_ERR_NOMEM;
-    int rc = effect_out(vm, e, vm->share_size);
+    int rc = bi_effect_out(vm, e, vm->share_size);
     if (rc) {
         secret_effect_free(vm, e);
         return rc;
@@ -568,10 +423,10 @@ static int b_open_field(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     vm_share *s = want_share(vm, "Share.open_field", args, 0);
     if (!s)
         return STOFFEL_VM_ERR_TYPE;
-    vm_effect *e = effect_new(vm);
+    vm_effect *e = bi_effect_new(vm);
     if (!e)
         return STOFFEL_ERR_NOMEM;
-    int rc = effect_out(vm, e, stoffel_mpc_field_elem_size(stoffel_mpc_engine_field(vm->engine)));
+    int rc = bi_effect_out(vm, e, stoffel_mpc_field_elem_size(stoffel_mpc_engine_field(vm->engine)));
     if (!rc && !(e->a = vm_malloc(vm, vm->share_size)))
         rc = vm_fail(vm, STOFFEL_ERR_NOMEM, "out of memory");
     if (rc) {
@@ -888,7 +743,7 @@ int register_mpc_builtins(vm_state *vm)
         {"Share.from_clear_uint", b_from_clear_uint}, {"Share.from_clear_fixed", b_from_clear_fixed},
         {"Share.add", b_add}, {"Share.sub", b_sub}, {"Share.neg", b_neg},
         {"Share.add_scalar", b_add_scalar}, {"Share.mul_scalar", b_mul_scalar}, {"Share.mul", b_mul},
-        {"Share.batch_mul", b_batch_mul}, {"Share.open", b_open}, {"Share.batch_open", b_batch_open},
+        {"Share.open", b_open},
         {"Share.send_to_client", b_share_send}, {"Share.get_type", b_get_type},
         {"Share.get_party_id", b_get_party_id}, {"Share.random", b_random}, {"Share.random_field", b_random},
         {"Share.random_int", b_random_int}, {"Share.open_field", b_open_field},
@@ -932,5 +787,5 @@ int register_mpc_builtins(vm_state *vm)
         if (rc)
             return rc;
     }
-    return 0;
+    return register_batch_builtins(vm);
 }

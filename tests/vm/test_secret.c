@@ -1,7 +1,8 @@
 /*
  * test_secret.c - secret execution on the simulated MPC engine for n=3,t=1 and n=5,t=1: share
  * arithmetic by operand kind, reveal with decoding per share type, client input and output,
- * comparisons and divisions, the resumable NEED_MPC interface (whole-array builtins included),
+ * comparisons (also a whole array at once, Share.batch_lt) and divisions, the resumable
+ * NEED_MPC interface (whole-array builtins included),
  * and the cost model: k independent multiplications, comparisons, or mixed multiplications,
  * comparisons and reveals in straight-line code take as many rounds as one.
  */
@@ -299,6 +300,73 @@ static void test_compare_rounds(void)
     CHECK_MSG(m1 <= c1 + 1, "n=%u mixed %llu vs comparisons alone %llu", N, (unsigned long long)m1, (unsigned long long)c1);
 }
 
+/*
+ * Share.batch_lt over k pairs (bits-bit signed shares from Share.from_clear_int): every result
+ * equals the clear comparison, and the whole array costs the rounds of one pair (one request).
+ * Pairs cycle through below, equal, above and negative values.
+ */
+static uint64_t batch_lt_rounds_for(int k, int bits)
+{
+    static const int64_t xs[] = {3, 5, -7, 0, -128, 100, 42, -1};
+    static const int64_t ys[] = {5, 5, -8, -1, 127, 100, 41, 1};
+    static char src[65536];
+    char printed[1024], want[1024] = "[";
+    size_t n = (size_t)snprintf(src, 65536, "fn main\n LDI r9 i64 %d\n CALL create_array\n MOV r5 r0\n CALL create_array\n MOV r6 r0\n", bits);
+    for (int i = 0; i < k; i++) {
+        int64_t x = xs[i % 8], y = ys[i % 8];
+        n += (size_t)snprintf(src + n, 65536 - n,
+                              " LDI r1 i64 %lld\n PUSHARG r1\n PUSHARG r9\n CALL Share.from_clear_int\n MOV r2 r0\n"
+                              " PUSHARG r5\n PUSHARG r2\n CALL array_push\n"
+                              " LDI r1 i64 %lld\n PUSHARG r1\n PUSHARG r9\n CALL Share.from_clear_int\n MOV r2 r0\n"
+                              " PUSHARG r6\n PUSHARG r2\n CALL array_push\n",
+                              (long long)x, (long long)y);
+        strcat(want, x < y ? "true" : "false");
+        strcat(want, i + 1 < k ? ", " : "]\n");
+    }
+    snprintf(src + n, 65536 - n,
+             " PUSHARG r5\n PUSHARG r6\n CALL Share.batch_lt\n MOV r7 r0\n PUSHARG r7\n CALL Share.batch_open\n"
+             " MOV r8 r0\n PUSHARG r8\n CALL print\n PUSHARG r7\n CALL array_length\n RET r0\n");
+    stoffel_mpc_engine *e = engine_new(N, T);
+    uint64_t before = rounds(e);
+    char res[256], len[16];
+    int rc = run_main_engine(src, e, res, sizeof res, printed, sizeof printed);
+    snprintf(len, sizeof len, "%d", k);
+    CHECK_MSG(rc == 0 && strcmp(res, len) == 0, "n=%u batch_lt k=%d: %d %s", N, k, rc, res);
+    CHECK_MSG(strcmp(printed, want) == 0, "n=%u batch_lt k=%d bits=%d: printed \"%s\", want \"%s\"", N, k, bits, printed, want);
+    uint64_t r = rounds(e) - before;
+    stoffel_mpc_engine_free(e);
+    return r;
+}
+
+static void test_batch_lt(void)
+{
+    if (!stoffel_mpc_engine_supports(E, STOFFEL_MPC_OP_LT))
+        return;
+    /* (print shows up to 16 elements) */
+    for (int bits = 8; bits <= 32; bits += 24) {
+        uint64_t r1 = batch_lt_rounds_for(1, bits), r16 = batch_lt_rounds_for(16, bits);
+        CHECK_MSG(r1 > 1 && r1 == r16, "n=%u batch_lt rounds at %d bits: k=1 %llu, k=16 %llu", N, bits,
+                  (unsigned long long)r1, (unsigned long long)r16);
+    }
+    /* empty arrays: an empty result and no interaction */
+    OK("fn main\n CALL create_array\n MOV r5 r0\n PUSHARG r5\n PUSHARG r5\n CALL Share.batch_lt\n PUSHARG r0\n"
+       " CALL array_length\n RET r0\n", "0");
+    /* argument errors name the builtin, the argument or element, and the fix */
+    ERR("fn main\n LDI r1 i64 2\n PUSHARG r1\n CALL Share.from_clear\n MOV r2 r0\n CALL create_array\n MOV r3 r0\n"
+        " PUSHARG r3\n PUSHARG r2\n CALL array_push\n CALL create_array\n MOV r4 r0\n PUSHARG r3\n PUSHARG r4\n CALL Share.batch_lt\n RET r0\n",
+        STOFFEL_VM_ERR_RUNTIME, "Share.batch_lt: arrays differ in length (1 and 0)");
+    ERR("fn main\n CALL create_array\n MOV r3 r0\n LDI r1 i64 2\n PUSHARG r3\n PUSHARG r1\n CALL array_push\n PUSHARG r3\n"
+        " PUSHARG r3\n CALL Share.batch_lt\n RET r0\n", STOFFEL_VM_ERR_TYPE, "Share.batch_lt: element 0 is not a share");
+    ERR("fn main\n LDI r1 i64 2\n PUSHARG r1\n PUSHARG r1\n CALL Share.batch_lt\n RET r0\n", STOFFEL_VM_ERR_TYPE,
+        "Share.batch_lt: argument 1 must be an array of shares, got int64");
+    /* pair 0 signed, pair 1 unsigned: one request cannot hold both */
+    ERR("fn main\n LDI r9 i64 8\n CALL create_array\n MOV r5 r0\n LDI r1 i64 1\n PUSHARG r1\n PUSHARG r9\n"
+        " CALL Share.from_clear_int\n MOV r2 r0\n PUSHARG r5\n PUSHARG r2\n CALL array_push\n"
+        " LDI r1 u64 1\n PUSHARG r1\n PUSHARG r9\n CALL Share.from_clear_uint\n MOV r2 r0\n PUSHARG r5\n PUSHARG r2\n"
+        " CALL array_push\n PUSHARG r5\n PUSHARG r5\n CALL Share.batch_lt\n RET r0\n",
+        STOFFEL_VM_ERR_TYPE, "Share.batch_lt: pair 1 has another kind of share than pair 0");
+}
+
 /* Engine counters that only interactive work changes (not the timers). */
 static void engine_work(stoffel_mpc_engine *e, uint64_t w[6])
 {
@@ -467,6 +535,7 @@ int main(void)
         test_clients();
         test_one_round();
         test_compare_rounds();
+        test_batch_lt();
         test_resumable();
         test_resumable_builtins();
         stoffel_mpc_engine_free(E);
