@@ -33,7 +33,7 @@ static inline double nls_now(void)
 
 /* Edge values of a width crossed with each other, then random pairs up to n (a[i] == b[i] for
  * every fifth random pair so that equality is exercised). */
-static void nls_pairs(unsigned bits, int is_signed, uint64_t *st, int64_t *a, int64_t *b, size_t n)
+static inline void nls_pairs(unsigned bits, int is_signed, uint64_t *st, int64_t *a, int64_t *b, size_t n)
 {
     int64_t lo = is_signed ? (bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1))) : 0;
     int64_t hi = is_signed ? (bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1)

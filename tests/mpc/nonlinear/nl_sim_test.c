@@ -3,9 +3,11 @@
  * real Shamir sharing, Beaver multiplication, openings) for n=3,t=1 and n=4,t=1: all six
  * comparisons at widths 1, 8, 16, 32, 64 on edge values and random pairs (signed and unsigned),
  * truncation, division by secret and public divisors (zero divisor, min / -1), random bits,
- * robust mode with a party sending wrong shares, the field capacity check, and online round
- * counts. The large sweeps (all 65,536 8-bit pairs, 10^4 random pairs per width) are in
- * nl_sweep_test (suite mpc-sweep), which takes minutes.
+ * robust mode (n=4,t=1 and n=7,t=2) with t parties sending wrong shares in every opening (results
+ * exact, exactly the liars blamed), the field capacity check for every kind that widens its values
+ * (the message names k, kappa and the field's bits), and online round counts. The large sweeps
+ * (all 65,536 8-bit pairs, random pairs per width, every kind) are in nl_sweep_test (suites
+ * mpc-sweep and mpc-sweep-asan).
  */
 #include <stdio.h>
 
@@ -85,20 +87,36 @@ static void check_wide_division(void)
     stoffel_mpc_engine_free(e);
 }
 
-/* Robust mode: t = 1 of n = 4 parties sends wrong shares in every opening; results stay exact. */
-static void check_robust_liar(void)
+/* Robust mode: t of n = 3t + 1 parties send wrong shares (a random offset on every share) in every
+ * online opening; the robust decoder corrects them. Comparisons (all six kinds at 64 and 8 bits),
+ * exact and probabilistic truncation and secret division stay exact, and the liars are blamed (so
+ * the corruption really happened), the honest parties are not. */
+static void check_robust_liars(uint32_t n, uint32_t t, const uint32_t *liars, size_t npairs)
 {
-    stoffel_mpc_engine *e = nls_new(4, 1, STOFFEL_MPC_FIELD_P128, STOFFEL_MPC_ROBUST, 21);
+    char label[80];
+    snprintf(label, sizeof label, "robust n=%u t=%u, %u liar(s)", n, t, t);
+    stoffel_mpc_engine *e = nls_new(n, t, STOFFEL_MPC_FIELD_P128, STOFFEL_MPC_ROBUST, 21 + n);
     if (!e)
         return;
-    CHECK(stoffel_mpc_engine_sim_set_liar(e, 2, STOFFEL_MPC_SIM_WRONG_SHARES) == 0);
-    uint64_t st = 7;
+    for (uint32_t i = 0; i < t; i++)
+        CHECK(stoffel_mpc_engine_sim_set_liar(e, liars[i], STOFFEL_MPC_SIM_WRONG_SHARES) == 0);
+    uint64_t st = 7 + n;
     int64_t a[NPAIRS], b[NPAIRS];
-    nls_pairs(64, 1, &st, a, b, NPAIRS);
-    nlc_check_compare(e, 64, 1, a, b, NPAIRS, "robust n=4 t=1 liar, 64-bit");
-    nls_pairs(8, 1, &st, a, b, NPAIRS);
-    nlc_check_compare(e, 8, 1, a, b, NPAIRS, "robust n=4 t=1 liar, 8-bit");
-    nlc_check_divide(e, 8, 1, 0, a, b, 16, "robust n=4 t=1 liar, 8-bit division");
+    nls_pairs(64, 1, &st, a, b, npairs);
+    nlc_check_compare(e, 64, 1, a, b, npairs, label);
+    nlc_check_trunc(e, 64, 16, a, npairs, label);
+    nls_pairs(8, 1, &st, a, b, npairs);
+    nlc_check_compare(e, 8, 1, a, b, npairs, label);
+    nlc_check_divide(e, 8, 1, 0, a, b, npairs < 16 ? npairs : 16, label);
+    for (uint32_t p = 0; p < n; p++) {
+        uint64_t blamed = 0;
+        int liar = 0;
+        for (uint32_t i = 0; i < t; i++)
+            liar |= liars[i] == p;
+        CHECK(stoffel_mpc_engine_sim_blame(e, p, &blamed) == 0);
+        CHECK_MSG(liar ? blamed > 0 : blamed == 0, "%s: party %u (%s) blamed %llu times", label, p,
+                  liar ? "liar" : "honest", (unsigned long long)blamed);
+    }
     stoffel_mpc_engine_free(e);
 }
 
@@ -114,6 +132,44 @@ static void check_capacity(void)
     CHECK_EQ_INT(nlh_run(e, STOFFEL_MPC_OP_TRUNC, 64, 16, 1, a, NULL, 1, out),
                  STOFFEL_MPC_ERR_CAPACITY);
     CHECK(nlh_run(e, STOFFEL_MPC_OP_LT, 16, 0, 1, a, b, 1, out) == 0 && out[0] == 1);
+    stoffel_mpc_engine_free(e);
+
+    /* p128 (127 bits) holds 64-bit comparisons but not the wider intermediate values of 64-bit
+     * division (2k), public division (2k + 1) and fixed point (2k for FIXED_MUL, 3k for
+     * FIXED_DIV): each is refused naming its sizes, and nothing runs */
+    e = nls_new(3, 1, STOFFEL_MPC_FIELD_P128, STOFFEL_MPC_SEMI_HONEST, 4);
+    if (!e)
+        return;
+    static const struct {
+        stoffel_mpc_op_kind kind;
+        unsigned bits, shift;
+        const char *sizes;
+    } wide[] = {
+        {STOFFEL_MPC_OP_DIV, 64, 0, "128 + 40 + 1 = 169"},
+        {STOFFEL_MPC_OP_REM, 64, 0, "128 + 40 + 1 = 169"},
+        {STOFFEL_MPC_OP_DIV_PUBLIC, 64, 0, "129 + 40 + 1 = 170"},
+        {STOFFEL_MPC_OP_FIXED_MUL, 64, 16, "128 + 40 + 1 = 169"},
+        {STOFFEL_MPC_OP_FIXED_DIV, 64, 16, "192 + 40 + 1 = 233"},
+        {STOFFEL_MPC_OP_FIXED_DIV, 29, 8, "87 + 40 + 1 = 128"},
+    };
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+        stoffel_mpc_stats s0 = {.struct_size = sizeof s0}, s1 = {.struct_size = sizeof s1};
+        stoffel_mpc_engine_get_stats(e, &s0);
+        int rc = nlh_run(e, wide[i].kind, wide[i].bits, wide[i].shift, 1, a, b, 1, out);
+        msg = stoffel_mpc_engine_last_error(e);
+        CHECK_MSG(rc == STOFFEL_MPC_ERR_CAPACITY && strstr(msg, wide[i].sizes) &&
+                      strstr(msg, "p128 has 127 bits"),
+                  "kind %d at %u bits on p128: status %d, message '%s'", (int)wide[i].kind,
+                  wide[i].bits, rc, msg);
+        stoffel_mpc_engine_get_stats(e, &s1);
+        /* refused before any protocol ran */
+        CHECK_EQ_INT(s1.comparisons - s0.comparisons, 0);
+    }
+    /* one bit narrower fits: FIXED_DIV (28, 8) needs 84 + 40 + 1 = 125 < 127 */
+    a[0] = 3 << 8;
+    b[0] = 2 << 8;
+    CHECK(nlh_run(e, STOFFEL_MPC_OP_FIXED_DIV, 28, 8, 1, a, b, 1, out) == 0);
+    CHECK_MSG(out[0] >= 382 && out[0] <= 386, "3 / 2 in (28, 8) gave %lld / 256", (long long)out[0]);
     stoffel_mpc_engine_free(e);
 }
 
@@ -176,7 +232,9 @@ int main(void)
     check_rounds();
     check_config(3, 1);
     check_config(4, 1);
-    check_robust_liar();
+    static const uint32_t one_liar[1] = {2}, two_liars[2] = {0, 5};
+    check_robust_liars(4, 1, one_liar, NPAIRS);
+    check_robust_liars(7, 2, two_liars, 24);
     check_wide_division();
     fprintf(stderr, "nl_sim_test: %.1f s\n", nls_now() - t0);
     return test_finish();
