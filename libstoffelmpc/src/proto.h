@@ -173,6 +173,10 @@ struct mpc_proto {
     char error[200];
 };
 
+/* Fills the fields every protocol instance starts with (the rest of *p stays as it is). */
+void proto_init(mpc_proto *p, const mpc_proto_ops *ops, uint8_t kind, uint64_t session,
+                uint64_t instance, mpc_node self);
+
 /* Marks p failed with a status and a message (printf-style). Returns status. */
 int proto_fail(mpc_proto *p, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

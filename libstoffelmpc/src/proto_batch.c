@@ -327,11 +327,7 @@ mpc_proto *batch_open_new(mpc_party *P, uint64_t instance, const uint64_t *share
     batch_proto *bp = calloc(1, sizeof *bp);
     if (!bp)
         return NULL;
-    bp->base.ops = &batch_ops;
-    bp->base.kind = MPC_PROTO_OPEN;
-    bp->base.session = P->session;
-    bp->base.instance = instance;
-    bp->base.self = party_node(P->self);
+    proto_init(&bp->base, &batch_ops, MPC_PROTO_OPEN, P->session, instance, party_node(P->self));
     bp->P = P;
     bp->degree = degree;
     bp->K = degree + 1;

@@ -164,6 +164,16 @@ void client_free(mpc_client *C)
     memset(C, 0, sizeof *C);
 }
 
+void proto_init(mpc_proto *p, const mpc_proto_ops *ops, uint8_t kind, uint64_t session,
+                uint64_t instance, mpc_node self)
+{
+    p->ops = ops;
+    p->kind = kind;
+    p->session = session;
+    p->instance = instance;
+    p->self = self;
+}
+
 int proto_fail(mpc_proto *p, int status, const char *fmt, ...)
 {
     va_list ap;

@@ -104,11 +104,7 @@ mpc_proto *input_party_new(mpc_party *P, uint64_t instance, uint64_t client_id, 
     if (!ip)
         return NULL;
     size_t bytes = (count ? count : 1) * P->F->limbs * sizeof(uint64_t);
-    ip->base.ops = &input_party_ops;
-    ip->base.kind = MPC_PROTO_INPUT;
-    ip->base.session = P->session;
-    ip->base.instance = instance;
-    ip->base.self = party_node(P->self);
+    proto_init(&ip->base, &input_party_ops, MPC_PROTO_INPUT, P->session, instance, party_node(P->self));
     ip->P = P;
     ip->client = client_id;
     ip->count = count;
@@ -210,11 +206,7 @@ mpc_proto *input_client_new(mpc_client *C, uint64_t instance, const uint64_t *x,
     input_client *ic = calloc(1, sizeof *ic);
     if (!ic)
         return NULL;
-    ic->base.ops = &input_client_ops;
-    ic->base.kind = MPC_PROTO_INPUT;
-    ic->base.session = C->session;
-    ic->base.instance = instance;
-    ic->base.self = client_node(C->id);
+    proto_init(&ic->base, &input_client_ops, MPC_PROTO_INPUT, C->session, instance, client_node(C->id));
     ic->C = C;
     ic->count = count;
     ic->x = malloc((count ? count : 1) * C->F->limbs * sizeof(uint64_t));

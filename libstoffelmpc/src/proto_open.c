@@ -106,11 +106,7 @@ mpc_proto *open_new(mpc_party *P, uint64_t instance, const uint64_t *shares, siz
     open_proto *o = calloc(1, sizeof *o);
     if (!o)
         return NULL;
-    o->base.ops = &open_ops;
-    o->base.kind = MPC_PROTO_OPEN;
-    o->base.session = P->session;
-    o->base.instance = instance;
-    o->base.self = party_node(P->self);
+    proto_init(&o->base, &open_ops, MPC_PROTO_OPEN, P->session, instance, party_node(P->self));
     o->P = P;
     if (collector_init(&o->col, P->F, &P->S, P->n, P->t, degree, P->robust, count, P->cache)) {
         free(o);
@@ -166,11 +162,7 @@ mpc_proto *output_client_new(mpc_client *C, uint64_t instance, size_t count)
     open_proto *o = calloc(1, sizeof *o);
     if (!o)
         return NULL;
-    o->base.ops = &output_ops;
-    o->base.kind = MPC_PROTO_OUTPUT;
-    o->base.session = C->session;
-    o->base.instance = instance;
-    o->base.self = client_node(C->id);
+    proto_init(&o->base, &output_ops, MPC_PROTO_OUTPUT, C->session, instance, client_node(C->id));
     o->C = C;
     if (collector_init(&o->col, C->F, &C->S, C->n, C->t, C->t, C->robust, count, C->cache)) {
         free(o);

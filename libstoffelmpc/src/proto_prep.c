@@ -542,11 +542,7 @@ mpc_proto *prep_new(mpc_party *P, uint64_t instance, size_t triples, size_t rand
     const field *F = P->F;
     const size_t L = F->limbs;
     const uint32_t n = P->n, t = P->t;
-    pp->base.ops = &prep_ops;
-    pp->base.kind = MPC_PROTO_PREP;
-    pp->base.session = P->session;
-    pp->base.instance = instance;
-    pp->base.self = party_node(P->self);
+    proto_init(&pp->base, &prep_ops, MPC_PROTO_PREP, P->session, instance, party_node(P->self));
     pp->P = P;
     pp->robust = P->robust;
     /* output rows per segment, then enough dealt columns for the request */

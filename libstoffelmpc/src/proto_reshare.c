@@ -223,11 +223,7 @@ mpc_proto *reshare_new(mpc_party *P, uint64_t instance, const uint64_t *secrets,
     reshare_proto *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->base.ops = &reshare_ops;
-    r->base.kind = MPC_PROTO_RESHARE;
-    r->base.session = P->session;
-    r->base.instance = instance;
-    r->base.self = party_node(P->self);
+    proto_init(&r->base, &reshare_ops, MPC_PROTO_RESHARE, P->session, instance, party_node(P->self));
     r->P = P;
     r->dealers = dealers;
     r->count = count;

@@ -198,11 +198,7 @@ mpc_proto *rbc_new(mpc_party *P, uint64_t instance, uint32_t dealer, const uint8
     rbc_proto *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    b->base.ops = &rbc_ops;
-    b->base.kind = MPC_PROTO_RBC;
-    b->base.session = P->session;
-    b->base.instance = instance;
-    b->base.self = party_node(P->self);
+    proto_init(&b->base, &rbc_ops, MPC_PROTO_RBC, P->session, instance, party_node(P->self));
     b->P = P;
     if (rbc_init(&b->st, P->n, P->t, P->self, party_node(dealer), 0)) {
         free(b);
