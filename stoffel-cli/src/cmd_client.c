@@ -1,8 +1,9 @@
 /*
  * cmd_client.c - `stoffel client input|output`: a data provider secret-shares values for a
  * deployed program (every party commits its shares before the command succeeds; the provider
- * may go offline afterwards), or a consumer fetches its outputs. Thin: the work is
- * stoffel_vm_client_input in libstoffelvm.
+ * may go offline afterwards), or a consumer fetches its outputs; `client input --batch FILE`
+ * gives the inputs of many providers (one identity and its values per line) from one process.
+ * Thin: the work is stoffel_vm_client_input in libstoffelvm.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 static const char client_usage[] =
     "Usage: stoffel client input  --network network.toml --key client.key --program HASH VALUE...\n"
+    "       stoffel client input  --network network.toml --program HASH --batch FILE\n"
     "       stoffel client output --network network.toml --key client.key --program HASH\n"
     "\n"
     "input   secret-shares the integer VALUEs (e.g. 52000 -7 true) for the deployed program HASH\n"
@@ -26,6 +28,9 @@ static const char client_usage[] =
     "  --network FILE   the network configuration (from `stoffel network init`)\n"
     "  --key FILE       this client's private key (default client0.key next to the configuration)\n"
     "  --program HASH   the program's hash as `stoffel deploy` printed it (or its .stfl/.stflb file)\n"
+    "  --batch FILE     inputs of many clients, one per line: `KEYFILE VALUE...` (# starts a comment);\n"
+    "                   each line is a separate client input with that identity, given in order;\n"
+    "                   the whole file is checked before anything is sent\n"
     "  --timeout-ms N   how long to wait for the parties (default 30000)\n";
 
 /* Integer, optionally with an integer-type suffix (42, -7i64, 9u32), or true/false. */
@@ -51,6 +56,128 @@ static int parse_value(const char *text, int64_t *out)
     return -1;
 }
 
+/* One line of a --batch file: the client's key file and its values. */
+typedef struct {
+    char *key;
+    int64_t *values;
+    size_t count;
+    size_t line;
+} batch_entry;
+
+static void batch_free(batch_entry *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(b[i].key);
+        if (b[i].values)
+            memset(b[i].values, 0, b[i].count * sizeof *b[i].values); /* the providers' secrets */
+        free(b[i].values);
+    }
+    free(b);
+}
+
+/* Reads and checks every line of a --batch file; prints the error (FILE:LINE) and returns NULL. */
+static batch_entry *batch_read(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        cli_error("cannot read the batch file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    batch_entry *b = NULL;
+    size_t nb = 0, cap = 0, lineno = 0, linecap = 0;
+    char *line = NULL;
+    ssize_t len;
+    int bad = 0;
+    while (!bad && (len = getline(&line, &linecap, f)) >= 0) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = 0;
+        char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save);
+        if (!tok)
+            continue;
+        if (nb == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            batch_entry *nbuf = realloc(b, ncap * sizeof *nbuf);
+            if (!nbuf) {
+                bad = cli_error("out of memory");
+                break;
+            }
+            b = nbuf;
+            cap = ncap;
+        }
+        batch_entry *e = &b[nb++];
+        memset(e, 0, sizeof *e);
+        e->line = lineno;
+        e->key = strdup(tok);
+        e->values = calloc((size_t)len / 2 + 1, sizeof *e->values); /* a value takes 2+ characters */
+        if (!e->key || !e->values) {
+            bad = cli_error("out of memory");
+            break;
+        }
+        while ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
+            if (parse_value(tok, &e->values[e->count]) != 0) {
+                bad = cli_usage_error("%s:%zu: input value `%s` is not an integer (42, -7, 9u32) or a boolean", path,
+                                      lineno, tok);
+                break;
+            }
+            e->count++;
+        }
+        if (!bad && (e->count == 0 || e->count > 65536))
+            bad = cli_usage_error("%s:%zu: a line is `KEYFILE VALUE...` with 1 to 65536 values after the key file", path,
+                                  lineno);
+    }
+    free(line);
+    fclose(f);
+    if (!bad && nb == 0)
+        bad = cli_usage_error("the batch file %s holds no inputs (one `KEYFILE VALUE...` per line)", path);
+    if (bad) {
+        batch_free(b, nb);
+        return NULL;
+    }
+    *n = nb;
+    return b;
+}
+
+/* Gives every line's input in order, each with its own identity; stops at the first failure,
+ * naming the line (the lines before it are stored). */
+static int client_input_batch(const char *config_path, const char *path, const uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN],
+                              long timeout_ms)
+{
+    size_t n = 0;
+    batch_entry *b = batch_read(path, &n);
+    if (!b)
+        return CLI_EXIT_USAGE;
+    int rc = CLI_EXIT_OK;
+    size_t values = 0;
+    uint32_t parties = 0;
+    for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
+        party_cli_client c;
+        if (party_cli_client_open(&c, config_path, b[i].key) != 0) {
+            cli_error("%s:%zu: this line's client could not start (see above); %zu of %zu inputs were stored", path, b[i].line, i, n);
+            rc = CLI_EXIT_ERROR;
+        } else {
+            char err[800] = "";
+            uint64_t seq = 0;
+            if (stoffel_vm_client_input(c.net, c.base, c.key, hash, b[i].values, b[i].count, (int)timeout_ms, &seq, err,
+                                        sizeof err) != 0) {
+                cli_error("%s:%zu: client input failed: %s; %zu of %zu inputs were stored", path, b[i].line, err, i, n);
+                rc = CLI_EXIT_ERROR;
+            }
+            values += b[i].count;
+            parties = stoffel_net_config_party_count(c.cfg);
+        }
+        party_cli_client_close(&c);
+    }
+    if (rc == CLI_EXIT_OK) {
+        char hex[STOFFEL_VM_BUNDLE_HASH_HEX_LEN + 1];
+        stoffel_vm_bundle_hash_to_hex(hash, hex);
+        printf("Stored %zu inputs (%zu values) for program %s at all %u parties\n", n, values, hex, parties);
+    }
+    batch_free(b, n);
+    return rc;
+}
+
 int cmd_client(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -61,7 +188,7 @@ int cmd_client(int argc, char **argv)
     if (strcmp(sub, "input") != 0 && strcmp(sub, "output") != 0)
         return cli_usage_error("unknown subcommand `client %s`; use `stoffel client input` or `stoffel client output`",
                                sub);
-    const char *config_path = NULL, *key = NULL, *program = NULL, *v;
+    const char *config_path = NULL, *key = NULL, *program = NULL, *batch = NULL, *v;
     long timeout_ms = 30000;
     int64_t *values = calloc((size_t)argc, sizeof *values);
     size_t nvalues = 0;
@@ -79,6 +206,8 @@ int cmd_client(int argc, char **argv)
             key = v;
         } else if ((v = party_cli_flag(argc, argv, &i, "--program"))) {
             program = v;
+        } else if (strcmp(sub, "input") == 0 && (v = party_cli_flag(argc, argv, &i, "--batch"))) {
+            batch = v;
         } else if ((v = party_cli_flag(argc, argv, &i, "--timeout-ms"))) {
             if (party_cli_timeout(v, &timeout_ms))
                 goto done;
@@ -103,7 +232,16 @@ int cmd_client(int argc, char **argv)
                         sub);
         goto done;
     }
-    if (strcmp(sub, "input") == 0 && nvalues == 0) {
+    if (batch && (nvalues > 0 || key)) {
+        cli_usage_error("`stoffel client input --batch FILE` takes the keys and values from the file, not from --key "
+                        "or VALUEs");
+        goto done;
+    }
+    if (batch && !*batch) {
+        cli_usage_error("--batch needs a file: one `KEYFILE VALUE...` per line");
+        goto done;
+    }
+    if (strcmp(sub, "input") == 0 && nvalues == 0 && !batch) {
         cli_usage_error("`stoffel client input` needs at least one VALUE after the flags, e.g. `... --program HASH "
                         "52000`");
         goto done;
@@ -112,6 +250,10 @@ int cmd_client(int argc, char **argv)
     int hrc = party_cli_program_hash(program, hash);
     if (hrc) {
         rc = hrc == 2 ? CLI_EXIT_USAGE : CLI_EXIT_ERROR;
+        goto done;
+    }
+    if (batch) {
+        rc = client_input_batch(config_path, batch, hash, timeout_ms);
         goto done;
     }
     party_cli_client c;

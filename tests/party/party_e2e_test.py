@@ -2,7 +2,8 @@
 """End-to-end tests of the party runtime on 127.0.0.1 (real `stoffel party` processes over QUIC):
 
   semi-honest  network init --parties 3 --threshold 1; 3 daemons; deploy private-stats; 20 clients
-               (20 identities from network init) give one salary each with `stoffel client input`;
+               (20 identities from network init) give one salary each with `stoffel client input`
+               (half of them at once, the rest from one `client input --batch` file);
                party 1 is SIGKILLed right after acknowledging one of them and restarted: it still
                holds that input; `stoffel run --network --stats` equals the clear computation and
                every party recorded the run. A program's output for one client is stored and
@@ -215,7 +216,25 @@ def semi_honest(nclients):
             check(parties[1].wait_log("ready: listening", count=2), "party 1 restarted")
             # its peers notice the old connection died and dial it again
             check(parties[1].wait_log("link to party 2: connected", timeout=20), "party 2 reconnected")
-            clients_at_once(cfg, tmp, h, values, range(half, nclients))
+            # The rest from one process: `client input --batch`, one identity and value per line
+            # (a bad line anywhere stops the file before anything is sent).
+            batch = os.path.join(tmp, "batch.txt")
+            with open(batch, "w") as f:
+                f.write("# provider key, salary\n")
+                for c in range(half, nclients):
+                    f.write("%s %d\n" % (os.path.join(tmp, "net/client%d.key" % c), values[c]))
+                f.write("%s 12x\n" % os.path.join(tmp, "net/client0.key"))
+            r = run("client", "input", "--network", cfg, "--program", h, "--batch", batch)
+            check(r.returncode == 2 and "batch.txt:%d: input value `12x` is not an integer" % (nclients - half + 2)
+                  in r.stderr, "bad batch line: " + r.stderr)
+            check(input_count(parties[0], h) == half, "a bad batch file stores nothing")
+            with open(batch) as f:
+                lines = f.readlines()[:-1]
+            with open(batch, "w") as f:
+                f.writelines(lines)
+            r = run("client", "input", "--network", cfg, "--program", h, "--batch", batch, timeout=120)
+            check(r.returncode == 0 and "Stored %d inputs (%d values) for program %s at all 3 parties"
+                  % (nclients - half, nclients - half, h) in r.stdout, "batch input: " + r.stdout + r.stderr)
             for p in parties:
                 check(input_count(p, h) == nclients, "party %d holds %d inputs" % (p.i, nclients))
 
@@ -319,6 +338,19 @@ def semi_honest(nclients):
         check(r.returncode == 1 and "must end in .key" in r.stderr, r.stderr)
         r = run("client", "output", "--network", cfg, "--program", "ab" * 32, "7")
         check(r.returncode == 2 and "takes no values" in r.stderr, r.stderr)
+        r = run("client", "input", "--network", cfg, "--program", "ab" * 32, "--batch", os.path.join(tmp, "none.txt"))
+        check(r.returncode == 2 and "cannot read the batch file" in r.stderr, r.stderr)
+        r = run("client", "input", "--network", cfg, "--program", "ab" * 32, "--batch", PROGRAM, "5")
+        check(r.returncode == 2 and "takes the keys and values from the file" in r.stderr, r.stderr)
+        empty = os.path.join(tmp, "empty.txt")
+        with open(empty, "w") as f:
+            f.write("# nothing\n\n")
+        r = run("client", "input", "--network", cfg, "--program", "ab" * 32, "--batch", empty)
+        check(r.returncode == 2 and "holds no inputs" in r.stderr, r.stderr)
+        with open(empty, "w") as f:
+            f.write("%s\n" % os.path.join(tmp, "net/client0.key"))
+        r = run("client", "input", "--network", cfg, "--program", "ab" * 32, "--batch", empty)
+        check(r.returncode == 2 and "empty.txt:1: a line is `KEYFILE VALUE...`" in r.stderr, r.stderr)
         r = run("run", "--network", cfg)
         check(r.returncode == 2 and "needs the program" in r.stderr, r.stderr)
         r = run("run", "--network", os.path.join(tmp, "missing.toml"), "ab" * 32)

@@ -201,8 +201,20 @@ static int push_signal(stoffel_vm_party *party, const party_signal *sig)
 static void handle_party_message(stoffel_vm_party *party, uint32_t from, const stoffel_net_envelope *env)
 {
     const stoffel_net_bytes *p = env->parts;
-    if (from == 0 && party->me != 0 && env->part_count == 4 && party_part_is(&p[0], "op") && p[1].len == 1 &&
-        p[2].len == STOFFEL_NET_FINGERPRINT_LEN && p[3].len == 8) {
+    if (from == 0 && party->me != 0 && env->part_count == 4 && party_part_is(&p[0], "op") && p[1].len == 1) {
+        size_t nclients = p[3].len / 8;
+        if (p[3].len % 8 != 0 || nclients == 0 || nclients > PARTY_INPUT_BATCH ||
+            p[2].len != nclients * STOFFEL_NET_FINGERPRINT_LEN || (nclients > 1 && p[1].data[0] != PARTY_OP_INPUT)) {
+            party_log(party, "ignored a malformed operation announcement from party 0");
+            return;
+        }
+        for (size_t i = 0; i < nclients; i++)
+            for (size_t k = i + 1; k < nclients; k++)
+                if (memcmp(p[2].data + i * STOFFEL_NET_FINGERPRINT_LEN, p[2].data + k * STOFFEL_NET_FINGERPRINT_LEN,
+                           STOFFEL_NET_FINGERPRINT_LEN) == 0) {
+                    party_log(party, "ignored an operation announcement naming one client twice");
+                    return;
+                }
         if (party->nannounced >= PARTY_MAX_QUEUED)
             return;
         party_announce *a = realloc(party->announced, (party->nannounced + 1) * sizeof *a);
@@ -212,8 +224,11 @@ static void handle_party_message(stoffel_vm_party *party, uint32_t from, const s
         party_announce *x = &party->announced[party->nannounced++];
         x->kind = p[1].data[0];
         x->session = env->session_id;
-        memcpy(x->client_key, p[2].data, STOFFEL_NET_FINGERPRINT_LEN);
-        x->request_id = party_get_u64(p[3].data);
+        x->nclients = nclients;
+        for (size_t k = 0; k < nclients; k++) {
+            memcpy(x->client_keys[k], p[2].data + k * STOFFEL_NET_FINGERPRINT_LEN, STOFFEL_NET_FINGERPRINT_LEN);
+            x->request_ids[k] = party_get_u64(p[3].data + 8 * k);
+        }
         x->received_ms = party_now_ms();
         return;
     }

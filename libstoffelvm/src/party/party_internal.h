@@ -65,6 +65,15 @@ int store_get_pool(stoffel_vm_party_store *store, int field, uint64_t *tag, uint
 int store_put_pool(stoffel_vm_party_store *store, int field, uint64_t tag, const uint8_t *material, size_t len);
 int store_drop_pool(stoffel_vm_party_store *store, int field);
 
+/* Calls fn for every stored input record of program in storage order (one query, so reading n
+ * records is linear in n): index from 0, the client, and its shares (count x share_size bytes,
+ * valid only during the call). A non-zero return of fn stops the walk and is returned; a damaged
+ * record gives STOFFEL_ERR_MALFORMED (message set). */
+typedef int (*store_input_fn)(void *user, size_t index, uint64_t client_id, const uint8_t *shares,
+                              size_t share_size, size_t count);
+int store_each_input(stoffel_vm_party_store *store, const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                     store_input_fn fn, void *user);
+
 /* The latest finished run of program with an output record for client_id (store_outputs.c);
  * STOFFEL_ERR_NOT_FOUND when none. */
 int store_latest_output_run(stoffel_vm_party_store *store, const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
@@ -84,7 +93,9 @@ int store_latest_output_run(stoffel_vm_party_store *store, const uint8_t program
  *                                           this client travel as the MPC engine's outputs
  *   any request may instead be answered ["error", message text]
  * party 0 -> the other parties (session_id = the operation's MPC session id):
- *   ["op", kind (u8), client key (32), request id (u64)]   the next collective operation
+ *   ["op", kind (u8), client keys (32 k), request ids (8 k)]   the next collective operation, for
+ *                                           k clients' requests: 1 to PARTY_INPUT_BATCH for an
+ *                                           input, exactly 1 for the others
  *   ["go", use stored pools (u8)]  or  ["abort", reason]
  * party -> party 0 (session_id = the operation's session):
  *   ["ready", pool tag (u64), digest of the stored inputs (32)]  or  ["notready", reason]
@@ -94,6 +105,11 @@ enum { PARTY_CONTROL_PROTOCOL = 0x50435431 /* "PCT1" */ };
 /* ---- The party runtime's state (party.c takes messages in, party_ops.c runs operations). ---- */
 
 enum { PARTY_MAX_QUEUED = 1024 };
+
+/* Queued input requests for one program that party 0 admits in one operation (one session, one
+ * barrier, one engine): with thousands of data providers the per-operation cost, not the mask
+ * protocol, would otherwise bound how fast inputs are taken. */
+enum { PARTY_INPUT_BATCH = 32 };
 
 /* A client's request for a collective operation, queued until party 0 runs it. */
 typedef struct {
@@ -105,12 +121,13 @@ typedef struct {
     int64_t received_ms;
 } party_request;
 
-/* Party 0's announcement of an operation (other parties). */
+/* Party 0's announcement of an operation (other parties): the clients' requests it serves. */
 typedef struct {
     uint8_t kind;
     uint64_t session;
-    uint8_t client_key[STOFFEL_NET_FINGERPRINT_LEN];
-    uint64_t request_id;
+    size_t nclients;
+    uint8_t client_keys[PARTY_INPUT_BATCH][STOFFEL_NET_FINGERPRINT_LEN];
+    uint64_t request_ids[PARTY_INPUT_BATCH];
     int64_t received_ms;
 } party_announce;
 

@@ -2,9 +2,10 @@
  * party_ops.c - the collective operations of the party runtime: admitting a client's input,
  * running a deployed program over the stored inputs, background preprocessing.
  *
- * Party 0 sequences them. For each it picks a fresh random MPC session id and announces the
- * operation ("op"); every party checks it can take part (the client asked it too, it holds the
- * program), creates a networked engine for that session only and answers "ready" with the tag of
+ * Party 0 sequences them. Input requests for one program that wait together (up to
+ * PARTY_INPUT_BATCH, one per client) form one operation. For each operation it picks a fresh
+ * random MPC session id and announces the operation ("op"); every party checks it can take part
+ * (the clients asked it too, it holds the program), creates a networked engine for that session only and answers "ready" with the tag of
  * its stored preprocessing pool and a digest of its stored inputs; party 0 then says "go" (or
  * "abort", naming the party that is missing or disagrees). Creating the engine before "ready"
  * means no party sends MPC frames before every other party can receive them. Because each
@@ -12,7 +13,7 @@
  * part in the next one. Each operation ends with its store changes committed (the input shares
  * before the client is acknowledged) and the unused preprocessing saved under the operation's
  * session as tag; a failed operation drops the pool, since the parties may have consumed
- * different amounts.
+ * different amounts. Inputs neither read nor write the stored pool (uses_stored_pool).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +29,9 @@ enum { OUTPUT_CAP = 64 * 1024 };
 typedef struct {
     uint8_t kind;
     uint64_t session;
-    uint8_t client_key[STOFFEL_NET_FINGERPRINT_LEN];
-    uint64_t request_id;
+    party_request clients[PARTY_INPUT_BATCH]; /* the requests served (inputs: up to a batch) */
+    size_t nclients;                          /* 0 for background preprocessing */
     uint8_t program_hash[STOFFEL_VM_BUNDLE_HASH_LEN];
-    uint64_t count;
-    int has_client;
     stoffel_vm_bundle *bundle;
     stoffel_vm_program *program;
     stoffel_mpc_field_id field;
@@ -93,32 +92,28 @@ static int take_signal(stoffel_vm_party *p, uint64_t session, uint32_t from, par
     return -1;
 }
 
-/* Digest of the stored inputs of a program: (client id, count) of every record in order. */
-static int inputs_digest(stoffel_vm_party *p, const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN], uint8_t out[32],
-                         size_t *records)
+static int digest_record(void *user, size_t index, uint64_t client_id, const uint8_t *shares, size_t share_size,
+                         size_t count)
 {
-    size_t count = 0;
-    int rc = stoffel_vm_party_store_input_count(p->store, program, &count);
-    if (rc)
-        return rc;
+    (void)index;
+    (void)shares;
+    (void)share_size;
+    uint8_t rec[16];
+    party_put_u64(rec, client_id);
+    party_put_u64(rec + 8, (uint64_t)count);
+    crypto_generichash_update(user, rec, sizeof rec);
+    return 0;
+}
+
+/* Digest of the stored inputs of a program: (client id, count) of every record in order. */
+static int inputs_digest(stoffel_vm_party *p, const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN], uint8_t out[32])
+{
     crypto_generichash_state st;
     crypto_generichash_init(&st, (const uint8_t *)"stoffel-party-inputs", 20, 32);
-    for (size_t i = 0; i < count; i++) {
-        uint64_t client = 0;
-        uint8_t *shares = NULL;
-        size_t size = 0, n = 0;
-        rc = stoffel_vm_party_store_get_input(p->store, program, i, &client, &shares, &size, &n);
-        if (rc)
-            return rc;
-        stoffel_vm_party_secret_free(shares, size * n);
-        uint8_t rec[16];
-        party_put_u64(rec, client);
-        party_put_u64(rec + 8, (uint64_t)n);
-        crypto_generichash_update(&st, rec, sizeof rec);
-    }
-    crypto_generichash_final(&st, out, 32);
-    *records = count;
-    return 0;
+    int rc = store_each_input(p->store, program, digest_record, &st);
+    if (rc == 0)
+        crypto_generichash_final(&st, out, 32);
+    return rc;
 }
 
 /* Waits (at most max_ms) until this party's links to every other party are up: a party that
@@ -135,6 +130,14 @@ static void wait_for_links(stoffel_vm_party *p, int64_t max_ms)
         if (down == 0 || turn(p, deadline))
             return;
     }
+}
+
+/* An input needs one random mask per value: made for the operation (one more exchange) instead of
+ * taken from the stored pool, because reading and rewriting the whole pool (megabytes after a
+ * large run, with secure_delete) around every input would cost more than the input itself. */
+static int uses_stored_pool(const party_op *op)
+{
+    return op->kind != PARTY_OP_INPUT;
 }
 
 /* Everything a party needs before it can say ready: the program (input, run), the stored pool,
@@ -165,7 +168,7 @@ static int prepare(stoffel_vm_party *p, party_op *op)
         }
         op->field = party_field_of(op->program);
         if (op->kind == PARTY_OP_OUTPUT) {
-            uint64_t client = stoffel_mpc_client_id_from_key(op->client_key), run_id = 0;
+            uint64_t client = stoffel_mpc_client_id_from_key(op->clients[0].client_key), run_id = 0;
             rc = store_latest_output_run(p->store, op->program_hash, client, &run_id);
             if (rc == 0)
                 rc = stoffel_vm_party_store_get_output(p->store, run_id, client, &op->outputs,
@@ -179,15 +182,15 @@ static int prepare(stoffel_vm_party *p, party_op *op)
             }
         }
         if (op->kind == PARTY_OP_RUN) {
-            size_t records = 0;
-            if ((rc = inputs_digest(p, op->program_hash, op->digest, &records)) != 0) {
+            if ((rc = inputs_digest(p, op->program_hash, op->digest)) != 0) {
                 party_log(p, "cannot read the stored inputs: %s", stoffel_vm_party_store_last_error(p->store));
                 snprintf(op->err, sizeof op->err, "party %u cannot read its stored inputs (its log says why)", p->me);
                 return rc;
             }
         }
     }
-    int rc = store_get_pool(p->store, (int)op->field, &op->pool_tag, &op->pool, &op->pool_len);
+    int rc = uses_stored_pool(op) ? store_get_pool(p->store, (int)op->field, &op->pool_tag, &op->pool, &op->pool_len)
+                                  : STOFFEL_ERR_NOT_FOUND;
     if (rc && rc != STOFFEL_ERR_NOT_FOUND) {
         party_log(p, "cannot read the preprocessing pool: %s", stoffel_vm_party_store_last_error(p->store));
         op->pool_tag = 0;
@@ -232,9 +235,9 @@ static void op_release(stoffel_vm_party *p, party_op *op)
 
 static void fail_to_client(stoffel_vm_party *p, const party_op *op)
 {
-    if (op->has_client)
-        party_reply_error(p, op->client_key, op->request_id, op->err);
-    else
+    for (size_t k = 0; k < op->nclients; k++)
+        party_reply_error(p, op->clients[k].client_key, op->clients[k].request_id, op->err);
+    if (op->nclients == 0)
         party_log(p, "%s failed: %s", op_name(op->kind), op->err);
 }
 
@@ -242,9 +245,13 @@ static void fail_to_client(stoffel_vm_party *p, const party_op *op)
 static int leader_barrier(stoffel_vm_party *p, party_op *op)
 {
     uint8_t kind = op->kind;
-    uint8_t rid[8];
-    party_put_u64(rid, op->request_id);
-    stoffel_net_bytes parts[3] = {{&kind, 1}, {op->client_key, STOFFEL_NET_FINGERPRINT_LEN}, {rid, 8}};
+    uint8_t keys[PARTY_INPUT_BATCH * STOFFEL_NET_FINGERPRINT_LEN] = {0}, rids[PARTY_INPUT_BATCH * 8] = {0};
+    size_t k = op->nclients ? op->nclients : 1; /* background preprocessing: one all-zero entry */
+    for (size_t i = 0; i < op->nclients; i++) {
+        memcpy(keys + i * STOFFEL_NET_FINGERPRINT_LEN, op->clients[i].client_key, STOFFEL_NET_FINGERPRINT_LEN);
+        party_put_u64(rids + 8 * i, op->clients[i].request_id);
+    }
+    stoffel_net_bytes parts[3] = {{&kind, 1}, {keys, k * STOFFEL_NET_FINGERPRINT_LEN}, {rids, 8 * k}};
     for (uint32_t j = 1; j < p->n; j++)
         party_send(p, j, op->session, "op", parts, 3);
     uint8_t *ready = calloc(p->n, 1);
@@ -316,7 +323,7 @@ static int leader_barrier(stoffel_vm_party *p, party_op *op)
             snprintf(op->err, sizeof op->err,
                      "party %s did not get ready for the %s within %u ms; check that `stoffel party` runs for it%s",
                      missing, op_name(op->kind), p->mpc.timeout_ms,
-                     op->has_client ? " and that the client sent its request to every party" : "");
+                     op->nclients ? " and that the client sent its request to every party" : "");
             rc = STOFFEL_ERR_TIMEOUT;
             break;
         }
@@ -373,6 +380,67 @@ static int follower_barrier(stoffel_vm_party *p, party_op *op)
 
 static int store_run_outputs(stoffel_vm_party *p, party_op *op, uint64_t run_id);
 
+/* The request of the batch from this client id, or NULL (also for a second input of one id). */
+static const party_request *batch_request(const party_op *op, uint64_t client_id, uint8_t *taken)
+{
+    for (size_t k = 0; k < op->nclients; k++)
+        if (!taken[k] && stoffel_mpc_client_id_from_key(op->clients[k].client_key) == client_id) {
+            taken[k] = 1;
+            return &op->clients[k];
+        }
+    return NULL;
+}
+
+/* Stores each admitted client's shares (committed before that client hears "stored"). */
+static int store_inputs(stoffel_vm_party *p, party_op *op)
+{
+    stoffel_mpc_engine *e = op->engine;
+    size_t ss = stoffel_mpc_engine_share_size(e);
+    uint8_t taken[PARTY_INPUT_BATCH] = {0};
+    const party_request *owner[PARTY_INPUT_BATCH];
+    /* first check that the admitted inputs are exactly the batch's, so nothing is stored otherwise */
+    for (size_t i = 0; i < op->nclients; i++) {
+        uint64_t id = 0;
+        size_t count = 0;
+        owner[i] = stoffel_mpc_engine_client_id(e, i, &id) == 0 ? batch_request(op, id, taken) : NULL;
+        if (!owner[i] || stoffel_mpc_engine_client_input_count(e, i, &count) != 0 || count != owner[i]->count) {
+            snprintf(op->err, sizeof op->err,
+                     "party %u: the inputs admitted were not the requesting clients' (input %zu: %zu values from "
+                     "client %016llx)", p->me, i, count, (unsigned long long)id);
+            return STOFFEL_MPC_ERR_PEER;
+        }
+    }
+    for (size_t i = 0; i < op->nclients; i++) {
+        const party_request *r = owner[i];
+        uint64_t id = stoffel_mpc_client_id_from_key(r->client_key), seq = 0;
+        uint8_t *shares = calloc(r->count, ss);
+        if (!shares) {
+            snprintf(op->err, sizeof op->err, "party %u is out of memory", p->me);
+            return STOFFEL_ERR_NOMEM;
+        }
+        int rc = 0;
+        for (size_t k = 0; k < r->count && rc == 0; k++)
+            rc = stoffel_mpc_engine_client_input_get(e, i, k, shares + k * ss);
+        if (rc == 0)
+            rc = stoffel_vm_party_store_put_input(p->store, op->program_hash, id, shares, ss, r->count, &seq);
+        stoffel_vm_party_secret_free(shares, r->count * ss);
+        if (rc) {
+            party_log(p, "could not store an input: %s", stoffel_vm_party_store_last_error(p->store));
+            snprintf(op->err, sizeof op->err, "party %u could not store the input (its log says why)", p->me);
+            return rc;
+        }
+        /* committed: now the client may hear that this party holds its input */
+        uint8_t s8[8];
+        party_put_u64(s8, seq);
+        stoffel_net_bytes part = {s8, 8};
+        party_reply(p, r->client_key, r->request_id, "stored", &part, 1);
+        party_log(p, "stored input #%llu (%llu values) of client %016llx", (unsigned long long)seq,
+                  (unsigned long long)r->count, (unsigned long long)id);
+    }
+    return 0;
+}
+
+/* The mask protocol for every client of the batch (one session), then their shares are stored. */
 static int body_input(stoffel_vm_party *p, party_op *op)
 {
     stoffel_mpc_engine *e = op->engine;
@@ -381,48 +449,21 @@ static int body_input(stoffel_vm_party *p, party_op *op)
         party_put_u64(session, op->session);
         memcpy(t, &p->mpc.threshold, 4);
         stoffel_net_bytes parts[4] = {{session, 8}, {&field, 1}, {t, 4}, {&robust, 1}};
-        party_reply(p, op->client_key, op->request_id, "session", parts, 4);
+        for (size_t k = 0; k < op->nclients; k++)
+            party_reply(p, op->clients[k].client_key, op->clients[k].request_id, "session", parts, 4);
     }
-    int rc = stoffel_mpc_engine_net_accept_inputs(e, 1, (int)p->mpc.timeout_ms);
+    int rc = stoffel_mpc_engine_net_accept_inputs(e, op->nclients, (int)p->mpc.timeout_ms);
     if (rc) {
         snprintf(op->err, sizeof op->err, "party %u: the input protocol failed: %s", p->me,
                  stoffel_mpc_engine_last_error(e));
         return rc;
     }
-    uint64_t want = stoffel_mpc_client_id_from_key(op->client_key), got = 0;
-    size_t count = 0;
-    if (stoffel_mpc_engine_client_count(e) != 1 || stoffel_mpc_engine_client_id(e, 0, &got) != 0 || got != want ||
-        stoffel_mpc_engine_client_input_count(e, 0, &count) != 0 || count != op->count) {
-        snprintf(op->err, sizeof op->err,
-                 "party %u: the input admitted was not the requesting client's (%zu values, expected %llu)", p->me,
-                 count, (unsigned long long)op->count);
+    if (stoffel_mpc_engine_client_count(e) != op->nclients) {
+        snprintf(op->err, sizeof op->err, "party %u: %zu inputs were admitted for %zu requests", p->me,
+                 stoffel_mpc_engine_client_count(e), op->nclients);
         return STOFFEL_MPC_ERR_PEER;
     }
-    size_t ss = stoffel_mpc_engine_share_size(e);
-    uint8_t *shares = calloc(count, ss);
-    if (!shares) {
-        snprintf(op->err, sizeof op->err, "party %u is out of memory", p->me);
-        return STOFFEL_ERR_NOMEM;
-    }
-    for (size_t k = 0; k < count && rc == 0; k++)
-        rc = stoffel_mpc_engine_client_input_get(e, 0, k, shares + k * ss);
-    uint64_t seq = 0;
-    if (rc == 0)
-        rc = stoffel_vm_party_store_put_input(p->store, op->program_hash, want, shares, ss, count, &seq);
-    stoffel_vm_party_secret_free(shares, count * ss);
-    if (rc) {
-        party_log(p, "could not store an input: %s", stoffel_vm_party_store_last_error(p->store));
-        snprintf(op->err, sizeof op->err, "party %u could not store the input (its log says why)", p->me);
-        return rc;
-    }
-    /* committed: now the client may hear that this party holds its input */
-    uint8_t s8[8];
-    party_put_u64(s8, seq);
-    stoffel_net_bytes part = {s8, 8};
-    party_reply(p, op->client_key, op->request_id, "stored", &part, 1);
-    party_log(p, "stored input #%llu (%zu values) of client %016llx", (unsigned long long)seq, count,
-              (unsigned long long)want);
-    return 0;
+    return store_inputs(p, op);
 }
 
 typedef struct {
@@ -443,32 +484,32 @@ static void capture_line(void *user, const char *text, size_t len)
     o->buf[o->len++] = '\n';
 }
 
+typedef struct {
+    stoffel_vm_party *p;
+    party_op *op;
+} restore_ctx;
+
+static int restore_record(void *user, size_t index, uint64_t client_id, const uint8_t *shares, size_t share_size,
+                          size_t count)
+{
+    restore_ctx *c = user;
+    if (share_size != stoffel_mpc_engine_share_size(c->op->engine)) {
+        snprintf(c->op->err, sizeof c->op->err, "party %u: stored input %zu has %zu-byte shares, the program's field %zu",
+                 c->p->me, index, share_size, stoffel_mpc_engine_share_size(c->op->engine));
+        return STOFFEL_ERR_MALFORMED;
+    }
+    int rc = stoffel_mpc_engine_net_restore_input(c->op->engine, client_id, shares, count);
+    if (rc)
+        snprintf(c->op->err, sizeof c->op->err, "party %u: stored input %zu: %s", c->p->me, index,
+                 stoffel_mpc_engine_last_error(c->op->engine));
+    return rc;
+}
+
 /* Puts every stored input of the program into the engine's ClientStore. */
 static int restore_inputs(stoffel_vm_party *p, party_op *op)
 {
-    size_t records = 0;
-    int rc = stoffel_vm_party_store_input_count(p->store, op->program_hash, &records);
-    for (size_t i = 0; i < records && rc == 0; i++) {
-        uint64_t client = 0;
-        uint8_t *shares = NULL;
-        size_t size = 0, n = 0;
-        rc = stoffel_vm_party_store_get_input(p->store, op->program_hash, i, &client, &shares, &size, &n);
-        if (rc)
-            break;
-        if (size != stoffel_mpc_engine_share_size(op->engine)) {
-            stoffel_vm_party_secret_free(shares, size * n);
-            snprintf(op->err, sizeof op->err, "party %u: stored input %zu has %zu-byte shares, the program's field %zu",
-                     p->me, i, size, stoffel_mpc_engine_share_size(op->engine));
-            return STOFFEL_ERR_MALFORMED;
-        }
-        rc = stoffel_mpc_engine_net_restore_input(op->engine, client, shares, n);
-        stoffel_vm_party_secret_free(shares, size * n);
-        if (rc) {
-            snprintf(op->err, sizeof op->err, "party %u: stored input %zu: %s", p->me, i,
-                     stoffel_mpc_engine_last_error(op->engine));
-            return rc;
-        }
-    }
+    restore_ctx c = {p, op};
+    int rc = store_each_input(p->store, op->program_hash, restore_record, &c);
     if (rc && !op->err[0]) {
         party_log(p, "cannot read the stored inputs: %s", stoffel_vm_party_store_last_error(p->store));
         snprintf(op->err, sizeof op->err, "party %u cannot read its stored inputs (its log says why)", p->me);
@@ -587,7 +628,7 @@ static int body_run(stoffel_vm_party *p, party_op *op)
             party_put_u64(st + 8 * k, stats[k]);
         stoffel_net_bytes parts[4] = {
             {rid, 8}, {(const uint8_t *)result, strlen(result)}, {(const uint8_t *)out.buf, out.len}, {st, sizeof st}};
-        party_reply(p, op->client_key, op->request_id, "result", parts, 4);
+        party_reply(p, op->clients[0].client_key, op->clients[0].request_id, "result", parts, 4);
         party_log(p, "run %llu done: returned %s (%.3f s)", (unsigned long long)run_id, result,
                   (double)stats[PARTY_STATS_TOTAL_NS] / 1e9);
     }
@@ -655,7 +696,7 @@ static int body_output(stoffel_vm_party *p, party_op *op)
         snprintf(op->err, sizeof op->err, "party %u: the stored outputs do not belong to the program's field", p->me);
         return STOFFEL_ERR_MALFORMED;
     }
-    uint64_t client = stoffel_mpc_client_id_from_key(op->client_key);
+    uint64_t client = stoffel_mpc_client_id_from_key(op->clients[0].client_key);
     int rc = stoffel_mpc_engine_net_restore_output(e, client, op->outputs, op->output_count);
     if (rc) {
         snprintf(op->err, sizeof op->err, "party %u: %s", p->me, stoffel_mpc_engine_last_error(e));
@@ -667,7 +708,7 @@ static int body_output(stoffel_vm_party *p, party_op *op)
         memcpy(t, &p->mpc.threshold, 4);
         party_put_u64(cnt, op->output_count);
         stoffel_net_bytes parts[5] = {{session, 8}, {&field, 1}, {t, 4}, {&robust, 1}, {cnt, 8}};
-        party_reply(p, op->client_key, op->request_id, "session", parts, 5);
+        party_reply(p, op->clients[0].client_key, op->clients[0].request_id, "session", parts, 5);
     }
     rc = stoffel_mpc_engine_net_serve_outputs(e, (int)p->mpc.timeout_ms);
     if (rc) {
@@ -743,7 +784,9 @@ static void run_operation(stoffel_vm_party *p, party_op *op)
              : op->kind == PARTY_OP_OUTPUT ? body_output(p, op)
                                            : body_prep(p, op);
     }
-    if (rc == 0) {
+    if (rc == 0 && !uses_stored_pool(op)) {
+        p->operations++; /* the stored pool stays as it was */
+    } else if (rc == 0) {
         uint8_t *pool = NULL;
         size_t len = 0;
         if (stoffel_mpc_engine_net_pool_export(op->engine, &pool, &len) == 0) {
@@ -754,29 +797,38 @@ static void run_operation(stoffel_vm_party *p, party_op *op)
         p->operations++;
     } else {
         /* the parties may have consumed different amounts: never reuse this pool */
-        store_drop_pool(p->store, (int)op->field);
+        if (uses_stored_pool(op))
+            store_drop_pool(p->store, (int)op->field);
         fail_to_client(p, op);
     }
     op_release(p, op);
 }
 
-static int find_request(stoffel_vm_party *p, const party_announce *a)
+/* The queued request with this kind, key and request id, or -1. */
+static int find_request(stoffel_vm_party *p, uint8_t kind, const uint8_t key[STOFFEL_NET_FINGERPRINT_LEN],
+                        uint64_t request_id)
 {
     for (size_t i = 0; i < p->nqueue; i++)
-        if (p->queue[i].kind == a->kind && p->queue[i].request_id == a->request_id &&
-            sodium_memcmp(p->queue[i].client_key, a->client_key, STOFFEL_NET_FINGERPRINT_LEN) == 0)
+        if (p->queue[i].kind == kind && p->queue[i].request_id == request_id &&
+            sodium_memcmp(p->queue[i].client_key, key, STOFFEL_NET_FINGERPRINT_LEN) == 0)
             return (int)i;
     return -1;
 }
 
-static void op_from_request(party_op *op, const party_request *r)
+static void unqueue(stoffel_vm_party *p, size_t i)
 {
+    memmove(&p->queue[i], &p->queue[i + 1], (p->nqueue - i - 1) * sizeof *p->queue);
+    p->nqueue--;
+}
+
+/* Moves queue[i] into the operation's requests. */
+static void op_take_request(stoffel_vm_party *p, party_op *op, size_t i)
+{
+    const party_request *r = &p->queue[i];
     op->kind = r->kind;
-    memcpy(op->client_key, r->client_key, sizeof op->client_key);
-    op->request_id = r->request_id;
     memcpy(op->program_hash, r->program, sizeof op->program_hash);
-    op->count = r->count;
-    op->has_client = 1;
+    op->clients[op->nclients++] = *r;
+    unqueue(p, i);
 }
 
 /* Party 0: preprocessing is due when the stored pool is under a configured level, no client
@@ -804,9 +856,18 @@ static int leader_poll(stoffel_vm_party *p)
 {
     party_op op = {0};
     if (p->nqueue > 0) {
-        op_from_request(&op, &p->queue[0]);
-        memmove(&p->queue[0], &p->queue[1], (p->nqueue - 1) * sizeof *p->queue);
-        p->nqueue--;
+        op_take_request(p, &op, 0);
+        /* further queued inputs for the same program join the operation (one per client) */
+        for (size_t i = 0; op.kind == PARTY_OP_INPUT && i < p->nqueue && op.nclients < PARTY_INPUT_BATCH;) {
+            int same = p->queue[i].kind == PARTY_OP_INPUT &&
+                       memcmp(p->queue[i].program, op.program_hash, sizeof op.program_hash) == 0;
+            for (size_t k = 0; same && k < op.nclients; k++)
+                same = sodium_memcmp(op.clients[k].client_key, p->queue[i].client_key, STOFFEL_NET_FINGERPRINT_LEN) != 0;
+            if (same)
+                op_take_request(p, &op, i);
+            else
+                i++;
+        }
     } else if (prep_due(p)) {
         op.kind = PARTY_OP_PREP;
     } else {
@@ -815,7 +876,11 @@ static int leader_poll(stoffel_vm_party *p)
     do
         randombytes_buf(&op.session, sizeof op.session);
     while (op.session == 0);
-    party_log(p, "starting %s (session %016llx)", op_name(op.kind), (unsigned long long)op.session);
+    if (op.nclients > 1)
+        party_log(p, "starting %s of %zu clients (session %016llx)", op_name(op.kind), op.nclients,
+                  (unsigned long long)op.session);
+    else
+        party_log(p, "starting %s (session %016llx)", op_name(op.kind), (unsigned long long)op.session);
     run_operation(p, &op);
     p->idle_since_ms = party_now_ms();
     return 1;
@@ -826,12 +891,10 @@ static int follower_poll(stoffel_vm_party *p)
     int64_t now = party_now_ms();
     /* requests party 0 never announced (it refused them, or they never reached it) expire */
     for (size_t i = 0; i < p->nqueue;) {
-        if (now - p->queue[i].received_ms > 4 * (int64_t)p->mpc.timeout_ms) {
-            memmove(&p->queue[i], &p->queue[i + 1], (p->nqueue - i - 1) * sizeof *p->queue);
-            p->nqueue--;
-        } else {
+        if (now - p->queue[i].received_ms > 4 * (int64_t)p->mpc.timeout_ms)
+            unqueue(p, i);
+        else
             i++;
-        }
     }
     if (p->nannounced == 0)
         return 0;
@@ -840,8 +903,10 @@ static int follower_poll(stoffel_vm_party *p)
     op.kind = a.kind;
     op.session = a.session;
     if (a.kind != PARTY_OP_PREP) {
-        int i = find_request(p, &a);
-        if (i < 0) {
+        int missing = 0;
+        for (size_t k = 0; k < a.nclients && !missing; k++)
+            missing = find_request(p, a.kind, a.client_keys[k], a.request_ids[k]) < 0;
+        if (missing) {
             if (now - a.received_ms <= (int64_t)p->mpc.timeout_ms / 2)
                 return 0; /* the client's request may still be on its way */
             memmove(&p->announced[0], &p->announced[1], (p->nannounced - 1) * sizeof *p->announced);
@@ -854,9 +919,9 @@ static int follower_poll(stoffel_vm_party *p)
             party_log(p, "%s", msg);
             return 1;
         }
-        op_from_request(&op, &p->queue[i]);
-        memmove(&p->queue[i], &p->queue[i + 1], (p->nqueue - (size_t)i - 1) * sizeof *p->queue);
-        p->nqueue--;
+        /* every key is distinct (party.c checks the announcement), so each is found once */
+        for (size_t k = 0; k < a.nclients; k++)
+            op_take_request(p, &op, (size_t)find_request(p, a.kind, a.client_keys[k], a.request_ids[k]));
     }
     memmove(&p->announced[0], &p->announced[1], (p->nannounced - 1) * sizeof *p->announced);
     p->nannounced--;

@@ -142,6 +142,38 @@ STOFFEL_API int stoffel_vm_party_store_get_input(stoffel_vm_party_store *store,
     return 0;
 }
 
+int store_each_input(stoffel_vm_party_store *store, const uint8_t program[STOFFEL_VM_BUNDLE_HASH_LEN],
+                     store_input_fn fn, void *user)
+{
+    sqlite3_stmt *st;
+    int status = store_prepare(store,
+                               "SELECT client_id, share_size, count, shares FROM inputs WHERE program = ?1 ORDER BY seq",
+                               &st);
+    if (status)
+        return status;
+    sqlite3_bind_blob(st, 1, program, STOFFEL_VM_BUNDLE_HASH_LEN, SQLITE_STATIC);
+    size_t index = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t size = (size_t)sqlite3_column_int64(st, 1), n = (size_t)sqlite3_column_int64(st, 2);
+        const uint8_t *shares = sqlite3_column_blob(st, 3);
+        size_t bytes = (size_t)sqlite3_column_bytes(st, 3);
+        if (size == 0 || size > MAX_SHARE_SIZE || n == 0 || n > MAX_INPUT_COUNT || bytes != size * n || !shares) {
+            sqlite3_finalize(st);
+            return store_fail(store, STOFFEL_ERR_MALFORMED, "input record %zu is damaged (%zu bytes for %zu x %zu)",
+                              index, bytes, n, size);
+        }
+        status = fn(user, index, (uint64_t)sqlite3_column_int64(st, 0), shares, size, n);
+        if (status) {
+            sqlite3_finalize(st);
+            return status;
+        }
+        index++;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_sqlite_fail(store, rc, "reading the inputs");
+}
+
 /* ---- LocalStorage over the store. --------------------------------------------------------- */
 
 STOFFEL_API void stoffel_vm_party_store_use_namespace(stoffel_vm_party_store *store,
