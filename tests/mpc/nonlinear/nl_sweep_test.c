@@ -1,19 +1,23 @@
 /*
  * nl_sweep_test.c - the large sweeps of issue 6 on the simulated engine (n parties, t = 1), one
  * group of request kinds per run, every result compared with clear C (nl_sweep_oracle.h):
- *   cmp     LT LE GT GE EQ NE: all 65,536 signed 8-bit pairs, all pairs at 1 bit, random pairs at
- *           16, 32, 64 bits (signed and unsigned).
+ *   cmp     LT LE GT GE EQ NE: all 65,536 8-bit pairs (signed; unsigned too under --full), all
+ *           1-bit pairs, edge values and random pairs at 16, 32, 64 bits (signed and unsigned).
  *   minmax  MIN MAX: the same inputs.
  *   unary   TRUNC TRUNC_PR (every shift at 8 bits), ABS SIGN, BIT_DECOMPOSE + BIT_COMPOSE: all 256
- *           8-bit values, all 1-bit values, random values at 16, 32, 64 bits.
- *   select  SELECT: all 65,536 8-bit (then, else) pairs with both conditions, random 64-bit pairs.
+ *           8-bit values, all 1-bit values (2-bit for truncation), random values at 16, 32, 64 bits.
+ *   select  SELECT: all 65,536 8-bit (then, else) pairs with both conditions, random wide pairs.
  *   div     DIV REM (secret divisor) and DIV_PUBLIC REM_PUBLIC: 8-bit (zero divisor, min / -1
  *           included), all 1-bit pairs, random pairs at 16 and 32 bits (p128) and 64 (bls12-381).
  *   fixed   FIXED_MUL and FIXED_DIV at (k, f) = (64, 16) on bls12-381 against the documented
- *           bounds, and at (8, 4) on all 8-bit pairs.
+ *           bounds, and at (8, 4) on all 8-bit pairs (FIXED_DIV: those whose quotient fits).
+ *   robust  n = 4 (t = 1) or n >= 7 (t = 2), robust mode, t parties sending wrong shares:
+ *           comparisons, truncation and division stay exact, the liars are blamed.
  * Sizes: --full runs the issue's list in full (all 65,536 pairs of every binary kind, 10^4 random
- * pairs per width; secret division then takes hours); the default is the CI profile (exhaustive
- * where the protocols are cheap, fewer division pairs); a sanitizer build uses a reduced profile.
+ * pairs per width; about 20 minutes of CPU at n = 3, most of it secret division); the default is
+ * the CI profile (exhaustive where the protocols are cheap, samples of the 8-bit square for
+ * division and the robust path, fewer random pairs for the kinds other than LT and EQ); a
+ * sanitizer build runs a reduced profile of the same code.
  * --open-bugs also runs the inputs of protocol bugs that are reported but not fixed yet.
  * Usage: nl_sweep_test [--full] [--open-bugs] N GROUP
  */
@@ -451,6 +455,69 @@ static void group_fixed(nls_sweep *s)
     stoffel_mpc_engine_free(bls);
 }
 
+/* ---- robust mode ------------------------------------------------------------------------------- */
+
+/* Robust engines take the other code path (random bits by the square trick, Beaver triples, robust
+ * openings), so the sweeps run there too: n = 3t + 1 (t = 1, or t = 2 for n >= 7), parties 1..t
+ * sending wrong shares in every opening, and every liar must end up blamed. (Not the last party:
+ * an opening reads the first 2t + 1 shares and asks for more only when they disagree, so a liar at
+ * party n - 1 is never read, never matters and is never blamed.) */
+static void group_robust(nls_sweep *s)
+{
+    uint32_t t = s->n >= 7 ? 2 : 1;
+    stoffel_mpc_engine *e = nls_new(s->n, t, STOFFEL_MPC_FIELD_P128, STOFFEL_MPC_ROBUST, 500 + s->n);
+    if (!e)
+        return;
+    for (uint32_t i = 0; i < t; i++)
+        CHECK(stoffel_mpc_engine_sim_set_liar(e, 1 + i, STOFFEL_MPC_SIM_WRONG_SHARES) == 0);
+    static const stoffel_mpc_op_kind kinds[6] = {STOFFEL_MPC_OP_LT, STOFFEL_MPC_OP_LE,
+                                                 STOFFEL_MPC_OP_GT, STOFFEL_MPC_OP_GE,
+                                                 STOFFEL_MPC_OP_EQ, STOFFEL_MPC_OP_NE};
+    size_t n8 = nls_size(s, 8192, 65536, 512);
+    if (n8 == 65536)
+        nlo_all_8bit_pairs(1, s->a, s->b);
+    else
+        pairs_8bit(1, n8, s->a, s->b);
+    for (int k = 0; k < 6; k++) {
+        /* LT and EQ on more pairs than the other four (all pairs under --full) */
+        size_t m = k == 0 || k == 4 ? n8 : nls_size(s, 2048, 65536, 128);
+        nlo_op op = {kinds[k], 8, 0, 1};
+        nls_check_on(s, e, &op, s->a, s->b, m,
+                     m == 65536 ? "8-bit exhaustive, liars" : "8-bit sample, liars");
+    }
+    nlo_op tr = {STOFFEL_MPC_OP_TRUNC, 8, 3, 1};
+    size_t m = nlo_all_values(8, 1, s->a);
+    nls_check_on(s, e, &tr, s->a, NULL, m, "8-bit exhaustive, liars");
+    size_t nd = nls_size(s, 512, 65536, 32);
+    if (nd == 65536)
+        nlo_all_8bit_pairs(1, s->a, s->b);
+    else
+        pairs_8bit(1, nd, s->a, s->b);
+    for (int k = 0; k < 2; k++) {
+        nlo_op op = {k ? STOFFEL_MPC_OP_REM : STOFFEL_MPC_OP_DIV, 8, 0, 1};
+        nls_check_on(s, e, &op, s->a, s->b, nd,
+                     nd == 65536 ? "8-bit exhaustive, liars" : "8-bit sample, liars");
+    }
+    for (int w = 0; w < 3; w++) {
+        size_t nr = nls_size(s, 500, 10000, 32);
+        nlo_pairs(wide[w], 1, &s->rng, s->a, s->b, nr);
+        for (int k = 0; k < 6; k += 4) {
+            nlo_op op = {kinds[k], wide[w], 0, 1};
+            nls_check_on(s, e, &op, s->a, s->b, nr, "edges + random, liars");
+        }
+        nlo_op trw = {STOFFEL_MPC_OP_TRUNC, wide[w], wide[w] / 2, 1};
+        nls_check_on(s, e, &trw, s->a, NULL, nr, "edges + random, liars");
+    }
+    for (uint32_t p = 0; p < s->n; p++) {
+        uint64_t blamed = 0;
+        int liar = p >= 1 && p <= t;
+        CHECK(stoffel_mpc_engine_sim_blame(e, p, &blamed) == 0);
+        CHECK_MSG(liar ? blamed > 0 : blamed == 0, "%s: party %u (%s) blamed %llu times", s->label,
+                  p, liar ? "liar" : "honest", (unsigned long long)blamed);
+    }
+    stoffel_mpc_engine_free(e);
+}
+
 int main(int argc, char **argv)
 {
     nls_sweep s = {.profile = NLS_DEFAULT_PROFILE};
@@ -464,7 +531,7 @@ int main(int argc, char **argv)
             break;
     }
     if (argc - argi != 2) {
-        fprintf(stderr, "usage: nl_sweep_test [--full] [--open-bugs] N cmp|minmax|unary|select|div|fixed\n");
+        fprintf(stderr, "usage: nl_sweep_test [--full] [--open-bugs] N cmp|minmax|unary|select|div|fixed|robust\n");
         return 2;
     }
     s.n = (uint32_t)atoi(argv[argi]);
@@ -473,17 +540,20 @@ int main(int argc, char **argv)
         const char *name;
         void (*run)(nls_sweep *);
     } groups[] = {{"cmp", group_cmp},       {"minmax", group_minmax}, {"unary", group_unary},
-                  {"select", group_select}, {"div", group_div},       {"fixed", group_fixed}};
+                  {"select", group_select}, {"div", group_div},       {"fixed", group_fixed},
+                  {"robust", group_robust}};
     void (*run)(nls_sweep *) = NULL;
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
         if (strcmp(group, groups[i].name) == 0)
             run = groups[i].run;
-    if (!run || s.n < 3) {
+    if (!run || s.n < 3 || (run == group_robust && s.n < 4)) {
         fprintf(stderr, "nl_sweep_test: unknown group '%s' or n = %u < 3 (usage: nl_sweep_test "
-                        "[--full] N cmp|minmax|unary|select|div|fixed)\n", group, s.n);
+                        "[--full] N cmp|minmax|unary|select|div|fixed|robust; robust needs n >= 4)\n",
+                group, s.n);
         return 2;
     }
-    snprintf(s.label, sizeof s.label, "%s n=%u t=1 %s", group, s.n, profile_names[s.profile]);
+    snprintf(s.label, sizeof s.label, "%s n=%u t=%u %s", group, s.n,
+             run == group_robust && s.n >= 7 ? 2u : 1u, profile_names[s.profile]);
     s.e = nls_new(s.n, 1, STOFFEL_MPC_FIELD_P128, STOFFEL_MPC_SEMI_HONEST, 100 + s.n);
     s.rng = 0xdeadbeefcafef00dull + s.n;
     s.a = malloc(NLS_MAX * sizeof *s.a);
