@@ -400,6 +400,7 @@ static int sim_finish_reshares(sim_engine *s, stoffel_mpc_request *req, size_t c
     if (rc)
         return engine_fail(&s->base, rc, "product resharing: %s", stoffel_mpc_strerror(rc));
     s->mults += M2;
+    s->dealt += (uint64_t)(t + 1) * D;
     return 0;
 }
 
@@ -655,6 +656,7 @@ static void sim_fill_stats(const stoffel_mpc_engine *e, stoffel_mpc_stats *st)
     }
     st->triples_used = s->triples_used;
     st->random_shares_used = s->randoms_used;
+    st->dealt_randoms = s->dealt;
     st->multiplications = s->mults;
     st->openings = s->openings;
     st->online_ns = s->online_ns;

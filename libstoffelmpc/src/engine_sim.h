@@ -48,7 +48,7 @@ typedef struct {
     uint64_t session, next_instance;
     mpc_cache cache;     /* big blocks reused across rounds (share vectors, frames) */
     /* counters */
-    uint64_t rounds, prep_rounds, triples_used, randoms_used, mults, openings;
+    uint64_t rounds, prep_rounds, triples_used, randoms_used, mults, openings, dealt;
     uint64_t online_ns, prep_ns;
 } sim_engine;
 

@@ -114,6 +114,7 @@ static void test_dealt(uint32_t n, uint32_t t, uint32_t bits, size_t count)
     stoffel_mpc_stats after = stats_of(&c);
     CHECK_EQ_INT(after.rounds - before.rounds, 1);
     CHECK_EQ_INT(after.triples_used - before.triples_used, 0);
+    CHECK_EQ_INT(after.dealt_randoms - before.dealt_randoms, total);
     stoffel_mpc_request op = {.kind = STOFFEL_MPC_OP_OPEN, .count = total, .a = sh, .out = v};
     CHECK_EQ_INT(stoffel_mpc_engine_execute(c.e, &op, 1), 0);
     size_t ones = 0, differ = 0, top_set = 0;

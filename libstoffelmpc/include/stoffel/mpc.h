@@ -252,6 +252,9 @@ typedef struct {
     uint64_t comparisons;
     uint64_t online_ns;           /* time spent in interactive operations */
     uint64_t preprocessing_ns;    /* time spent generating preprocessing material */
+    /* Added in 0.1 (struct_size tells which fields the caller knows): */
+    uint64_t dealt_randoms;       /* DEALT_RANDOM values received, one per dealer and element (the
+                                   * randomness of semi-honest random bits and masks) */
 } stoffel_mpc_stats;
 
 /* Engine topology. */

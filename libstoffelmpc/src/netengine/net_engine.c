@@ -139,6 +139,7 @@ static void ne_fill_stats(const stoffel_mpc_engine *e, stoffel_mpc_stats *st)
     st->bytes_sent = s->d.bytes_sent;
     st->triples_used = s->triples_used;
     st->random_shares_used = s->randoms_used;
+    st->dealt_randoms = s->dealt;
     st->multiplications = s->mults;
     st->openings = s->openings;
     st->online_ns = s->online_ns;

@@ -76,7 +76,7 @@ typedef struct {
     size_t ndigests, digest_cap;
     int ctrl_error;           /* a control message that cannot be followed */
     char ctrl_msg[200];
-    uint64_t rounds, prep_rounds, triples_used, randoms_used, mults, openings;
+    uint64_t rounds, prep_rounds, triples_used, randoms_used, mults, openings, dealt;
     uint64_t online_ns, prep_ns;
 } net_engine;
 

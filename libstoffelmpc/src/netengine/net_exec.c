@@ -251,6 +251,7 @@ static int finish_reshares(net_engine *s, stoffel_mpc_request *req, size_t count
                          dealt + (j * D + d) * L, req[q].count);
         d += req[q].count;
     }
+    s->dealt += dealt ? (uint64_t)(t + 1) * D : 0;
     return 0;
 }
 
