@@ -352,11 +352,12 @@ int cmd_run(int argc, char **argv)
         stoffel_vm_get_stats(vm, &vs);
         fprintf(stderr,
                 "stats: parties=%lu threshold=%lu rounds=%llu preprocessing_rounds=%llu messages_sent=%llu bytes_sent=%llu "
-                "triples=%llu random_shares=%llu random_bits=%llu multiplications=%llu openings=%llu comparisons=%llu "
+                "triples=%llu random_shares=%llu random_bits=%llu dealt_randoms=%llu multiplications=%llu openings=%llu comparisons=%llu "
                 "online_ms=%.3f preprocessing_ms=%.3f instructions=%llu calls=%llu mpc_batches=%llu wall_ms=%.3f\n",
                 parties, threshold, (unsigned long long)ms.rounds, (unsigned long long)ms.preprocessing_rounds,
                 (unsigned long long)ms.messages_sent, (unsigned long long)ms.bytes_sent, (unsigned long long)ms.triples_used,
                 (unsigned long long)ms.random_shares_used, (unsigned long long)ms.random_bits_used,
+                (unsigned long long)ms.dealt_randoms,
                 (unsigned long long)ms.multiplications, (unsigned long long)ms.openings, (unsigned long long)ms.comparisons,
                 (double)ms.online_ns / 1e6, (double)ms.preprocessing_ns / 1e6, (unsigned long long)vs.instructions,
                 (unsigned long long)vs.calls, (unsigned long long)vs.mpc_batches, wall);
