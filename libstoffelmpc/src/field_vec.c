@@ -253,7 +253,7 @@ void fe_vec_lincomb(const field *F, uint64_t *r, const uint64_t *const *vecs, co
         }
     }
     /* the column passes also suit the IFMA kernels (eight lanes per scale/axpy call) */
-    if (!small || (!any_small && !(F->ifma && F->limbs == 4))) {
+    if (!small || (!any_small && !F->ifma)) {
         if (small && small != small_buf)
             free(small);
         DISPATCH(vec_lincomb, r, vecs, coef, m, count);
@@ -277,6 +277,10 @@ void fe_vec_lincomb(const field *F, uint64_t *r, const uint64_t *const *vecs, co
                     continue;
             } else if (first) {
                 fe_vec_scale(F, acc, a, coef + i * L, c);
+            } else if (F->ifma && L != 4) {
+                /* p = 2^127 - 1 has an IFMA scale but no IFMA axpy */
+                fe_vec_scale(F, scratch, a, coef + i * L, c);
+                fe_vec_add(F, acc, acc, scratch, c);
             } else {
                 fe_vec_axpy(F, acc, a, coef + i * L, c);
             }
@@ -419,11 +423,19 @@ void fe_set_u64(const field *F, uint64_t *r, uint64_t x)
 
 void fe_to_mont(const field *F, uint64_t *r, const uint64_t *canonical)
 {
+    if (F->headroom == 2) { /* p = 2^127 - 1 keeps elements in plain form (R = 1) */
+        memmove(r, canonical, 2 * sizeof(uint64_t));
+        return;
+    }
     fe_mul(F, r, canonical, F->r2);
 }
 
 void fe_from_mont(const field *F, uint64_t *canonical, const uint64_t *a)
 {
+    if (F->headroom == 2) { /* plain form, and every element is kept fully reduced */
+        memmove(canonical, a, 2 * sizeof(uint64_t));
+        return;
+    }
     uint64_t one[FIELD_MAX_LIMBS] = {1, 0, 0, 0};
     fe_mul(F, canonical, a, one);
 }
