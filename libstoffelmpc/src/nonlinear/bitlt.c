@@ -37,6 +37,12 @@ static int lin3(nl_ctx *ctx, const uint8_t *k0, const uint8_t *x1, const uint8_t
     return k0 ? nl_add_pub(ctx, out, k0, out, n) : 0;
 }
 
+/* The encoded constant v for v in {-1, 0, 1} (every coefficient of level one is one of them). */
+static const uint8_t *unit(const nl_ctx *ctx, long v)
+{
+    return v > 0 ? ctx->one : v < 0 ? ctx->minus_one : ctx->zero;
+}
+
 /* Level one from the pair products (see the file comment): E, R get ceil(m/2) positions. */
 static int first_level(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const uint8_t *pairs,
                        unsigned m, size_t n, uint8_t *E, uint8_t *R, uint8_t *tmp)
@@ -52,13 +58,13 @@ static int first_level(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const 
         for (size_t e = 0; e < n; e++) {
             long cH = mpz_tstbit(c[e], 2 * i + 1), cL = mpz_tstbit(c[e], 2 * i);
             long sH = 1 - 2 * cH, sL = 1 - 2 * cL;
-            stoffel_mpc_field_from_i64(ctx->field, 1 - cH, NL_EL(ctx, kA, e));
-            stoffel_mpc_field_from_i64(ctx->field, (1 - cH) * (1 - cL), NL_EL(ctx, kB, e));
-            stoffel_mpc_field_from_i64(ctx->field, -sH * (1 - cL), NL_EL(ctx, kC, e));
-            stoffel_mpc_field_from_i64(ctx->field, cH + cL - cH * cL, NL_EL(ctx, kD, e));
-            stoffel_mpc_field_from_i64(ctx->field, sH * (1 - cL), NL_EL(ctx, kE, e));
-            stoffel_mpc_field_from_i64(ctx->field, sL * (1 - cH), NL_EL(ctx, kF, e));
-            stoffel_mpc_field_from_i64(ctx->field, -sH * sL, NL_EL(ctx, kG, e));
+            memcpy(NL_EL(ctx, kA, e), unit(ctx, 1 - cH), ctx->es);
+            memcpy(NL_EL(ctx, kB, e), unit(ctx, (1 - cH) * (1 - cL)), ctx->es);
+            memcpy(NL_EL(ctx, kC, e), unit(ctx, -sH * (1 - cL)), ctx->es);
+            memcpy(NL_EL(ctx, kD, e), unit(ctx, cH + cL - cH * cL), ctx->es);
+            memcpy(NL_EL(ctx, kE, e), unit(ctx, sH * (1 - cL)), ctx->es);
+            memcpy(NL_EL(ctx, kF, e), unit(ctx, sL * (1 - cH)), ctx->es);
+            memcpy(NL_EL(ctx, kG, e), unit(ctx, -sH * sL), ctx->es);
         }
         const uint8_t *rH = rbits + (2 * i + 1) * vec, *rL = rbits + 2 * i * vec;
         const uint8_t *q = pairs + i * vec;
