@@ -198,12 +198,17 @@ static int start_reshares(net_engine *s, stoffel_mpc_request *req, size_t count,
         size_t m = 0;
         for (size_t q = 0; q < count && self <= 2 * t; q++)
             if (req[q].kind == STOFFEL_MPC_OP_MUL_RESHARE) {
-                load_shares(s, x + m * L, req[q].a, req[q].count);
-                load_shares(s, y + m * L, req[q].b, req[q].count);
+                /* the local products, straight from the caller's buffers when they are aligned */
+                const uint64_t *a = (const uint64_t *)req[q].a, *b = (const uint64_t *)req[q].b;
+                if ((uintptr_t)a % 8 || (uintptr_t)b % 8) {
+                    load_shares(s, x + m * L, req[q].a, req[q].count);
+                    load_shares(s, y + m * L, req[q].b, req[q].count);
+                    a = x + m * L;
+                    b = y + m * L;
+                }
+                fe_vec_mul(s->F, x + m * L, a, b, req[q].count);
                 m += req[q].count;
             }
-        if (self <= 2 * t)
-            fe_vec_mul(s->F, x, x, y, M2);
         watch[0] = reshare_new(&s->P, s->next_instance++, x, M2, 2 * t + 1, out);
         rc = watch[0] ? nd_start(&s->d, watch[0], out) : STOFFEL_ERR_NOMEM;
     }
