@@ -148,12 +148,17 @@ static int client_input_batch(const char *config_path, const char *path, const u
     batch_entry *b = batch_read(path, &n);
     if (!b)
         return CLI_EXIT_USAGE;
+    stoffel_net_config *cfg = party_cli_load_config(config_path);
+    if (!cfg) {
+        batch_free(b, n);
+        return CLI_EXIT_ERROR;
+    }
     int rc = CLI_EXIT_OK;
     size_t values = 0;
-    uint32_t parties = 0;
+    uint32_t parties = stoffel_net_config_party_count(cfg);
     for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
         party_cli_client c;
-        if (party_cli_client_open(&c, config_path, b[i].key) != 0) {
+        if (party_cli_client_open_config(&c, cfg, b[i].key) != 0) {
             cli_error("%s:%zu: this line's client could not start (see above); %zu of %zu inputs were stored", path, b[i].line, i, n);
             rc = CLI_EXIT_ERROR;
         } else {
@@ -165,10 +170,10 @@ static int client_input_batch(const char *config_path, const char *path, const u
                 rc = CLI_EXIT_ERROR;
             }
             values += b[i].count;
-            parties = stoffel_net_config_party_count(c.cfg);
         }
         party_cli_client_close(&c);
     }
+    stoffel_net_config_free(cfg);
     if (rc == CLI_EXIT_OK) {
         char hex[STOFFEL_VM_BUNDLE_HASH_HEX_LEN + 1];
         stoffel_vm_bundle_hash_to_hex(hash, hex);

@@ -80,7 +80,8 @@ static int network_init(int argc, char **argv)
         if (target) {
             if (i + 1 >= argc)
                 return cli_usage_error("%s needs a number", a);
-            long lo = target == &clients ? 0 : 1, hi = target == &port ? 65535 : 1024;
+            /* clients: as many as the configuration file holds (about 108 bytes each, 4 MiB) */
+            long lo = target == &clients ? 0 : 1, hi = target == &port ? 65535 : target == &clients ? 32768 : 1024;
             if (!parse_num(argv[++i], lo, hi, target))
                 return cli_usage_error("%s `%s` must be a whole number from %ld to %ld", a, argv[i],
                                        lo, hi);

@@ -140,8 +140,18 @@ int party_cli_client_open(party_cli_client *c, const char *config_path, const ch
         party_cli_key_next_to(config_path, "client0", default_key, sizeof default_key);
         key_path = default_key;
     }
-    if (!(c->cfg = party_cli_load_config(config_path)))
+    stoffel_net_config *cfg = party_cli_load_config(config_path);
+    if (!cfg)
         return 1;
+    int rc = party_cli_client_open_config(c, cfg, key_path);
+    c->owns_cfg = 1;
+    return rc;
+}
+
+int party_cli_client_open_config(party_cli_client *c, stoffel_net_config *cfg, const char *key_path)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = cfg;
     if (!(c->identity = party_cli_load_identity(key_path)))
         return 1;
     stoffel_net_identity_fingerprint(c->identity, c->key);
@@ -167,7 +177,8 @@ void party_cli_client_close(party_cli_client *c)
     if (c->base)
         event_base_free(c->base);
     stoffel_net_identity_free(c->identity);
-    stoffel_net_config_free(c->cfg);
+    if (c->owns_cfg)
+        stoffel_net_config_free(c->cfg);
     memset(c, 0, sizeof *c);
 }
 

@@ -37,8 +37,12 @@ typedef struct {
     struct event_base *base;
     stoffel_net *net;
     uint8_t key[STOFFEL_NET_FINGERPRINT_LEN];
+    int owns_cfg;
 } party_cli_client;
 int party_cli_client_open(party_cli_client *c, const char *config_path, const char *key_path);
+/* The same with a configuration the caller loaded (and keeps: close does not free it), for
+ * commands that open many clients. */
+int party_cli_client_open_config(party_cli_client *c, stoffel_net_config *cfg, const char *key_path);
 void party_cli_client_close(party_cli_client *c);
 
 /* Reads a program hash (64 hex digits) or, for a .stfl/.stflb file, the hash its bundle would

@@ -191,6 +191,9 @@ def main():
         check(r.returncode == 1 and "pass a .stfl source or a .stflb" in r.stderr, r.stderr)
         r = run("deploy", prog, "--network", cfg, "--entry", "nope")
         check(r.returncode == 1 and "no entry function `nope`" in r.stderr, r.stderr)
+        r = run("network", "init", "--parties", "3", "--threshold", "1", "--clients", "32769", os.path.join(tmp, "big"))
+        check(r.returncode == 2 and "--clients `32769` must be a whole number from 0 to 32768" in r.stderr, r.stderr)
+        check(not os.path.exists(os.path.join(tmp, "big")), "a refused network init writes nothing")
 
         # A store written by a newer schema: the party refuses to start and says why.
         newer = os.path.join(tmp, "newer")
