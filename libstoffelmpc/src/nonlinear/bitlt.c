@@ -89,14 +89,13 @@ int nl_bitlt_pairs(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const uint
     if (m == 0)
         return nl_share_const(ctx, ctx->zero, u, n);
     int rc = STOFFEL_ERR_NOMEM;
-    /* positions the tree starts with (E, R), and operands of the widest level (A, B, P: two
-     * products per combination of two positions) */
+    /* positions the tree starts with (E, R), the products of the widest level (P: two per
+     * combination of two positions) and scratch for level one (tmp) */
     const size_t pos = qpairs ? m / 2 + m % 2 : m, ops = pos + 1;
     uint8_t *E = nl_sh_alloc(ctx, pos * n), *R = nl_sh_alloc(ctx, pos * n);
-    uint8_t *A = nl_sh_alloc(ctx, ops * n), *B = nl_sh_alloc(ctx, ops * n);
-    uint8_t *P = nl_sh_alloc(ctx, ops * n);
+    uint8_t *P = nl_sh_alloc(ctx, ops * n), *tmp = nl_sh_alloc(ctx, n);
     uint8_t *sign = nl_pub_alloc(ctx, n), *cbit = nl_pub_alloc(ctx, n), *notc = nl_pub_alloc(ctx, n);
-    if (!E || !R || !A || !B || !P || !sign || !cbit || !notc) {
+    if (!E || !R || !P || !tmp || !sign || !cbit || !notc) {
         rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for BitLT on %zu x %u bits", n, m);
         goto done;
     }
@@ -115,24 +114,22 @@ int nl_bitlt_pairs(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const uint
             (rc = nl_mul_pub(ctx, rj, notc, R + dst * vec, n)))
             goto done;
     }
-    if (qpairs && m >= 2 && (rc = first_level(ctx, c, rbits, qpairs, m, n, E, R, A)))
+    if (qpairs && m >= 2 && (rc = first_level(ctx, c, rbits, qpairs, m, n, E, R, tmp)))
         goto done;
     unsigned cnt = qpairs ? (m + 1) / 2 : m;
     while (cnt > 1) {
         unsigned pairs = cnt / 2;
         int last = (cnt == 2); /* the final combination needs only res */
+        /* one round: e_H res_L (and e_H e_L below the top) for every pair of positions, each
+         * product a request on the position vectors in place */
+        nl_round rd = {.count = 0};
         for (unsigned i = 0; i < pairs; i++) {
             const uint8_t *e_hi = E + (2 * i + 1) * vec, *e_lo = E + 2 * i * vec;
-            const uint8_t *r_lo = R + 2 * i * vec;
-            memcpy(A + i * vec, e_hi, vec);
-            memcpy(B + i * vec, r_lo, vec);
-            if (!last) {
-                memcpy(A + (pairs + i) * vec, e_hi, vec);
-                memcpy(B + (pairs + i) * vec, e_lo, vec);
-            }
+            nl_round_mul(&rd, e_hi, R + 2 * i * vec, P + i * vec, n);
+            if (!last)
+                nl_round_mul(&rd, e_hi, e_lo, P + (pairs + i) * vec, n);
         }
-        size_t nmul = (size_t)pairs * n * (last ? 1 : 2);
-        if ((rc = nl_mul(ctx, A, B, P, nmul)))
+        if ((rc = nl_round_run(ctx, &rd, 0)))
             goto done;
         for (unsigned i = 0; i < pairs; i++) {
             uint8_t *e_hi = E + (2 * i + 1) * vec, *e_lo = E + 2 * i * vec;
@@ -158,8 +155,7 @@ int nl_bitlt_pairs(nl_ctx *ctx, const mpz_t *c, const uint8_t *rbits, const uint
 done:
     nl_sh_free(ctx, E, pos * n);
     nl_sh_free(ctx, R, pos * n);
-    nl_sh_free(ctx, A, ops * n);
-    nl_sh_free(ctx, B, ops * n);
+    nl_sh_free(ctx, tmp, n);
     nl_sh_free(ctx, P, ops * n);
     free(sign);
     free(cbit);

@@ -67,31 +67,16 @@ int nl_masked_open_pairs(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, 
     nl_pow2(ctx, k - 1, offset);
     if ((rc = nl_add_const(ctx, x, offset, x, n)))
         goto fail;
-    /* one round: the opening, and the products of adjacent mask bits (odd positions times even
-     * ones: position 2i+1 of r at bits + (2i+1) n ss) */
+    /* one round: the opening, and the products of adjacent mask bits (position 2i+1 of r times
+     * position 2i, each a vector of n shares in the bit-major layout) */
     nl_round rd = {.count = 0};
     nl_round_open(&rd, x, opened, n);
-    uint8_t *odd = NULL, *even = NULL;
     if (npairs) {
-        odd = nl_sh_alloc(ctx, npairs);
-        even = nl_sh_alloc(ctx, npairs);
-        if (!odd || !even) {
-            nl_sh_free(ctx, odd, npairs);
-            nl_sh_free(ctx, even, npairs);
-            rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory");
-            goto fail;
-        }
         const size_t vec = n * ctx->ss;
-        for (unsigned i = 0; i < m / 2; i++) {
-            memcpy(odd + i * vec, bits + (2 * (size_t)i + 1) * vec, vec);
-            memcpy(even + i * vec, bits + 2 * (size_t)i * vec, vec);
-        }
-        nl_round_mul(&rd, odd, even, q, npairs);
+        for (unsigned i = 0; i < m / 2; i++)
+            nl_round_mul(&rd, bits + (2 * (size_t)i + 1) * vec, bits + 2 * (size_t)i * vec, q + i * vec, n);
     }
-    rc = nl_round_run(ctx, &rd, 0);
-    nl_sh_free(ctx, odd, npairs);
-    nl_sh_free(ctx, even, npairs);
-    if (rc)
+    if ((rc = nl_round_run(ctx, &rd, 0)))
         goto fail;
     for (size_t i = 0; i < n; i++) {
         nl_to_mpz(ctx, NL_EL(ctx, opened, i), c[i]);

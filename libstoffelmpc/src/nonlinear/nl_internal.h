@@ -98,7 +98,10 @@ int nl_add_scaled(nl_ctx *ctx, const uint8_t *a, const uint8_t *b, const uint8_t
 int nl_share_const(nl_ctx *ctx, const uint8_t *c, uint8_t *out, size_t n);
 
 /* A round: several MUL / OPEN / RANDOM requests run by one engine execute call. */
-#define NL_ROUND_MAX 8
+/* Requests point into the protocols' buffers (one per bit position where positions are not
+ * contiguous) instead of gathering copies: BitLT over up to 213 positions (the largest k + kappa
+ * that fits a 255-bit field) needs up to 2 * 106 + 1 of them in one round. */
+#define NL_ROUND_MAX 256
 typedef struct {
     stoffel_mpc_request req[NL_ROUND_MAX];
     size_t count;
