@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "big_alloc.h"
 #include "proto.h"
 
 void *cache_get(mpc_cache *c, size_t size, size_t *cap)
@@ -28,7 +29,7 @@ void *cache_get(mpc_cache *c, size_t size, size_t *cap)
         }
     }
     *cap = size;
-    return malloc(size);
+    return big_alloc(size);
 }
 
 void cache_put(mpc_cache *c, void *block, size_t used, size_t cap)

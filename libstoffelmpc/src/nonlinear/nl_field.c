@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "../big_alloc.h"
 #include "nl_internal.h"
 
 int nl_fail(nl_ctx *ctx, int status, const char *fmt, ...)
@@ -27,7 +28,7 @@ uint8_t *nl_sh_alloc(const nl_ctx *ctx, size_t n)
 {
     if (n == 0)
         n = 1;
-    return calloc(n, ctx->ss);
+    return big_calloc(n, ctx->ss);
 }
 
 void nl_sh_free(const nl_ctx *ctx, uint8_t *buf, size_t n)
@@ -44,7 +45,7 @@ uint8_t *nl_pub_alloc(const nl_ctx *ctx, size_t n)
 {
     if (n == 0)
         n = 1;
-    return calloc(n, ctx->es);
+    return big_calloc(n, ctx->es);
 }
 
 void nl_to_mpz(const nl_ctx *ctx, const uint8_t *elem, mpz_t out)
