@@ -4,7 +4,7 @@
  *
  * A batch of 10^4 comparisons moves vectors of several MB per round. A fresh block costs one page
  * fault per 4 KiB on first touch, and on virtual machines a fault is expensive: they were a third
- * of a party's CPU time in that benchmark. Blocks of 4 MiB and more are therefore aligned to 2 MiB
+ * of a party's CPU time in that benchmark. Blocks of 2 MiB and more are therefore aligned to 2 MiB
  * and advised to be backed by transparent huge pages (one fault per 2 MiB where the kernel allows
  * it; plain pages otherwise). Free them with free().
  */
@@ -19,7 +19,7 @@
 
 static inline void *big_alloc(size_t size)
 {
-    if (size < 2 * BIG_ALLOC_PAGE)
+    if (size < BIG_ALLOC_PAGE)
         return malloc(size ? size : 1);
     size_t rounded = (size + BIG_ALLOC_PAGE - 1) & ~(BIG_ALLOC_PAGE - 1);
     if (rounded < size)
@@ -38,7 +38,7 @@ static inline void *big_calloc(size_t count, size_t size)
     if (size && count > (size_t)-1 / size)
         return NULL;
     size_t bytes = count * size;
-    if (bytes < 2 * BIG_ALLOC_PAGE)
+    if (bytes < BIG_ALLOC_PAGE)
         return calloc(count ? count : 1, size ? size : 1);
     void *p = big_alloc(bytes);
     if (p)
