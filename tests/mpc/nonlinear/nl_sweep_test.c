@@ -14,7 +14,7 @@
  *   robust  n = 4 (t = 1) or n >= 7 (t = 2), robust mode, t parties sending wrong shares:
  *           comparisons, truncation and division stay exact, the liars are blamed.
  * Sizes: --full runs the issue's list in full (all 65,536 pairs of every binary kind, 10^4 random
- * pairs per width; about 20 minutes of CPU at n = 3, most of it secret division); the default is
+ * pairs per width; about 10 minutes of CPU per n, most of it secret division); the default is
  * the CI profile (exhaustive where the protocols are cheap, samples of the 8-bit square for
  * division and the robust path, fewer random pairs for the kinds other than LT and EQ); a
  * sanitizer build runs a reduced profile of the same code.
@@ -328,18 +328,20 @@ static void div_random(nls_sweep *s, stoffel_mpc_engine *e, unsigned w, size_t n
 
 static void group_div(nls_sweep *s)
 {
-    /* divisors every 8-bit dividend meets under CI: zero, +-1, min, max, small and large */
-    static const int64_t sd[16] = {0, -1, 1, -128, 127, 2, -2, 3, -7, 10, 64, -64, 100, -101, 13, -126};
+    /* the divisors every 8-bit dividend meets where the square is sampled (signed under ASan,
+     * unsigned under CI and ASan): zero, 1 (and -1, min), max, small and large */
+    static const int64_t sd[4] = {0, -1, 1, -128};
     static const int64_t ud[8] = {0, 1, 255, 2, 3, 128, 17, 200};
     for (int sgn = 1; sgn >= 0; sgn--) {
         size_t n8;
         const char *what;
-        if (s->profile == NLS_FULL) {
+        /* signed: all 65,536 pairs (CI too); unsigned: every a against 8 divisors unless --full */
+        if (s->profile == NLS_FULL || (s->profile == NLS_CI && sgn)) {
             nlo_all_8bit_pairs(sgn, s->a, s->b);
             n8 = 65536;
             what = "8-bit exhaustive";
         } else {
-            size_t nd = sgn ? nls_size(s, 16, 0, 4) : nls_size(s, 8, 0, 2);
+            size_t nd = sgn ? 4 : nls_size(s, 8, 0, 2);
             n8 = cross_8bit(sgn, sgn ? sd : ud, nd, s->a, s->b);
             what = "every 8-bit a, some b";
         }
@@ -355,12 +357,12 @@ static void group_div(nls_sweep *s)
         } else {
             for (int i = 0; i < 65536; i++) {
                 int64_t a = sgn ? (int8_t)(i & 0xff) : (i & 0xff), b = sgn ? (int8_t)(i >> 8) : (i >> 8);
-                if (b == 0 || (s->profile == NLS_CI && (i >> 8) % 8 != 1))
-                    continue; /* CI: every 8th divisor (32 of them, -1 and 1 included) */
+                if (b == 0 || (s->profile == NLS_CI && !sgn && (i >> 8) % 8 != 1))
+                    continue; /* CI, unsigned: every 8th divisor (32 of them, 1 included) */
                 s->a[np] = a;
                 s->b[np++] = b;
             }
-            what = s->profile == NLS_FULL ? "8-bit exhaustive, b != 0" : "every a, every 8th b";
+            what = s->profile == NLS_FULL || sgn ? "8-bit exhaustive, b != 0" : "every a, every 8th b";
         }
         for (int k = 0; k < 2; k++) {
             nlo_op op = {k ? STOFFEL_MPC_OP_REM_PUBLIC : STOFFEL_MPC_OP_DIV_PUBLIC, 8, 0, sgn};
@@ -473,7 +475,7 @@ static void group_robust(nls_sweep *s)
     static const stoffel_mpc_op_kind kinds[6] = {STOFFEL_MPC_OP_LT, STOFFEL_MPC_OP_LE,
                                                  STOFFEL_MPC_OP_GT, STOFFEL_MPC_OP_GE,
                                                  STOFFEL_MPC_OP_EQ, STOFFEL_MPC_OP_NE};
-    size_t n8 = nls_size(s, 8192, 65536, 512);
+    size_t n8 = nls_size(s, 4096, 65536, 512);
     if (n8 == 65536)
         nlo_all_8bit_pairs(1, s->a, s->b);
     else
