@@ -8,6 +8,20 @@
 
 /* Fails with an arity error unless lo <= nargs <= hi (hi = SIZE_MAX: no upper bound). */
 int bi_arity(vm_state *vm, const char *name, size_t nargs, size_t lo, size_t hi);
+
+/* Inside a builtin (vm, nargs in scope): return the arity error / the missing-engine error. */
+#define ARITY(name, lo, hi)                                     \
+    do {                                                        \
+        int arc_ = bi_arity(vm, name, nargs, lo, hi);           \
+        if (arc_)                                               \
+            return arc_;                                        \
+    } while (0)
+#define ENGINE(name)                                                                                   \
+    do {                                                                                               \
+        if (!vm->engine)                                                                               \
+            return vm_fail(vm, STOFFEL_VM_ERR_NO_ENGINE, "%s needs an MPC engine, and none is configured (MpcEngineNotConfigured)", name); \
+    } while (0)
+
 /* Fails with "name: argument i must be <expected>, got <type>". */
 int bi_type(vm_state *vm, const char *name, size_t i, vm_val v, const char *expected);
 /* Reads args[i] as an integer of any width. */

@@ -11,18 +11,6 @@
 
 #include "builtins.h"
 
-#define ARITY(name, lo, hi)                                     \
-    do {                                                        \
-        int arc_ = bi_arity(vm, name, nargs, lo, hi);           \
-        if (arc_)                                               \
-            return arc_;                                        \
-    } while (0)
-#define ENGINE(name)                                                                                   \
-    do {                                                                                               \
-        if (!vm->engine)                                                                               \
-            return vm_fail(vm, STOFFEL_VM_ERR_NO_ENGINE, "%s needs an MPC engine, and none is configured (MpcEngineNotConfigured)", name); \
-    } while (0)
-
 vm_effect *bi_effect_new(vm_state *vm)
 {
     vm_effect *e = vm_calloc(vm, 1, sizeof *e);

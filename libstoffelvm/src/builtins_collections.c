@@ -122,12 +122,6 @@ static vm_table *want_array(vm_state *vm, const char *name, vm_val *args, size_t
     vm_table *var = want_array(vm, name, args, i); \
     if (!var)                                      \
         return table_get(vm, args[i]) ? STOFFEL_ERR_LIMIT : STOFFEL_VM_ERR_TYPE;
-#define ARITY(name, lo, hi)                                     \
-    do {                                                        \
-        int arc_ = bi_arity(vm, name, nargs, lo, hi);           \
-        if (arc_)                                               \
-            return arc_;                                        \
-    } while (0)
 
 static int b_create_object(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {

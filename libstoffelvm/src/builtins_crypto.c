@@ -13,13 +13,6 @@
 
 #include "builtins.h"
 
-#define ARITY(name, lo, hi)                                     \
-    do {                                                        \
-        int arc_ = bi_arity(vm, name, nargs, lo, hi);           \
-        if (arc_)                                               \
-            return arc_;                                        \
-    } while (0)
-
 int bytes_read(vm_state *vm, const char *name, size_t i, vm_val v, uint8_t **buf, size_t *len)
 {
     vm_table *t = table_get(vm, v);

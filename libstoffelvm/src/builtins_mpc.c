@@ -12,18 +12,6 @@
 
 #include "builtins.h"
 
-#define ARITY(name, lo, hi)                                     \
-    do {                                                        \
-        int arc_ = bi_arity(vm, name, nargs, lo, hi);           \
-        if (arc_)                                               \
-            return arc_;                                        \
-    } while (0)
-#define ENGINE(name)                                                                                   \
-    do {                                                                                               \
-        if (!vm->engine)                                                                               \
-            return vm_fail(vm, STOFFEL_VM_ERR_NO_ENGINE, "%s needs an MPC engine, and none is configured (MpcEngineNotConfigured)", name); \
-    } while (0)
-
 static vm_frame *caller(vm_state *vm) { return &vm->frames[vm->depth - 1]; }
 
 static vm_share *want_share(vm_state *vm, const char *name, vm_val *args, size_t i)
