@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "client_batch.h"
 #include "party_cli.h"
 
 static const char client_usage[] =
@@ -33,124 +34,62 @@ static const char client_usage[] =
     "                   the whole file is checked before anything is sent\n"
     "  --timeout-ms N   how long to wait for the parties (default 30000)\n";
 
-/* Integer, optionally with an integer-type suffix (42, -7i64, 9u32), or true/false. */
-static int parse_value(const char *text, int64_t *out)
+/* Reads the batch file (at most 256 MiB) and parses it; prints the error and returns -1. */
+static int batch_read(const char *path, client_batch *b)
 {
-    if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0) {
-        *out = text[0] == 't';
-        return 0;
-    }
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno || end == text)
-        return -1;
-    static const char *const suffixes[] = {"", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", NULL};
-    for (const char *const *s = suffixes; *s; s++)
-        if (strcmp(end, *s) == 0) {
-            if ((*s)[0] == 'u' && v < 0)
-                return -1;
-            *out = v;
-            return 0;
-        }
-    return -1;
-}
-
-/* One line of a --batch file: the client's key file and its values. */
-typedef struct {
-    char *key;
-    int64_t *values;
-    size_t count;
-    size_t line;
-} batch_entry;
-
-static void batch_free(batch_entry *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(b[i].key);
-        if (b[i].values)
-            memset(b[i].values, 0, b[i].count * sizeof *b[i].values); /* the providers' secrets */
-        free(b[i].values);
-    }
-    free(b);
-}
-
-/* Reads and checks every line of a --batch file; prints the error (FILE:LINE) and returns NULL. */
-static batch_entry *batch_read(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "rb");
     if (!f) {
         cli_error("cannot read the batch file %s: %s", path, strerror(errno));
-        return NULL;
+        return -1;
     }
-    batch_entry *b = NULL;
-    size_t nb = 0, cap = 0, lineno = 0, linecap = 0;
-    char *line = NULL;
-    ssize_t len;
-    int bad = 0;
-    while (!bad && (len = getline(&line, &linecap, f)) >= 0) {
-        lineno++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = 0;
-        char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save);
-        if (!tok)
-            continue;
-        if (nb == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            batch_entry *nbuf = realloc(b, ncap * sizeof *nbuf);
-            if (!nbuf) {
-                bad = cli_error("out of memory");
-                break;
-            }
-            b = nbuf;
-            cap = ncap;
-        }
-        batch_entry *e = &b[nb++];
-        memset(e, 0, sizeof *e);
-        e->line = lineno;
-        e->key = strdup(tok);
-        e->values = calloc((size_t)len / 2 + 1, sizeof *e->values); /* a value takes 2+ characters */
-        if (!e->key || !e->values) {
-            bad = cli_error("out of memory");
+    size_t cap = 1 << 16, len = 0, max = (size_t)256 << 20;
+    char *text = malloc(cap);
+    while (text) {
+        len += fread(text + len, 1, cap - len, f);
+        if (len < cap || cap >= max + 1)
+            break;
+        size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+        char *t = realloc(text, ncap);
+        if (!t) {
+            free(text);
+            text = NULL;
             break;
         }
-        while ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
-            if (parse_value(tok, &e->values[e->count]) != 0) {
-                bad = cli_usage_error("%s:%zu: input value `%s` is not an integer (42, -7, 9u32) or a boolean", path,
-                                      lineno, tok);
-                break;
-            }
-            e->count++;
-        }
-        if (!bad && (e->count == 0 || e->count > 65536))
-            bad = cli_usage_error("%s:%zu: a line is `KEYFILE VALUE...` with 1 to 65536 values after the key file", path,
-                                  lineno);
+        text = t;
+        cap = ncap;
     }
-    free(line);
+    int io = ferror(f);
     fclose(f);
-    if (!bad && nb == 0)
-        bad = cli_usage_error("the batch file %s holds no inputs (one `KEYFILE VALUE...` per line)", path);
-    if (bad) {
-        batch_free(b, nb);
-        return NULL;
+    if (!text) {
+        cli_error("out of memory reading %s", path);
+        return -1;
     }
-    *n = nb;
-    return b;
+    char err[512];
+    int rc = 0;
+    if (io)
+        rc = cli_error("cannot read the batch file %s", path);
+    else if (len > max)
+        rc = cli_usage_error("the batch file %s is larger than 256 MiB; split it", path);
+    else if (client_batch_parse(text, len, path, b, err, sizeof err) != 0)
+        rc = cli_usage_error("%s", err);
+    memset(text, 0, len); /* the providers' values */
+    free(text);
+    return rc ? -1 : 0;
 }
 
 /* Gives every line's input in order, each with its own identity; stops at the first failure,
  * naming the line (the lines before it are stored). */
-static int client_input_batch(const char *config_path, const char *path, const uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN],
-                              long timeout_ms)
+static int client_input_batch(const char *config_path, const char *path,
+                              const uint8_t hash[STOFFEL_VM_BUNDLE_HASH_LEN], long timeout_ms)
 {
-    size_t n = 0;
-    batch_entry *b = batch_read(path, &n);
-    if (!b)
+    client_batch batch;
+    if (batch_read(path, &batch) != 0)
         return CLI_EXIT_USAGE;
+    size_t n = batch.count;
+    client_batch_entry *b = batch.entries;
     stoffel_net_config *cfg = party_cli_load_config(config_path);
     if (!cfg) {
-        batch_free(b, n);
+        client_batch_free(&batch);
         return CLI_EXIT_ERROR;
     }
     int rc = CLI_EXIT_OK;
@@ -159,13 +98,14 @@ static int client_input_batch(const char *config_path, const char *path, const u
     for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++) {
         party_cli_client c;
         if (party_cli_client_open_config(&c, cfg, b[i].key) != 0) {
-            cli_error("%s:%zu: this line's client could not start (see above); %zu of %zu inputs were stored", path, b[i].line, i, n);
+            cli_error("%s:%zu: this line's client could not start (see above); %zu of %zu inputs were stored",
+                      path, b[i].line, i, n);
             rc = CLI_EXIT_ERROR;
         } else {
             char err[800] = "";
             uint64_t seq = 0;
-            if (stoffel_vm_client_input(c.net, c.base, c.key, hash, b[i].values, b[i].count, (int)timeout_ms, &seq, err,
-                                        sizeof err) != 0) {
+            if (stoffel_vm_client_input(c.net, c.base, c.key, hash, b[i].values, b[i].count, (int)timeout_ms, &seq,
+                                        err, sizeof err) != 0) {
                 cli_error("%s:%zu: client input failed: %s; %zu of %zu inputs were stored", path, b[i].line, err, i, n);
                 rc = CLI_EXIT_ERROR;
             }
@@ -179,7 +119,7 @@ static int client_input_batch(const char *config_path, const char *path, const u
         stoffel_vm_bundle_hash_to_hex(hash, hex);
         printf("Stored %zu inputs (%zu values) for program %s at all %u parties\n", n, values, hex, parties);
     }
-    batch_free(b, n);
+    client_batch_free(&batch);
     return rc;
 }
 
@@ -220,7 +160,7 @@ int cmd_client(int argc, char **argv)
             cli_usage_error("unknown flag `%s` for `stoffel client %s`; see `stoffel client --help`", argv[i], sub);
             goto done;
         } else if (strcmp(sub, "input") == 0) {
-            if (parse_value(argv[i], &values[nvalues]) != 0) {
+            if (client_value_parse(argv[i], &values[nvalues]) != 0) {
                 cli_usage_error("input value `%s` is not an integer (42, -7, 9u32) or a boolean; client inputs are "
                                 "secret integers",
                                 argv[i]);
