@@ -73,6 +73,11 @@ static inline void nls_check_on(nls_sweep *s, stoffel_mpc_engine *e, const nlo_o
                                 const int64_t *a, const int64_t *b, size_t count, const char *what)
 {
     size_t chunk = nls_chunk(op), bad = 0;
+    /* robust engines build division from Beaver triples: 1024 8-bit divisions peaked at 4.8 GB */
+    if (stoffel_mpc_engine_security(e) == STOFFEL_MPC_ROBUST && chunk > 256 &&
+        (op->kind == STOFFEL_MPC_OP_DIV || op->kind == STOFFEL_MPC_OP_REM ||
+         op->kind == STOFFEL_MPC_OP_FIXED_DIV))
+        chunk = 256;
     int rc = 0;
     double t = nls_now();
     const int64_t *bb = nls_unary(op->kind) ? NULL : b;
