@@ -59,21 +59,24 @@ int nl_div_public(nl_ctx *ctx, const uint8_t *a, const uint8_t *d, unsigned bits
         goto done;
     }
     for (size_t e = 0; e < n; e++) {
-        int64_t dv;
-        int fits = 0;
-        if (stoffel_mpc_field_to_i64(ctx->field, NL_EL(ctx, d, e), &dv, &fits) != 0 || !fits) {
-            rc = nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
-                         "division by a public divisor: divisor %zu is not a 64-bit integer", e);
+        /* |d| and its sign from the canonical element: signed divisors are the centred value
+         * (-2^63..2^63-1), unsigned ones any 1..2^64-1 */
+        nl_to_mpz(ctx, NL_EL(ctx, d, e), z);
+        int neg = is_signed && mpz_cmp(z, ctx->half_p) > 0;
+        if (neg)
+            mpz_sub(z, ctx->p, z);
+        size_t width = mpz_sizeinbase(z, 2);
+        int min_int64 = neg && width == 64 && mpz_scan1(z, 0) == 63; /* -2^63 */
+        if (mpz_sgn(z) == 0 || width > (is_signed ? 63u : 64u) + (size_t)min_int64) {
+            rc = nl_fail(ctx, STOFFEL_ERR_INVALID_ARG, "division by a public divisor: divisor %zu is %s", e,
+                         mpz_sgn(z) == 0 ? "zero"
+                         : is_signed     ? "not a signed 64-bit integer"
+                                         : "not an unsigned 64-bit integer (negative, or 2^64 or more)");
             goto done;
         }
-        if (dv == 0 || (!is_signed && dv < 0)) {
-            rc = nl_fail(ctx, STOFFEL_ERR_INVALID_ARG,
-                         "division by a public divisor: divisor %zu is %s", e,
-                         dv == 0 ? "zero" : "negative for unsigned operands");
-            goto done;
-        }
-        uint64_t D = dv < 0 ? (uint64_t)0 - (uint64_t)dv : (uint64_t)dv;
-        stoffel_mpc_field_from_i64(ctx->field, dv < 0 ? -1 : 1, NL_EL(ctx, sgn, e));
+        uint64_t D = 0;
+        mpz_export(&D, NULL, -1, sizeof D, 0, 0, z);
+        stoffel_mpc_field_from_i64(ctx->field, neg ? -1 : 1, NL_EL(ctx, sgn, e));
         mpz_import(z, 1, -1, sizeof D, 0, 0, &D);
         if (mpz_cmp(z, two_w) >= 0) {
             /* |d| >= 2^W > |a|: the quotient is 0; compute with harmless values, then mask. */

@@ -21,7 +21,6 @@ typedef struct {
     stoffel_mpc_engine *e;  /* p128 engine of the run */
     uint32_t n;             /* parties (t = 1) */
     nls_profile profile;
-    int open_bugs;          /* 1: also inputs of reported, unfixed protocol bugs */
     char label[48];
     double t0;
     uint64_t rng;

@@ -18,8 +18,7 @@
  * the CI profile (exhaustive where the protocols are cheap, samples of the 8-bit square for
  * division and the robust path, fewer random pairs for the kinds other than LT and EQ); a
  * sanitizer build runs a reduced profile of the same code.
- * --open-bugs also runs the inputs of protocol bugs that are reported but not fixed yet.
- * Usage: nl_sweep_test [--full] [--open-bugs] N GROUP
+ * Usage: nl_sweep_test [--full] N GROUP
  */
 #include <stdio.h>
 #include <string.h>
@@ -314,10 +313,7 @@ static void div_random(nls_sweep *s, stoffel_mpc_engine *e, unsigned w, size_t n
         for (size_t i = 0; i < npub; i++) {
             if (s->b[i] == 0)
                 s->b[i] = sgn ? -3 : 3;
-            /* Open bug (reported for issue 6): an unsigned 64-bit public divisor >= 2^63 is refused
-             * ("divisor i is not a 64-bit integer"); --open-bugs keeps those divisors. */
-            if (!sgn && w == 64 && !s->open_bugs && s->b[i] < 0)
-                s->b[i] = (int64_t)((uint64_t)s->b[i] >> 1);
+            /* unsigned 64-bit divisors of 2^63 and more included (they were once refused) */
         }
         for (int k = 0; k < 2; k++) {
             nlo_op op = {k ? STOFFEL_MPC_OP_REM_PUBLIC : STOFFEL_MPC_OP_DIV_PUBLIC, w, 0, sgn};
@@ -527,13 +523,11 @@ int main(int argc, char **argv)
     for (; argi < argc && argv[argi][0] == '-'; argi++) {
         if (strcmp(argv[argi], "--full") == 0)
             s.profile = NLS_FULL;
-        else if (strcmp(argv[argi], "--open-bugs") == 0)
-            s.open_bugs = 1;
         else
             break;
     }
     if (argc - argi != 2) {
-        fprintf(stderr, "usage: nl_sweep_test [--full] [--open-bugs] N cmp|minmax|unary|select|div|fixed|robust\n");
+        fprintf(stderr, "usage: nl_sweep_test [--full] N cmp|minmax|unary|select|div|fixed|robust\n");
         return 2;
     }
     s.n = (uint32_t)atoi(argv[argi]);
