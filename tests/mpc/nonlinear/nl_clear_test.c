@@ -10,27 +10,7 @@
 
 static void edge_pairs(unsigned bits, int is_signed, int64_t *a, int64_t *b, size_t *n)
 {
-    int64_t lo = is_signed ? (bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1))) : 0;
-    int64_t hi = is_signed ? (bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1)
-                           : (bits == 64 ? -1 : (int64_t)(((uint64_t)1 << bits) - 1));
-    int64_t v[] = {0, 1, -1, lo, hi, lo + 1, hi - 1, 2};
-    size_t m = 0;
-    for (size_t i = 0; i < 8; i++)
-        for (size_t j = 0; j < 8; j++) {
-            int64_t x = v[i], y = v[j];
-            if (!is_signed && bits < 64) { /* keep unsigned values in range */
-                x &= hi;
-                y &= hi;
-            }
-            if (is_signed && bits == 1) {
-                x = x & 1 ? -1 : 0;
-                y = y & 1 ? -1 : 0;
-            }
-            a[m] = x;
-            b[m] = y;
-            m++;
-        }
-    *n = m;
+    *n = nlh_edge_pairs(bits, is_signed, a, b, 64);
 }
 
 static void check_field(stoffel_mpc_field_id id, const char *label)

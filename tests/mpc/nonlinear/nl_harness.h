@@ -162,4 +162,43 @@ static inline int64_t nlh_rand_bits(uint64_t *state, unsigned bits, int is_signe
     return (int64_t)v;
 }
 
+/* The smallest and largest value of a width (unsigned 64-bit: the all-ones pattern, -1). */
+static inline int64_t nlh_min(unsigned bits, int is_signed)
+{
+    return is_signed ? (bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1))) : 0;
+}
+
+static inline int64_t nlh_max(unsigned bits, int is_signed)
+{
+    return is_signed ? (bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1)
+                     : (bits == 64 ? -1 : (int64_t)(((uint64_t)1 << bits) - 1));
+}
+
+/* The edge pairs of a width: 0, 1, -1, min, max, min + 1, max - 1 and 2 crossed with each other
+ * (unsigned values masked into range, 1-bit signed ones read as 0 or -1), at most n of them.
+ * Returns how many were written (64 when n allows). */
+static inline size_t nlh_edge_pairs(unsigned bits, int is_signed, int64_t *a, int64_t *b, size_t n)
+{
+    int64_t lo = nlh_min(bits, is_signed), hi = nlh_max(bits, is_signed);
+    int64_t v[] = {0, 1, -1, lo, hi, lo + 1, hi - 1, 2};
+    size_t m = 0;
+    for (size_t i = 0; i < 8 && m < n; i++)
+        for (size_t j = 0; j < 8 && m < n; j++) {
+            int64_t x = v[i], y = v[j];
+            if (!is_signed && bits < 64) {
+                x &= hi;
+                y &= hi;
+            }
+            if (is_signed && bits == 1) {
+                x = x & 1 ? -1 : 0;
+                y = y & 1 ? -1 : 0;
+            }
+            a[m] = x;
+            b[m] = y;
+            m++;
+        }
+    return m;
+}
+
+
 #endif

@@ -16,20 +16,6 @@ typedef struct {
     int is_signed;
 } nlo_op;
 
-static inline int64_t nlo_min(unsigned bits, int is_signed)
-{
-    if (!is_signed)
-        return 0;
-    return bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1));
-}
-
-static inline int64_t nlo_max(unsigned bits, int is_signed)
-{
-    if (is_signed)
-        return bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1;
-    return bits == 64 ? -1 : (int64_t)(((uint64_t)1 << bits) - 1); /* 2^64 - 1 reads as -1 */
-}
-
 static inline int nlo_less(int64_t a, int64_t b, int is_signed)
 {
     return is_signed ? a < b : (uint64_t)a < (uint64_t)b;
@@ -137,7 +123,7 @@ static inline size_t nlo_all_values(unsigned bits, int is_signed, int64_t *a)
 {
     size_t m = (size_t)1 << bits;
     for (size_t i = 0; i < m; i++)
-        a[i] = is_signed ? nlo_min(bits, 1) + (int64_t)i : (int64_t)i;
+        a[i] = is_signed ? nlh_min(bits, 1) + (int64_t)i : (int64_t)i;
     return m;
 }
 
@@ -157,24 +143,8 @@ static inline int64_t nlo_rand_len(uint64_t *st, unsigned bits, int is_signed)
 static inline void nlo_pairs(unsigned bits, int is_signed, uint64_t *st, int64_t *a, int64_t *b,
                              size_t n)
 {
-    int64_t lo = nlo_min(bits, is_signed), hi = nlo_max(bits, is_signed);
-    int64_t v[] = {0, 1, -1, lo, hi, lo + 1, hi - 1, 2};
-    size_t m = 0;
-    for (size_t i = 0; i < 8 && m < n; i++)
-        for (size_t j = 0; j < 8 && m < n; j++) {
-            int64_t x = v[i], y = v[j];
-            if (!is_signed && bits < 64) {
-                x &= hi;
-                y &= hi;
-            }
-            if (is_signed && bits == 1) {
-                x = x & 1 ? -1 : 0;
-                y = y & 1 ? -1 : 0;
-            }
-            a[m] = x;
-            b[m] = y;
-            m++;
-        }
+    int64_t hi = nlh_max(bits, is_signed);
+    size_t m = nlh_edge_pairs(bits, is_signed, a, b, n);
     for (; m < n; m++) {
         a[m] = nlh_rand_bits(st, bits, is_signed);
         switch (m % 4) {
