@@ -82,6 +82,22 @@ static int batch_mul_finish(vm_state *vm, vm_effect *e, vm_val *out)
     return shares_array(vm, e->type, e->out, e->n, out);
 }
 
+/* The two share lists of a pairwise builtin (Share.batch_mul, Share.batch_lt) into e->a and
+ * e->b; they must be equally long. When type is not NULL it receives the first list's share type
+ * (and the second list's types are checked the same way). */
+static int collect_pairs(vm_state *vm, const char *name, vm_val *args, vm_effect *e,
+                         stoffel_vm_share_type *type)
+{
+    size_t nb = 0;
+    stoffel_vm_share_type tb = {0};
+    int rc = bi_collect_shares(vm, name, args, 0, &e->a, &e->n, &e->a_len, type);
+    if (!rc)
+        rc = bi_collect_shares(vm, name, args, 1, &e->b, &nb, &e->b_len, type ? &tb : NULL);
+    if (!rc && e->n != nb)
+        rc = vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "%s: arrays differ in length (%zu and %zu)", name, e->n, nb);
+    return rc;
+}
+
 static int b_batch_mul(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
 {
     ARITY("Share.batch_mul", 2, 2);
@@ -89,13 +105,7 @@ static int b_batch_mul(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     vm_effect *e = bi_effect_new(vm);
     if (!e)
         return STOFFEL_ERR_NOMEM;
-    size_t nb = 0;
-    stoffel_vm_share_type tb = {0};
-    int rc = bi_collect_shares(vm, "Share.batch_mul", args, 0, &e->a, &e->n, &e->a_len, &e->type);
-    if (!rc)
-        rc = bi_collect_shares(vm, "Share.batch_mul", args, 1, &e->b, &nb, &e->b_len, &tb);
-    if (!rc && e->n != nb)
-        rc = vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "Share.batch_mul: arrays differ in length (%zu and %zu)", e->n, nb);
+    int rc = collect_pairs(vm, "Share.batch_mul", args, e, &e->type);
     if (!rc && e->n == 0) {
         secret_effect_free(vm, e);
         return table_new(vm, 1, out);
@@ -199,13 +209,8 @@ static int b_batch_lt(vm_state *vm, vm_val *args, size_t nargs, vm_val *out)
     vm_effect *e = bi_effect_new(vm);
     if (!e)
         return STOFFEL_ERR_NOMEM;
-    size_t nb = 0;
     stoffel_vm_share_type t = {0};
-    int rc = bi_collect_shares(vm, "Share.batch_lt", args, 0, &e->a, &e->n, &e->a_len, NULL);
-    if (!rc)
-        rc = bi_collect_shares(vm, "Share.batch_lt", args, 1, &e->b, &nb, &e->b_len, NULL);
-    if (!rc && e->n != nb)
-        rc = vm_fail(vm, STOFFEL_VM_ERR_RUNTIME, "Share.batch_lt: arrays differ in length (%zu and %zu)", e->n, nb);
+    int rc = collect_pairs(vm, "Share.batch_lt", args, e, NULL);
     if (!rc && e->n == 0) {
         secret_effect_free(vm, e);
         return table_new(vm, 1, out);
