@@ -284,6 +284,7 @@ int stoffel_mpc_engine_get_stats(const stoffel_mpc_engine *e, stoffel_mpc_stats 
     /* rounds stays the total of every execute round (the nonlinear tests count on it);
      * preprocessing_rounds adds the nonlinear batches' mask-generation rounds as well */
     full.preprocessing_rounds += e->nl_prep_rounds;
+    full.preprocessing_ns += e->nl_prep_ns;
     size_t n = stats->struct_size < sizeof full ? stats->struct_size : sizeof full;
     full.struct_size = stats->struct_size;
     memcpy(stats, &full, n);
@@ -329,6 +330,7 @@ void stoffel_mpc_engine_free(stoffel_mpc_engine *e)
     if (!e)
         return;
     stoffel_mpc_field *owned = e->owned_field;
+    engine_material_free(e);
     e->vt->destroy(e);
     stoffel_mpc_field_free(owned);
 }

@@ -10,6 +10,8 @@
 
 #include <stoffel/mpc.h>
 
+#include "nonlinear/material.h"
+
 typedef struct {
     const char *protocol_name;
     /* 1 if the engine itself serves this core kind (MUL, OPEN, RANDOM, OUTPUT) */
@@ -42,6 +44,8 @@ struct stoffel_mpc_engine {
     uint64_t comparisons;           /* counted here from the nonlinear protocols' cost reports */
     uint64_t random_bits;
     uint64_t nl_prep_rounds;        /* rounds of nonlinear batches that generated preprocessing */
+    uint64_t nl_prep_ns;            /* time spent filling the material pool ahead of requests */
+    material_pool material;         /* preprocessed random bits and masks (engine_material.c) */
     uint32_t kappa;                 /* statistical security parameter of the nonlinear protocols
                                      * (0: the default, 40) */
     char last_error[512];
@@ -49,6 +53,9 @@ struct stoffel_mpc_engine {
 
 /* Sets e->last_error (printf-style) and returns status. */
 int engine_fail(stoffel_mpc_engine *e, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Wipes and frees the engine's material pool (before the engine itself is destroyed). */
+void engine_material_free(stoffel_mpc_engine *e);
 
 /* Checks (n, t) against the bound of the security mode; on violation writes a message naming the
  * bound and returns STOFFEL_MPC_ERR_BOUND. */

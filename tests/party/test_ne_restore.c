@@ -4,7 +4,8 @@
  * (ascending client id, appended per client, bad shares refused), and unused preprocessing moves
  * from one session's engine to the next (export, import, exact pool sizes, the imported triples
  * still multiply correctly, malformed exports refused), and outputs stored for a client are read
- * back and restored into a later session. One party (n = 1, t = 0) on the
+ * back and restored into a later session; random bits, masks and prefix-mask chains move with the
+ * triples (version-1 exports without them still import). One party (n = 1, t = 0) on the
  * in-memory transport, so every product can be checked in the clear.
  */
 #include <stdio.h>
@@ -146,7 +147,8 @@ static void test_pool_moves(void)
     size_t len = 0;
     CHECK_EQ_INT(stoffel_mpc_engine_net_pool_export(a, &pool, &len), 0);
     size_t ss = stoffel_mpc_engine_share_size(a);
-    CHECK_EQ_INT((int)len, (int)(28 + (3 * nt + nr) * ss));
+    /* header, triples, randoms, then an empty bits / masks / chains part (u64 + u32 + u32) */
+    CHECK_EQ_INT((int)len, (int)(28 + (3 * nt + nr) * ss + 16));
     stoffel_mpc_engine_free(a);
 
     /* a later session: the imported material is used first, and products are right */
@@ -245,8 +247,106 @@ static void test_outputs(void)
     down(&w);
 }
 
+static stoffel_mpc_material held(const stoffel_mpc_engine *e)
+{
+    stoffel_mpc_material m = {.struct_size = sizeof m};
+    CHECK_EQ_INT(stoffel_mpc_engine_material_held(e, &m), 0);
+    return m;
+}
+
+/* Random bits, masks and prefix-mask chains move with the triples: a later session's
+ * comparisons and equality tests take them and run no preprocessing round; version-1 exports
+ * (no bits) still import; a damaged share in the bits refuses the whole import. */
+static void test_material_moves(void)
+{
+    one_party w;
+    up(&w);
+    stoffel_mpc_engine *a = engine(&w, 41);
+    if (!a) {
+        down(&w);
+        return;
+    }
+    enum { K = 24 };
+    stoffel_mpc_request shape[2] = {{.kind = STOFFEL_MPC_OP_LT, .count = K, .bits = 64, .is_signed = 1},
+                                    {.kind = STOFFEL_MPC_OP_EQ, .count = K, .bits = 32, .is_signed = 1}};
+    CHECK_EQ_INT(stoffel_mpc_engine_preprocess_for(a, shape, 2), 0);
+    stoffel_mpc_material made = held(a);
+    CHECK(made.random_bits > 0 && made.masks[41] == K && made.prefix_chains[33] == K);
+    CHECK_EQ_INT(stoffel_mpc_engine_net_preprocess(a, 0, 200), 0); /* EQ's random sharings */
+    uint8_t *pool = NULL;
+    size_t len = 0;
+    CHECK_EQ_INT(stoffel_mpc_engine_net_pool_export(a, &pool, &len), 0);
+    stoffel_mpc_engine_free(a);
+
+    stoffel_mpc_engine *b = engine(&w, 42);
+    if (b) {
+        CHECK_EQ_INT(stoffel_mpc_engine_net_pool_import(b, pool, len), 0);
+        stoffel_mpc_material in = held(b);
+        CHECK(memcmp(&in, &made, sizeof in) == 0);
+        const stoffel_mpc_field *F = stoffel_mpc_engine_field(b);
+        size_t ss = stoffel_mpc_engine_share_size(b);
+        uint8_t x[K * 16], y[K * 16], X[K * 16], Y[K * 16], lt[K * 16], eq[K * 16];
+        int64_t cx[K], cy[K];
+        for (int k = 0; k < K; k++) {
+            cx[k] = (k * 7919) % 201 - 100;
+            cy[k] = k % 3 == 0 ? cx[k] : (k * 104729) % 199 - 99;
+            stoffel_mpc_field_from_i64(F, cx[k], x + k * ss);
+            stoffel_mpc_field_from_i64(F, cy[k], y + k * ss);
+        }
+        CHECK_EQ_INT(stoffel_mpc_engine_share_public(b, x, X, K), 0);
+        CHECK_EQ_INT(stoffel_mpc_engine_share_public(b, y, Y, K), 0);
+        stoffel_mpc_request req[2] = {
+            {.kind = STOFFEL_MPC_OP_LT, .count = K, .a = X, .b = Y, .out = lt, .bits = 64, .is_signed = 1},
+            {.kind = STOFFEL_MPC_OP_EQ, .count = K, .a = X, .b = Y, .out = eq, .bits = 32, .is_signed = 1}};
+        stoffel_mpc_stats before = {.struct_size = sizeof before}, after = {.struct_size = sizeof after};
+        stoffel_mpc_engine_get_stats(b, &before);
+        CHECK_MSG(stoffel_mpc_engine_execute(b, req, 2) == 0, "%s", stoffel_mpc_engine_last_error(b));
+        stoffel_mpc_engine_get_stats(b, &after);
+        CHECK_EQ_INT(after.preprocessing_rounds - before.preprocessing_rounds, 0);
+        stoffel_mpc_material left = held(b);
+        CHECK(left.random_bits == 0 && left.masks[41] == 0 && left.prefix_chains[33] == 0);
+        int wrong = 0;
+        for (int k = 0; k < K; k++)
+            wrong += open_i64(b, lt + k * ss) != (cx[k] < cy[k]) || open_i64(b, eq + k * ss) != (cx[k] == cy[k]);
+        CHECK_EQ_INT(wrong, 0);
+
+        /* a damaged random bit (an out-of-field share): nothing imported, the message says what */
+        size_t nt = 0, nr = 0, bits_at = 28 + 0;
+        memcpy(&nt, pool + 12, 8);
+        memcpy(&nr, pool + 20, 8);
+        bits_at = 28 + (3 * nt + nr) * ss + 8; /* the first bit's share */
+        uint8_t keep[16];
+        memcpy(keep, pool + bits_at, ss);
+        memset(pool + bits_at, 0xff, ss);
+        size_t tb = 0;
+        stoffel_mpc_engine_net_pool_size(b, &tb, NULL);
+        CHECK_EQ_INT(stoffel_mpc_engine_net_pool_import(b, pool, len), STOFFEL_ERR_MALFORMED);
+        CHECK_MSG(strstr(stoffel_mpc_engine_last_error(b), "random bit 0") != NULL, "%s",
+                  stoffel_mpc_engine_last_error(b));
+        size_t ta = 0;
+        stoffel_mpc_engine_net_pool_size(b, &ta, NULL);
+        left = held(b);
+        CHECK(ta == tb && left.random_bits == 0);
+        memcpy(pool + bits_at, keep, ss);
+        /* a version-1 export: the triples and randoms alone */
+        size_t v1_len = 28 + (3 * nt + nr) * ss;
+        memcpy(pool, "NEPOOL1", 8);
+        CHECK_EQ_INT(stoffel_mpc_engine_net_pool_import(b, pool, v1_len), 0);
+        stoffel_mpc_engine_net_pool_size(b, &ta, NULL);
+        left = held(b);
+        CHECK(ta == tb + nt && left.random_bits == 0);
+        /* ...and a version-1 header cannot carry bits */
+        CHECK_EQ_INT(stoffel_mpc_engine_net_pool_import(b, pool, len), STOFFEL_ERR_MALFORMED);
+        stoffel_mpc_engine_free(b);
+    }
+    memset(pool, 0, len);
+    free(pool);
+    down(&w);
+}
+
 int main(void)
 {
+    test_material_moves();
     test_outputs();
     test_restore_inputs();
     test_pool_moves();

@@ -322,6 +322,65 @@ STOFFEL_API uint32_t stoffel_mpc_engine_kappa(const stoffel_mpc_engine *engine);
  * and the field. */
 STOFFEL_API int stoffel_mpc_engine_set_kappa(stoffel_mpc_engine *engine, uint32_t kappa);
 
+/* ---- Preprocessed random bits and masks: the nonlinear protocols' material. ------------------ */
+/*
+ * Besides triples and random sharings, the nonlinear protocols (comparisons, equality,
+ * truncation, division, fixed point, random bits and integers) consume three kinds of
+ * preprocessing: shared random bits; on semi-honest engines that have DEALT_RANDOM, statistical
+ * masks, each the sum of t+1 dealt integers below 2^width, which hides a value kappa bits
+ * narrower; and for equality tests, the mask chains of an unbounded fan-in prefix product (2L
+ * shares for a product of length L). The engine keeps a pool of all three. A request takes what
+ * it needs from the pool first (first in, first out) and makes only what the pool lacks, in
+ * preprocessing rounds of its own; with a full pool it runs its online rounds only. Every party
+ * of a session holds the same pool: it is filled by collective calls and consumed by collective
+ * requests. The networked engine exports and imports it with its triples
+ * (stoffel_mpc_engine_net_pool_export), so a party runtime keeps it between sessions.
+ */
+
+/* Mask widths and chain lengths run from 1 to STOFFEL_MPC_MASK_WIDTHS - 1. */
+#define STOFFEL_MPC_MASK_WIDTHS 256
+
+/* Amounts of material: held by a pool, demanded by requests, or wanted. */
+typedef struct {
+    size_t struct_size;                              /* sizeof(stoffel_mpc_material) */
+    uint64_t random_bits;                            /* shared random bits */
+    uint64_t masks[STOFFEL_MPC_MASK_WIDTHS];         /* masks[w]: statistical masks of width w */
+    uint64_t prefix_chains[STOFFEL_MPC_MASK_WIDTHS]; /* prefix_chains[L]: prefix-product mask
+                                                      * chains of length L */
+} stoffel_mpc_material;
+
+/* Local: what the engine's pool holds now (set out->struct_size first). Errors:
+ * STOFFEL_ERR_INVALID_ARG. */
+STOFFEL_API int stoffel_mpc_engine_material_held(const stoffel_mpc_engine *engine,
+                                                 stoffel_mpc_material *out);
+
+/* Local: the material these requests will take when executed on this engine (operand pointers
+ * are ignored; kind, count, bits, shift and is_signed matter), exact for this engine's field,
+ * kappa, threshold and mode. The library measures it by running each request once on a private
+ * clear-text engine of the same shape and scaling by its count, so it costs about one request's
+ * local work and no communication. Core kinds need none. Errors: those execute() would give for
+ * a malformed request (message names the request), STOFFEL_ERR_NOMEM. */
+STOFFEL_API int stoffel_mpc_engine_material_demand(stoffel_mpc_engine *engine,
+                                                   const stoffel_mpc_request *requests,
+                                                   size_t count, stoffel_mpc_material *out);
+
+/* Collective: makes the material these requests will take (stoffel_mpc_engine_material_demand)
+ * and adds it to the pool, so that executing them later needs no preprocessing round. Every party
+ * makes the same call. Errors: as stoffel_mpc_engine_material_demand and execute()
+ * (STOFFEL_MPC_ERR_PEER, STOFFEL_ERR_TIMEOUT, ...; after a failure the parties' pools may differ:
+ * end the session). */
+STOFFEL_API int stoffel_mpc_engine_preprocess_for(stoffel_mpc_engine *engine,
+                                                  const stoffel_mpc_request *requests,
+                                                  size_t count);
+
+/* Collective: makes material until the pool holds at least `levels` of each kind (what it holds
+ * already counts). Every party makes the same call. Errors: STOFFEL_ERR_UNSUPPORTED (masks asked
+ * of an engine without DEALT_RANDOM: its protocols make masks from random bits, so ask for bits),
+ * STOFFEL_ERR_INVALID_ARG (struct_size, a mask width the field cannot hold, or a chain of length
+ * 0: the message names it), and as execute(). */
+STOFFEL_API int stoffel_mpc_engine_material_top_up(stoffel_mpc_engine *engine,
+                                                   const stoffel_mpc_material *levels);
+
 /* Frees an engine and zeroes every secret it holds; NULL is a no-op. */
 STOFFEL_API void stoffel_mpc_engine_free(stoffel_mpc_engine *engine);
 
@@ -585,9 +644,11 @@ STOFFEL_API int stoffel_mpc_engine_net_pool_size(const stoffel_mpc_engine *engin
                                                  size_t *randoms);
 
 /* Local: copies the unused preprocessing material into *bytes (malloc'd, *len bytes; free it
- * after zeroing: it holds this party's secret shares). Format: "NEPOOL1\0", u32 element size,
- * u64 triples, u64 randoms (little-endian), then the a, b, c and random share vectors. The
- * engine keeps its pools. Errors: STOFFEL_ERR_INVALID_ARG, STOFFEL_ERR_UNSUPPORTED,
+ * after zeroing: it holds this party's secret shares): the triples, the random sharings, and the
+ * random bits and masks (stoffel_mpc_engine_material_held). Format: "NEPOOL2\0", u32 element
+ * size, u64 triples, u64 randoms (little-endian), the a, b, c and random share vectors, then u64
+ * bits and the bits' shares, u32 mask widths and per width u32 width, u64 count and the shares.
+ * The engine keeps its pools. Errors: STOFFEL_ERR_INVALID_ARG, STOFFEL_ERR_UNSUPPORTED,
  * STOFFEL_ERR_NOMEM. */
 STOFFEL_API int stoffel_mpc_engine_net_pool_export(stoffel_mpc_engine *engine, uint8_t **bytes,
                                                    size_t *len);
@@ -595,8 +656,10 @@ STOFFEL_API int stoffel_mpc_engine_net_pool_export(stoffel_mpc_engine *engine, u
 /* Local: appends exported material (from an engine of the same field and the same parties) to
  * the engine's pools, to be consumed before anything generated later. All parties must import
  * material exported at the same point of their common call sequence, or the triples no longer
- * match. Errors: STOFFEL_ERR_MALFORMED (not an export, another field, a length that disagrees
- * with the header; nothing is imported), STOFFEL_ERR_UNSUPPORTED, STOFFEL_ERR_NOMEM. */
+ * match. Exports of version 1 ("NEPOOL1\0": triples and random sharings only) are accepted.
+ * Errors: STOFFEL_ERR_MALFORMED (not an export, another field, a length that disagrees with the
+ * header, a share that is not an element of the field; nothing is imported),
+ * STOFFEL_ERR_UNSUPPORTED, STOFFEL_ERR_NOMEM. */
 STOFFEL_API int stoffel_mpc_engine_net_pool_import(stoffel_mpc_engine *engine, const uint8_t *bytes,
                                                    size_t len);
 

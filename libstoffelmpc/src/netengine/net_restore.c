@@ -5,9 +5,11 @@
  * triples, random sharings) out of one session's engine and into a later one's, so that every
  * collective operation can run in a fresh session and nothing generated is lost.
  *
- * Pool export format (all integers little-endian): "NEPOOL1\0" | u32 elem_size | u64 triples |
- * u64 randoms | triples a, b, c (each `triples` elements) | randoms (`randoms` elements); elements
- * in the engine's share layout. The bytes are secret (this party's shares).
+ * Pool export format (all integers little-endian): "NEPOOL2\0" | u32 elem_size | u64 triples |
+ * u64 randoms | triples a, b, c (each `triples` elements) | randoms (`randoms` elements) | the
+ * engine's random bits and masks (material.h's serialised form); elements in the engine's share
+ * layout. The bytes are secret (this party's shares). Imports also take "NEPOOL1\0", the same
+ * without the bits and masks, as stores written before them hold it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +18,10 @@
 #include <sodium.h>
 
 #include "net_engine.h"
+#include "../nonlinear/nonlinear.h"
 
-#define POOL_MAGIC "NEPOOL1"
+#define POOL_MAGIC "NEPOOL2"
+#define POOL_MAGIC_V1 "NEPOOL1"
 #define POOL_HEADER 28
 
 /* The index of the first of count shares (Montgomery elements, as the engine stores them) that is
@@ -68,6 +72,11 @@ int stoffel_mpc_engine_net_restore_input(stoffel_mpc_engine *e, uint64_t client_
     return 0;
 }
 
+static int share_is_reduced(void *user, const uint8_t *share)
+{
+    return first_unreduced(user, share, 1) == 1;
+}
+
 static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 static uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -95,7 +104,9 @@ int stoffel_mpc_engine_net_pool_export(stoffel_mpc_engine *e, uint8_t **bytes, s
     const size_t eb = e->share_size, L = s->F->limbs;
     const ne_pools *pl = &s->pools;
     size_t nt = pl->len - pl->pos, nr = pl->rlen - pl->rpos;
-    size_t total = POOL_HEADER + (3 * nt + nr) * eb;
+    material_pool *material = nonlinear_material_pool(e);
+    size_t triples_end = POOL_HEADER + (3 * nt + nr) * eb;
+    size_t total = triples_end + material_export_size(material);
     uint8_t *out = malloc(total);
     if (!out)
         return engine_fail(e, STOFFEL_ERR_NOMEM, "out of memory");
@@ -111,6 +122,7 @@ int stoffel_mpc_engine_net_pool_export(stoffel_mpc_engine *e, uint8_t **bytes, s
     }
     if (nr)
         memcpy(w + 3 * nt * eb, pl->r + pl->rpos * L, nr * eb);
+    material_export(material, out + triples_end);
     *bytes = out;
     *len = total;
     return 0;
@@ -125,7 +137,8 @@ int stoffel_mpc_engine_net_pool_import(stoffel_mpc_engine *e, const uint8_t *byt
     e->last_error[0] = 0;
     net_engine *s = NE(e);
     const size_t eb = e->share_size, L = s->F->limbs;
-    if (len < POOL_HEADER || memcmp(bytes, POOL_MAGIC, 8) != 0)
+    int v1 = len >= POOL_HEADER && memcmp(bytes, POOL_MAGIC_V1, 8) == 0;
+    if (len < POOL_HEADER || (!v1 && memcmp(bytes, POOL_MAGIC, 8) != 0))
         return engine_fail(e, STOFFEL_ERR_MALFORMED, "net_pool_import: not an exported pool (bad header)");
     if (get_u32(bytes + 8) != eb)
         return engine_fail(e, STOFFEL_ERR_MALFORMED,
@@ -133,11 +146,22 @@ int stoffel_mpc_engine_net_pool_import(stoffel_mpc_engine *e, const uint8_t *byt
                            get_u32(bytes + 8), s->F->name, eb);
     uint64_t nt = get_u64(bytes + 12), nr = get_u64(bytes + 20);
     size_t body = len - POOL_HEADER;
-    if (nt > body / eb || nr > body / eb || (3 * nt + nr) > body / eb || (3 * nt + nr) * eb != body)
+    if (nt > body / eb || nr > body / eb || (3 * nt + nr) > body / eb ||
+        (v1 ? (3 * nt + nr) * eb != body : (3 * nt + nr) * eb > body))
         return engine_fail(e, STOFFEL_ERR_MALFORMED,
                            "net_pool_import: the header announces %llu triples and %llu randoms but %zu bytes follow",
                            (unsigned long long)nt, (unsigned long long)nr, body);
+    const size_t triples_end = POOL_HEADER + (3 * nt + nr) * eb;
     ne_pools *pl = &s->pools;
+    /* the bits and masks first: they are checked whole before anything is appended, so a
+     * malformed export leaves both pools untouched */
+    if (!v1) {
+        char why[200];
+        int rc = material_import(nonlinear_material_pool(e), bytes + triples_end, len - triples_end,
+                                 share_is_reduced, s, why, sizeof why);
+        if (rc)
+            return engine_fail(e, rc, "net_pool_import: %s", why);
+    }
     /* appended after what the engine holds: every party imports the same counts in the same
      * order, so the pools stay aligned */
     if (ne_pools_reserve(pl, L, nt, nr))

@@ -352,3 +352,30 @@ int nonlinear_execute(stoffel_mpc_engine *engine, stoffel_mpc_request *requests,
 {
     return nonlinear_execute_counted(engine, requests, count, NULL, msg, msg_len);
 }
+
+int nonlinear_fill_material(stoffel_mpc_engine *engine, const stoffel_mpc_material *amounts,
+                            nonlinear_cost *cost, char *msg, size_t msg_len)
+{
+    if (msg && msg_len)
+        msg[0] = '\0';
+    nl_ctx ctx;
+    int rc = nl_ctx_init(&ctx, engine, cost, msg, msg_len);
+    if (rc) {
+        rc = nl_fail(&ctx, rc, "out of memory");
+        nl_ctx_clear(&ctx);
+        return rc;
+    }
+    uint64_t bits = amounts->random_bits;
+    for (unsigned w = 1; w < STOFFEL_MPC_MASK_WIDTHS && rc == 0; w++)
+        if (amounts->masks[w]) {
+            rc = nl_fill_material(&ctx, bits, w, amounts->masks[w]);
+            bits = 0;
+        }
+    if (rc == 0 && bits)
+        rc = nl_fill_material(&ctx, bits, 0, 0);
+    for (unsigned L = 1; L < STOFFEL_MPC_MASK_WIDTHS && rc == 0; L++)
+        if (amounts->prefix_chains[L])
+            rc = nl_fill_prefix_masks(&ctx, L, amounts->prefix_chains[L]);
+    nl_ctx_clear(&ctx);
+    return rc;
+}

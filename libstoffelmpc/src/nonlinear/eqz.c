@@ -10,7 +10,8 @@
  *    x^1..x^k come from an unbounded fan-in prefix product (Bar-Ilan-Beaver / PreMul): with random
  *    invertible r_i, open m_i = r_i x r_{i-1}^-1, so prod_{j<=i} m_j = r_i x^i and
  *    x^i = r_i^-1 prod m_j. The masks r_i r_{i-1}^-1 and r_i^-1 come from preprocessing
- *    (random r_i, s_i; open u_i = r_i s_i; r_i^-1 = s_i / u_i; r_{i+1} r_i^-1 = r_{i+1} s_i / u_i).
+ *    (random r_i, s_i; open u_i = r_i s_i; r_i^-1 = s_i / u_i; r_{i+1} r_i^-1 = r_{i+1} s_i / u_i),
+ *    taken from the engine's pool of prefix-mask chains when it holds them.
  * Online rounds: 3 (opening c, the multiplication w_i x, opening m_i) for every k.
  */
 #include <stdlib.h>
@@ -51,21 +52,21 @@ static void indicator_poly(const nl_ctx *ctx, unsigned k, mpz_t *coef)
     mpz_clear(t);
 }
 
-/* x (n shares, all non-zero) -> out = sum_{i=0}^{L} coef[i] x^i, in 2 online rounds. */
-static int premul_poly(nl_ctx *ctx, const uint8_t *x, unsigned L, const mpz_t *coef, size_t n,
-                       uint8_t *out)
+/* Makes the masks of n prefix products of length L (position-major: W[i * n + e], Z[i * n + e]):
+ * R, S random; U = R S (opened); V_i = R_{i+1} S_i; W_1 = R_1, W_i = V_i / u_{i-1}; Z_i = S_i / u_i.
+ * Three preprocessing rounds. */
+static int make_prefix_masks(nl_ctx *ctx, unsigned L, size_t n, uint8_t *W, uint8_t *Z)
 {
     const size_t N = (size_t)L * n, vec = n * ctx->ss;
-    int rc = STOFFEL_ERR_NOMEM;
-    uint8_t *R = nl_sh_alloc(ctx, N), *S = nl_sh_alloc(ctx, N), *U = nl_sh_alloc(ctx, N);
-    uint8_t *V = nl_sh_alloc(ctx, N), *X = nl_sh_alloc(ctx, N);
-    uint8_t *pub = nl_pub_alloc(ctx, N), *tmp = nl_sh_alloc(ctx, n);
-    uint8_t *acc = nl_pub_alloc(ctx, n), *cf = nl_pub_alloc(ctx, 1);
-    if (!R || !S || !U || !V || !X || !pub || !tmp || !acc || !cf) {
+    if (N == 0)
+        return 0;
+    int rc;
+    uint8_t *U = nl_sh_alloc(ctx, N), *V = nl_sh_alloc(ctx, N), *pub = nl_pub_alloc(ctx, N);
+    if (!U || !V || !pub) {
         rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for equality tests");
         goto done;
     }
-    /* Preprocessing: R, S random; U = R S (opened); V_i = R_{i+1} S_i. */
+    uint8_t *R = W, *S = Z; /* made in place */
     nl_round rd = {.count = 0};
     nl_round_random(&rd, R, N);
     nl_round_random(&rd, S, N);
@@ -87,9 +88,120 @@ static int premul_poly(nl_ctx *ctx, const uint8_t *x, unsigned L, const mpz_t *c
                  : nl_fail(ctx, inv, "inverting prefix-product masks: %s", stoffel_mpc_strerror(inv));
         goto done;
     }
-    /* W_1 = R_1 (kept in R), W_i = V_i / u_{i-1} (into R); Z_i = S_i / u_i (into S). */
-    if ((rc = nl_mul_pub(ctx, V + vec, pub, R + vec, N - n)) ||
-        (rc = nl_mul_pub(ctx, S, pub, S, N)))
+    /* W_1 = R_1 (kept), W_i = V_i / u_{i-1}; Z_i = S_i / u_i */
+    if ((rc = nl_mul_pub(ctx, V + vec, pub, W + vec, N - n)))
+        goto done;
+    rc = nl_mul_pub(ctx, S, pub, Z, N);
+done:
+    nl_sh_free(ctx, U, N);
+    nl_sh_free(ctx, V, N);
+    free(pub);
+    return rc;
+}
+
+/* Pooled chains are element-major: W_1..W_L then Z_1..Z_L of one element (2L shares). Copies
+ * chains [0, n) of `chains` into elements [first, first + n) of the position-major W and Z of
+ * `total` elements, or back when to_chains is set. */
+static void chain_layout(const nl_ctx *ctx, unsigned L, uint8_t *chains, size_t n, uint8_t *W, uint8_t *Z,
+                         size_t first, size_t total, int to_chains)
+{
+    const size_t ss = ctx->ss;
+    for (size_t e = 0; e < n; e++)
+        for (unsigned i = 0; i < L; i++) {
+            uint8_t *cw = chains + ((e * 2 * L) + i) * ss, *cz = cw + (size_t)L * ss;
+            uint8_t *pw = W + ((size_t)i * total + first + e) * ss, *pz = Z + ((size_t)i * total + first + e) * ss;
+            if (to_chains) {
+                memcpy(cw, pw, ss);
+                memcpy(cz, pz, ss);
+            } else {
+                memcpy(pw, cw, ss);
+                memcpy(pz, cz, ss);
+            }
+        }
+}
+
+/* The masks of n prefix products of length L: pooled chains first, the rest made now. */
+static int prefix_masks(nl_ctx *ctx, unsigned L, size_t n, uint8_t *W, uint8_t *Z)
+{
+    size_t got = 0;
+    if (ctx->pool && L >= STOFFEL_MPC_MASK_WIDTHS)
+        return make_prefix_masks(ctx, L, n, W, Z);
+    if (ctx->pool) {
+        material_pool *pool = ctx->pool;
+        const size_t per = 2 * (size_t)L;
+        pool->asked_chains[L] += n;
+        size_t avail = (pool->chains[L].len - pool->chains[L].pos) / per;
+        got = avail < n ? avail : n;
+        uint8_t *chains = got ? nl_sh_alloc(ctx, got * per) : NULL;
+        if (got && !chains)
+            return nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for equality tests");
+        if (got) {
+            material_take(pool, &pool->chains[L], chains, got * per);
+            chain_layout(ctx, L, chains, got, W, Z, 0, n, 0);
+            nl_sh_free(ctx, chains, got * per);
+        }
+    }
+    if (got == n)
+        return 0;
+    if (got == 0) /* nothing pooled: made in place */
+        return make_prefix_masks(ctx, L, n, W, Z);
+    const size_t rest = n - got, N = (size_t)L * rest;
+    uint8_t *w = nl_sh_alloc(ctx, N), *z = nl_sh_alloc(ctx, N), *chains = nl_sh_alloc(ctx, 2 * N);
+    int rc = !w || !z || !chains ? nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for equality tests")
+                                 : make_prefix_masks(ctx, L, rest, w, z);
+    if (rc == 0) { /* position-major over `rest` elements -> chains -> positions got.. of n */
+        chain_layout(ctx, L, chains, rest, w, z, 0, rest, 1);
+        chain_layout(ctx, L, chains, rest, W, Z, got, n, 0);
+    }
+    nl_sh_free(ctx, w, N);
+    nl_sh_free(ctx, z, N);
+    nl_sh_free(ctx, chains, 2 * N);
+    return rc;
+}
+
+/* Chains are made ahead in slices of this many elements (bounds the scratch memory). */
+#define NL_CHAIN_SLICE ((size_t)4096)
+
+int nl_fill_prefix_masks(nl_ctx *ctx, unsigned L, uint64_t count)
+{
+    if (!ctx->pool)
+        return nl_fail(ctx, STOFFEL_ERR_UNSUPPORTED, "this engine keeps no pool of preprocessed material");
+    const size_t per = 2 * (size_t)L;
+    int rc = 0;
+    while (rc == 0 && count) {
+        size_t n = count < NL_CHAIN_SLICE ? (size_t)count : NL_CHAIN_SLICE, N = (size_t)L * n;
+        uint8_t *w = nl_sh_alloc(ctx, N), *z = nl_sh_alloc(ctx, N), *chains = nl_sh_alloc(ctx, 2 * N);
+        rc = !w || !z || !chains ? nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for prefix masks")
+                                 : make_prefix_masks(ctx, L, n, w, z);
+        if (rc == 0) {
+            chain_layout(ctx, L, chains, n, w, z, 0, n, 1);
+            if (material_put(ctx->pool, &ctx->pool->chains[L], chains, n * per))
+                rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for the preprocessing pool");
+        }
+        nl_sh_free(ctx, w, N);
+        nl_sh_free(ctx, z, N);
+        nl_sh_free(ctx, chains, 2 * N);
+        count -= n;
+    }
+    return rc;
+}
+
+/* x (n shares, all non-zero) -> out = sum_{i=0}^{L} coef[i] x^i, in 2 online rounds. */
+static int premul_poly(nl_ctx *ctx, const uint8_t *x, unsigned L, const mpz_t *coef, size_t n,
+                       uint8_t *out)
+{
+    const size_t N = (size_t)L * n, vec = n * ctx->ss;
+    int rc = STOFFEL_ERR_NOMEM;
+    uint8_t *R = nl_sh_alloc(ctx, N), *S = nl_sh_alloc(ctx, N), *U = nl_sh_alloc(ctx, N);
+    uint8_t *X = nl_sh_alloc(ctx, N);
+    uint8_t *pub = nl_pub_alloc(ctx, N);
+    uint8_t *acc = nl_pub_alloc(ctx, n), *cf = nl_pub_alloc(ctx, 1);
+    if (!R || !S || !U || !X || !pub || !acc || !cf) {
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for equality tests");
+        goto done;
+    }
+    /* the masks W (into R) and Z (into S) */
+    if ((rc = prefix_masks(ctx, L, n, R, S)))
         goto done;
     /* Online: M_i = open(W_i x). */
     for (unsigned i = 0; i < L; i++)
@@ -126,9 +238,7 @@ done:
     nl_sh_free(ctx, R, N);
     nl_sh_free(ctx, S, N);
     nl_sh_free(ctx, U, N);
-    nl_sh_free(ctx, V, N);
     nl_sh_free(ctx, X, N);
-    nl_sh_free(ctx, tmp, n);
     free(pub);
     return rc;
 }

@@ -53,7 +53,7 @@ int nl_masked_open_pairs(nl_ctx *ctx, const uint8_t *a, unsigned k, unsigned m, 
         mpz_init(c[i]);
     if (dealt) {
         /* r = 2^m r'' + r' with r'' the sum of t+1 dealt integers below 2^(total - m) */
-        if ((rc = nl_dealt_masks(ctx, bits, nbits, total - m, high, n)) ||
+        if ((rc = nl_mask_material(ctx, bits, nbits, total - m, high, n)) ||
             (rc = nl_compose_bits(ctx, bits, m, n, x)))
             goto fail;
         nl_pow2(ctx, m, offset);

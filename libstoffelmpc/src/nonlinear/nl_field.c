@@ -225,6 +225,7 @@ int nl_ctx_init(nl_ctx *ctx, stoffel_mpc_engine *engine, nonlinear_cost *cost, c
     ctx->t = stoffel_mpc_engine_t(engine);
     ctx->dealt = stoffel_mpc_engine_supports(engine, STOFFEL_MPC_OP_MUL_RESHARE) &&
                  stoffel_mpc_engine_supports(engine, STOFFEL_MPC_OP_DEALT_RANDOM);
+    ctx->pool = nonlinear_material_pool(engine);
     nl_to_mpz(ctx, ctx->minus_one, ctx->p);
     mpz_add_ui(ctx->p, ctx->p, 1);
     mpz_sub_ui(ctx->half_p, ctx->p, 1);

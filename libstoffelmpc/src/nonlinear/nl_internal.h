@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "material.h"
 #include "nonlinear.h"
 
 /* Statistical security parameter of the masking protocols (Catrina-Saxena kappa), when the
@@ -43,6 +44,8 @@ typedef struct nl_ctx {
      * t+1 dealt integers, so a comparison needs no triple and no square root. */
     int dealt;
     uint32_t t;
+    /* the engine's pool of preprocessed bits and masks (NULL: none); taken from first */
+    material_pool *pool;
     nonlinear_cost *cost;
     char *msg;
     size_t msg_len;
@@ -135,12 +138,21 @@ int nl_task_round(struct nl_task *task, stoffel_mpc_request *req, size_t count, 
                   const char **detail);
 
 /* ---- preprocessing (random_bits.c) ----------------------------------------------------------- */
-/* n shares of uniformly random bits (XORs of t+1 dealt bits when ctx->dealt, else the square
- * trick with a deterministic root). */
+/* n shares of uniformly random bits: from the engine's pool, and what it lacks made now (XORs of
+ * t+1 dealt bits when ctx->dealt, else the square trick with a deterministic root). */
 int nl_random_bits(nl_ctx *ctx, uint8_t *out, size_t n);
-/* The masks of a masked opening when ctx->dealt: nbits random bits into bits (as nl_random_bits)
- * and n statistical masks into ints, each the sum of t+1 dealt integers below 2^int_bits, in the
- * same rounds. */
+/* The masks of a masked opening when ctx->dealt: nbits random bits and n statistical masks of
+ * width `width` (sums of t+1 dealt integers below 2^width), from the pool, and what it lacks made
+ * now in one go (nl_dealt_masks). */
+int nl_mask_material(nl_ctx *ctx, uint8_t *bits, size_t nbits, unsigned width, uint8_t *masks,
+                     size_t n);
+/* Makes nbits random bits and nmasks masks of width `width` (dealt engines only) and appends them
+ * to the engine's pool. */
+int nl_fill_material(nl_ctx *ctx, uint64_t nbits, unsigned width, uint64_t nmasks);
+/* Makes `count` prefix-product mask chains of length L and appends them to the pool (eqz.c). */
+int nl_fill_prefix_masks(nl_ctx *ctx, unsigned L, uint64_t count);
+/* Makes (no pool) nbits random bits into bits and n statistical masks into ints, each the sum of
+ * t+1 dealt integers below 2^int_bits, in the same rounds (ctx->dealt only). */
 int nl_dealt_masks(nl_ctx *ctx, uint8_t *bits, size_t nbits, unsigned int_bits, uint8_t *ints,
                    size_t n);
 /* out[e] = sum_{i<m} 2^i bits[i * n + e] (bit-major input). */

@@ -25,6 +25,19 @@ typedef struct {
     uint64_t comparisons;          /* LT/LE/GT/GE/EQ/NE elements and those inside DIV etc. */
 } nonlinear_cost;
 
+struct material_pool;
+
+/* The engine's pool of preprocessed random bits and masks (material.h), or NULL when the engine
+ * keeps none. Defined by the engine core (engine_material.c). */
+struct material_pool *nonlinear_material_pool(stoffel_mpc_engine *engine);
+
+/* Makes the material `amounts` asks for (masks only on engines with DEALT_RANDOM; the caller has
+ * checked the widths) and appends it to the engine's pool: collective, like an execute call. The
+ * bits ride along with the first width's masks. Adds its rounds to *cost (may be NULL). Returns 0
+ * or a negative status with a message in msg. */
+int nonlinear_fill_material(stoffel_mpc_engine *engine, const stoffel_mpc_material *amounts,
+                            nonlinear_cost *cost, char *msg, size_t msg_len);
+
 /* 1 if kind is served by the nonlinear protocols (and is implemented), else 0. */
 int nonlinear_supports(stoffel_mpc_op_kind kind);
 

@@ -108,8 +108,6 @@ static int dealt_slice(nl_ctx *ctx, uint8_t *bits, size_t nbits, unsigned int_bi
             break;
         rc = nl_add_scaled(ctx, bits, prod, ctx->minus_two, bits, nbits);
     }
-    if (rc == 0 && ctx->cost)
-        ctx->cost->random_bits += nbits;
 done:
     nl_sh_free(ctx, db, dealers * nbits);
     nl_sh_free(ctx, di, dealers * nints);
@@ -136,7 +134,8 @@ int nl_dealt_masks(nl_ctx *ctx, uint8_t *bits, size_t nbits, unsigned int_bits, 
     return rc;
 }
 
-int nl_random_bits(nl_ctx *ctx, uint8_t *out, size_t n)
+/* Makes n random bits now (no pool). */
+static int make_bits(nl_ctx *ctx, uint8_t *out, size_t n)
 {
     if (n == 0)
         return 0;
@@ -181,8 +180,70 @@ int nl_random_bits(nl_ctx *ctx, uint8_t *out, size_t n)
         free(idx2);
     }
     free(zero_idx);
+    return rc;
+}
+
+int nl_random_bits(nl_ctx *ctx, uint8_t *out, size_t n)
+{
+    size_t got = 0;
+    if (ctx->pool) {
+        ctx->pool->asked_bits += n;
+        got = material_take(ctx->pool, &ctx->pool->bits, out, n);
+    }
+    int rc = make_bits(ctx, NL_SH(ctx, out, got), n - got);
     if (rc == 0 && ctx->cost)
         ctx->cost->random_bits += n;
+    return rc;
+}
+
+int nl_mask_material(nl_ctx *ctx, uint8_t *bits, size_t nbits, unsigned width, uint8_t *masks,
+                     size_t n)
+{
+    size_t got_bits = 0, got_masks = 0;
+    if (ctx->pool) {
+        material_pool *pool = ctx->pool;
+        pool->asked_bits += nbits;
+        pool->asked_masks[width] += n;
+        got_bits = material_take(pool, &pool->bits, bits, nbits);
+        got_masks = material_take(pool, &pool->masks[width], masks, n);
+    }
+    int rc = 0;
+    if (got_bits < nbits || got_masks < n)
+        rc = nl_dealt_masks(ctx, NL_SH(ctx, bits, got_bits), nbits - got_bits, width,
+                            NL_SH(ctx, masks, got_masks), n - got_masks);
+    if (rc == 0 && ctx->cost)
+        ctx->cost->random_bits += nbits;
+    return rc;
+}
+
+/* Material is made ahead in chunks of this many shares, which bounds the scratch memory. */
+#define NL_FILL_CHUNK ((size_t)1 << 17)
+
+int nl_fill_material(nl_ctx *ctx, uint64_t nbits, unsigned width, uint64_t nmasks)
+{
+    if (!ctx->pool)
+        return nl_fail(ctx, STOFFEL_ERR_UNSUPPORTED, "this engine keeps no pool of preprocessed material");
+    if (nmasks && (!ctx->dealt || width == 0 || width >= STOFFEL_MPC_MASK_WIDTHS))
+        return nl_fail(ctx, STOFFEL_ERR_UNSUPPORTED,
+                       "statistical masks are pooled only by semi-honest engines with DEALT_RANDOM; this "
+                       "engine makes its masks from random bits: preprocess random bits instead");
+    material_pool *pool = ctx->pool;
+    const size_t chunk = NL_FILL_CHUNK, mask_buf = nmasks ? chunk : 0;
+    uint8_t *bits = nl_sh_alloc(ctx, chunk), *masks = mask_buf ? nl_sh_alloc(ctx, mask_buf) : NULL;
+    int rc = 0;
+    if (!bits || (nmasks && !masks))
+        rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for preprocessing");
+    while (rc == 0 && (nbits || nmasks)) {
+        size_t nb = nbits < chunk ? (size_t)nbits : chunk, nm = nmasks < chunk ? (size_t)nmasks : chunk;
+        rc = nm ? nl_dealt_masks(ctx, bits, nb, width, masks, nm) : make_bits(ctx, bits, nb);
+        if (rc == 0 && (material_put(pool, &pool->bits, bits, nb) ||
+                        material_put(pool, &pool->masks[width], masks, nm)))
+            rc = nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for the preprocessing pool");
+        nbits -= nb;
+        nmasks -= nm;
+    }
+    nl_sh_free(ctx, bits, chunk);
+    nl_sh_free(ctx, masks, mask_buf);
     return rc;
 }
 

@@ -162,6 +162,13 @@ int stoffel_mpc_engine_supports(const stoffel_mpc_engine *e, stoffel_mpc_op_kind
     return kind == STOFFEL_MPC_OP_MUL || kind == STOFFEL_MPC_OP_OPEN || kind == STOFFEL_MPC_OP_RANDOM;
 }
 
+/* The clear engine keeps no pool of preprocessed bits: the protocols make all of them. */
+struct material_pool *nonlinear_material_pool(stoffel_mpc_engine *e)
+{
+    (void)e;
+    return NULL;
+}
+
 const char *stoffel_mpc_engine_last_error(const stoffel_mpc_engine *e)
 {
     return e->err;
