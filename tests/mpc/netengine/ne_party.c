@@ -6,8 +6,10 @@
  * Usage: ne_party DIR ID N T FIELD SECURITY MODE [COUNT]
  *   FIELD     a field name (p128, bls12-381, ...)      SECURITY  semi-honest | robust
  *   MODE mul      preprocessing, COUNT masked multiplications in one batch plus openings, a
- *                 chain of CHAIN dependent multiplications and CMP_WIDTH comparisons x < y;
- *                 writes r, s, z = (x+r)(y+s), w and the comparison bits
+ *                 chain of CHAIN dependent multiplications and CMP_WIDTH comparisons x < y
+ *                 (the second half with its random bits and masks made ahead: no
+ *                 preprocessing round, the pool empty afterwards); writes r, s, z = (x+r)(y+s),
+ *                 w and the comparison bits
  *   MODE clients  accepts input from 2 clients (3 values each), computes c0[0]*c1[0],
  *                 c0[1]+c1[1] (to client 0) and c0[2]*c1[2] (to client 1), serves the outputs
  *   MODE crash    the last party exits once connected; the others' preprocessing must time out
@@ -76,9 +78,31 @@ static int run_mul(const char *dir, size_t count)
     uint8_t *xs = malloc(CMP_WIDTH * ss), *ys = malloc(CMP_WIDTH * ss), *lt = malloc(CMP_WIDTH * ss);
     TRY("sub", stoffel_mpc_engine_sub(E, X, rs, xs, CMP_WIDTH));
     TRY("sub", stoffel_mpc_engine_sub(E, Y, rs + count * ss, ys, CMP_WIDTH));
-    stoffel_mpc_request cmp = {.kind = STOFFEL_MPC_OP_LT, .count = CMP_WIDTH, .a = xs, .b = ys, .out = lt,
+    /* the first half makes its random bits and masks on the spot; the second half's are made
+     * ahead (stoffel_mpc_engine_preprocess_for) and it must run its online rounds only */
+    const size_t half = CMP_WIDTH / 2;
+    stoffel_mpc_request cmp = {.kind = STOFFEL_MPC_OP_LT, .count = half, .a = xs, .b = ys, .out = lt,
                                .bits = 32, .is_signed = 1};
     TRY("lt", stoffel_mpc_engine_execute(E, &cmp, 1));
+    cmp.a = xs + half * ss;
+    cmp.b = ys + half * ss;
+    cmp.out = lt + half * ss;
+    TRY("preprocess_for", stoffel_mpc_engine_preprocess_for(E, &cmp, 1));
+    stoffel_mpc_stats pre = {.struct_size = sizeof pre}, post = {.struct_size = sizeof post};
+    stoffel_mpc_engine_get_stats(E, &pre);
+    TRY("pooled lt", stoffel_mpc_engine_execute(E, &cmp, 1));
+    stoffel_mpc_engine_get_stats(E, &post);
+    stoffel_mpc_material left = {.struct_size = sizeof left};
+    stoffel_mpc_engine_material_held(E, &left);
+    uint64_t left_masks = 0;
+    for (int w = 0; w < STOFFEL_MPC_MASK_WIDTHS; w++)
+        left_masks += left.masks[w];
+    if (post.preprocessing_rounds != pre.preprocessing_rounds || left.random_bits != 0 || left_masks != 0) {
+        fprintf(stderr, "ne_party: pooled comparisons ran %llu preprocessing rounds and left %llu bits, %llu masks\n",
+                (unsigned long long)(post.preprocessing_rounds - pre.preprocessing_rounds),
+                (unsigned long long)left.random_bits, (unsigned long long)left_masks);
+        return 1;
+    }
     stoffel_mpc_request op[3] = {
         {.kind = STOFFEL_MPC_OP_OPEN, .count = count, .a = Z, .out = opened + 2 * count * es},
         {.kind = STOFFEL_MPC_OP_OPEN, .count = CHAIN_WIDTH, .a = W, .out = opened + 3 * count * es},
