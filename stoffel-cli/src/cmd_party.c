@@ -19,7 +19,8 @@
 
 static const char party_usage[] =
     "Usage: stoffel party --config network.toml --id I --data DIR [--key FILE.key]\n"
-    "                     [--prep-triples N] [--prep-randoms N] [--timeout-ms N]\n"
+    "                     [--prep-triples N] [--prep-randoms N] [--prep-comparisons N]\n"
+    "                     [--timeout-ms N]\n"
     "\n"
     "Runs computation party I of the network until SIGTERM or Ctrl-C: it stores deployed\n"
     "programs, admits client inputs (`stoffel client input`), runs programs over them\n"
@@ -37,6 +38,10 @@ static const char party_usage[] =
     "  --prep-triples N, --prep-randoms N\n"
     "                 keep at least N Beaver triples / random sharings preprocessed in the store\n"
     "                 (party 0's levels count; default 0: preprocessing happens during runs)\n"
+    "  --prep-comparisons N\n"
+    "                 also keep the random bits and masks of N signed 64-bit comparisons and N\n"
+    "                 64-bit equality tests preprocessed in the store (party 0's level applies;\n"
+    "                 at most 10000000; default 0)\n"
     "  --timeout-ms N bound on every wait of a collective operation (default 30000)\n";
 
 typedef struct {
@@ -97,7 +102,7 @@ static int file_exists(const char *path)
 int cmd_party(int argc, char **argv)
 {
     const char *config_path = NULL, *data = NULL, *key = NULL, *id_text = NULL, *v;
-    long long prep_triples = 0, prep_randoms = 0, timeout_ms = 30000;
+    long long prep_triples = 0, prep_randoms = 0, prep_comparisons = 0, timeout_ms = 30000;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(party_usage, stdout);
@@ -111,10 +116,13 @@ int cmd_party(int argc, char **argv)
         } else if ((v = party_cli_flag(argc, argv, &i, "--key"))) {
             key = v;
         } else if ((v = party_cli_flag(argc, argv, &i, "--prep-triples"))) {
-            if ((prep_triples = count_flag("--prep-triples", v, 100000000)) < 0)
+            if ((prep_triples = count_flag("--prep-triples", v, STOFFEL_VM_PARTY_PREP_MAX)) < 0)
                 return CLI_EXIT_USAGE;
         } else if ((v = party_cli_flag(argc, argv, &i, "--prep-randoms"))) {
-            if ((prep_randoms = count_flag("--prep-randoms", v, 100000000)) < 0)
+            if ((prep_randoms = count_flag("--prep-randoms", v, STOFFEL_VM_PARTY_PREP_MAX)) < 0)
+                return CLI_EXIT_USAGE;
+        } else if ((v = party_cli_flag(argc, argv, &i, "--prep-comparisons"))) {
+            if ((prep_comparisons = count_flag("--prep-comparisons", v, STOFFEL_VM_PARTY_PREP_COMPARISONS_MAX)) < 0)
                 return CLI_EXIT_USAGE;
         } else if ((v = party_cli_flag(argc, argv, &i, "--timeout-ms"))) {
             if ((timeout_ms = count_flag("--timeout-ms", v, 3600000)) < 0)
@@ -197,6 +205,7 @@ int cmd_party(int argc, char **argv)
         mc.timeout_ms = (uint32_t)timeout_ms;
         mc.prep_triples = (uint64_t)prep_triples;
         mc.prep_randoms = (uint64_t)prep_randoms;
+        mc.prep_comparisons = (uint64_t)prep_comparisons;
         if (stoffel_vm_party_enable_mpc(party, proc.base, &mc, err, sizeof err) != 0) {
             cli_error("%s (in `%s`)", err, config_path);
             goto done;

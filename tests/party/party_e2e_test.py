@@ -12,8 +12,14 @@
                changes no stored state. CLI error paths of `stoffel client` and `run --network`.
   robust       --parties 4 --threshold 1 (robust mode): background preprocessing up to levels,
                6 clients, one party stopped before the run: the result is still correct.
+  comparisons  3 parties, a program with secret 64-bit comparisons and equality tests over 4
+               clients' inputs: run once without stored material, then the parties restart with
+               --prep-comparisons on party 0 and other --prep-* levels on parties 1 and 2: every
+               party preprocesses to party 0's levels (as much material as the simulator measures
+               the comparisons to take), and the same run gives the same result with fewer
+               preprocessing rounds (none for its comparisons).
 
-usage: party_e2e_test.py STOFFEL_BINARY [semi-honest|semi-honest-small|robust|all]
+usage: party_e2e_test.py STOFFEL_BINARY [semi-honest|semi-honest-small|robust|comparisons|all]
 (semi-honest-small: the semi-honest test with 6 clients, for sanitizer builds)
 Every process is bounded in time and killed on failure; ports are random free ones.
 """
@@ -394,6 +400,119 @@ def robust():
                 p.stop(signal.SIGKILL)
 
 
+# Every pair (i, j) of the clients' values: how many x_i < x_j and how many x_i == x_j.
+COMPARE_PROGRAM = """
+def main() -> int64:
+  var n = ClientStore.get_number_clients()
+  var lefts: list[secret int64] = []
+  var rights: list[secret int64] = []
+  for i in 0..n:
+    for j in 0..n:
+      lefts.append(ClientStore.take_share(i, 0))
+      rights.append(ClientStore.take_share(j, 0))
+  var lts: list[secret bool] = Share.batch_lt(lefts, rights)
+  var eqs: list[secret bool] = []
+  for k in 0..len(lefts):
+    eqs.append(lefts[k] == rights[k])
+  var less = 0
+  var same = 0
+  for k in 0..len(lefts):
+    if lts[k].reveal():
+      less = less + 1
+    if eqs[k].reveal():
+      same = same + 1
+  print("less: " + to_string(less))
+  print("same: " + to_string(same))
+  return less * 1000 + same
+"""
+
+LEVELS_RE = (r"preprocessing: (\d+) triples and (\d+) random sharings ready, (\d+) random bits, (\d+) masks, "
+             r"(\d+) prefix-mask chains \(levels (\d+) triples / (\d+) randoms / (\d+) comparisons: (\d+) bits, "
+             r"(\d+) masks, (\d+) chains\)")
+
+
+def prep_rounds(stderr):
+    m = re.search(r"stats: phase=preprocessing rounds=(\d+)", stderr)
+    return int(m.group(1)) if m else -1
+
+
+def comparisons():
+    N = 200
+    values = [5, -7, 5, -(1 << 62)]
+    pairs = [(a, b) for a in values for b in values]
+    want = "less: %d\nsame: %d" % (sum(a < b for a, b in pairs), sum(a == b for a, b in pairs))
+    with tempfile.TemporaryDirectory() as tmp:
+        prog = os.path.join(tmp, "compare.stfl")
+        with open(prog, "w") as f:
+            f.write(COMPARE_PROGRAM)
+        # What these comparisons take, measured independently in the simulator (same field, n, t):
+        # random bits per (LT, EQ) pair, so the level of N pairs is N times that.
+        r = run("compile", prog, "-o", os.path.join(tmp, "compare.stflb"))
+        check(r.returncode == 0, "compile: " + r.stderr)
+        sim = run("run", os.path.join(tmp, "compare.stflb"), "--stats",
+                  *sum((["--client-input", "%d=%d" % (c, v)] for c, v in enumerate(values)), []))
+        m = re.search(r"random_bits=(\d+)", sim.stderr)
+        check(sim.returncode == 0 and m is not None and want in sim.stdout, "simulated run: " + sim.stdout + sim.stderr)
+        bits_per_pair = int(m.group(1)) // len(pairs) if m else 1
+        check(bits_per_pair >= 64, "a 64-bit LT and EQ take at least 64 random bits (%d)" % bits_per_pair)
+
+        cfg = network(tmp, 3, 1, len(values))
+        parties = [Party(tmp, i, ["--timeout-ms", "5000"]) for i in range(3)]
+        try:
+            # Without background preprocessing the run makes its bits and masks itself.
+            for p in parties:
+                p.start()
+            for p in parties:
+                check(p.wait_log("ready: listening"), "party %d ready" % p.i)
+            r = run("deploy", prog, "--network", cfg)
+            m = re.search(r"Hash: ([0-9a-f]{64})", r.stdout)
+            check(r.returncode == 0 and m is not None, "deploy: " + r.stderr)
+            h = m.group(1) if m else "0" * 64
+            clients_at_once(cfg, tmp, h, values, range(len(values)))
+            r = run("run", "--network", cfg, h, "--stats", timeout=120)
+            check(r.returncode == 0 and want in r.stdout, "run without stored material: " + r.stdout + r.stderr)
+            cold = prep_rounds(r.stderr)
+            check(cold > 0, "the run made its comparison material (%d preprocessing rounds)" % cold)
+            for p in parties:
+                check(p.stop() == 0, "party %d stopped cleanly" % p.i)
+                check("preprocessing: " not in p.log_text(), "party %d: no background preprocessing" % p.i)
+
+            # Party 0's levels count: the others are started with other levels (or none), and all
+            # three must preprocess exactly party 0's (one collective call sequence).
+            parties[0].extra += ["--prep-comparisons", str(N), "--prep-randoms", "300"]
+            parties[1].extra += ["--prep-comparisons", "3", "--prep-triples", "50"]
+            parties[2].extra += ["--prep-randoms", "7"]
+            for p in parties:
+                p.start()
+            got = {}
+            deadline = time.time() + 90
+            while time.time() < deadline and len(got) < 3:
+                for p in parties:
+                    m = re.findall(LEVELS_RE, p.log_text())
+                    if m and p.i not in got:
+                        got[p.i] = [int(x) for x in m[-1]]
+                time.sleep(0.1)
+            check(len(got) == 3, "every party preprocessed: %r" % got)
+            for i, g in got.items():
+                held_bits, lv_triples, lv_randoms, lv_cmp, lv_bits = g[2], g[5], g[6], g[7], g[8]
+                check((lv_triples, lv_randoms, lv_cmp) == (0, 300, N), "party %d used party 0's levels: %r" % (i, g))
+                check(lv_bits == N * bits_per_pair, "party %d: level of %d bits == %d x %d measured in the simulator"
+                      % (i, lv_bits, N, bits_per_pair))
+                check(held_bits >= lv_bits and g[1] >= 300, "party %d reached the levels: %r" % (i, g))
+                check(g[:5] == got.get(0, [])[:5], "party %d holds what party 0 holds: %r vs %r" % (i, g, got.get(0)))
+            r = run("run", "--network", cfg, h, "--stats", timeout=120)
+            check(r.returncode == 0 and want in r.stdout, "run with stored material: " + r.stdout + r.stderr)
+            warm = prep_rounds(r.stderr)
+            print("preprocessing rounds of the run: %d without stored material, %d with" % (cold, warm))
+            # the comparisons take everything from the stored pool: no preprocessing round at all
+            check(warm == 0 < cold, "stored material: %d preprocessing rounds, %d without" % (warm, cold))
+        finally:
+            if failures:
+                dump_logs(parties)
+            for p in parties:
+                p.stop(signal.SIGKILL)
+
+
 def main():
     if which in ("semi-honest", "all"):
         semi_honest(20)
@@ -401,6 +520,8 @@ def main():
         semi_honest(6)  # sanitizer builds: the same paths with fewer clients
     if which in ("robust", "all"):
         robust()
+    if which in ("comparisons", "all"):
+        comparisons()
     print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
     return 1 if failures or checks == 0 else 0
 

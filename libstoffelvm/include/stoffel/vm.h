@@ -997,7 +997,19 @@ typedef struct {
     uint64_t prep_triples;    /* background preprocessing keeps at least this many triples and */
     uint64_t prep_randoms;    /* random sharings in the store (party 0 decides; default 0: none) */
     stoffel_mpc_field_id prep_field; /* the field of background preprocessing (default BLS12-381) */
+    /* Added after prep_field (a caller compiled before it passes the shorter struct_size and gets
+     * 0): background preprocessing also keeps the random bits, masks and prefix-mask chains
+     * (stoffel_mpc_material) that this many signed 64-bit comparisons (LT) plus as many 64-bit
+     * equality tests (EQ) take, as stoffel_mpc_engine_material_demand measures them for the
+     * parties' field, threshold and mode, so runs find them in the store instead of making them in
+     * preprocessing rounds of their own. Party 0 decides (its three levels are sent to the others
+     * with each preprocessing operation). Default 0: none; at most 10,000,000. */
+    uint64_t prep_comparisons;
 } stoffel_vm_party_mpc_config;
+
+/* Largest prep_triples / prep_randoms and prep_comparisons stoffel_vm_party_enable_mpc accepts. */
+#define STOFFEL_VM_PARTY_PREP_MAX 100000000u
+#define STOFFEL_VM_PARTY_PREP_COMPARISONS_MAX 10000000u
 
 /* Fills *config with the defaults above (struct_size included). */
 STOFFEL_API void stoffel_vm_party_mpc_config_defaults(stoffel_vm_party_mpc_config *config);
@@ -1005,8 +1017,8 @@ STOFFEL_API void stoffel_vm_party_mpc_config_defaults(stoffel_vm_party_mpc_confi
 /*
  * Lets the party run collective operations on base, the event base of its endpoint (borrowed;
  * must outlive the party). Without it, input and run requests are refused with a message saying
- * so. Errors: STOFFEL_ERR_INVALID_ARG (config, or a threshold the party count does not allow:
- * the message names the rule); message in err.
+ * so. Errors: STOFFEL_ERR_INVALID_ARG (config: its struct_size, a level above its maximum, or a
+ * threshold the party count does not allow: the message names the rule); message in err.
  */
 STOFFEL_API int stoffel_vm_party_enable_mpc(stoffel_vm_party *party, struct event_base *base,
                                             const stoffel_vm_party_mpc_config *config, char *err,

@@ -4,6 +4,7 @@
  * messages queued for party_ops.c), the party's lifecycle and its progress log. The process
  * around it (flags, keys, signals, the event loop) is the CLI's `stoffel party`.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,9 +242,29 @@ static void handle_party_message(stoffel_vm_party *party, uint32_t from, const s
         memcpy(sig.digest, p[2].data, 32);
     } else if (party->me == 0 && env->part_count == 2 && party_part_is(&p[0], "notready")) {
         snprintf(sig.reason, sizeof sig.reason, "%.*s", (int)(p[1].len > 200 ? 200 : p[1].len), (const char *)p[1].data);
-    } else if (from == 0 && env->part_count == 2 && party_part_is(&p[0], "go") && p[1].len == 1) {
+    } else if (from == 0 && env->part_count == 2 && party_part_is(&p[0], "go")) {
+        if (p[1].len != 1 && p[1].len != PARTY_GO_LEVELS_LEN) {
+            party_log(party, "ignored a malformed `go` from party 0 (%zu bytes; 1, or %d with preprocessing "
+                      "levels: is party 0 another version?)", p[1].len, PARTY_GO_LEVELS_LEN);
+            return;
+        }
         sig.ready = 1;
         sig.use_pool = p[1].data[0];
+        if (p[1].len == PARTY_GO_LEVELS_LEN) {
+            sig.has_levels = 1;
+            sig.levels.triples = party_get_u64(p[1].data + 1);
+            sig.levels.randoms = party_get_u64(p[1].data + 9);
+            sig.levels.comparisons = party_get_u64(p[1].data + 17);
+            /* the same limits as a party's own configuration: party 0 cannot make the others
+             * allocate more than they would agree to themselves */
+            if (sig.levels.triples > STOFFEL_VM_PARTY_PREP_MAX || sig.levels.randoms > STOFFEL_VM_PARTY_PREP_MAX ||
+                sig.levels.comparisons > STOFFEL_VM_PARTY_PREP_COMPARISONS_MAX) {
+                party_log(party, "ignored a `go` from party 0 with preprocessing levels above the limits "
+                          "(%llu triples, %llu randoms, %llu comparisons)", (unsigned long long)sig.levels.triples,
+                          (unsigned long long)sig.levels.randoms, (unsigned long long)sig.levels.comparisons);
+                return;
+            }
+        }
     } else if (from == 0 && env->part_count == 2 && party_part_is(&p[0], "abort")) {
         snprintf(sig.reason, sizeof sig.reason, "%.*s", (int)(p[1].len > 200 ? 200 : p[1].len), (const char *)p[1].data);
     } else {
@@ -368,9 +389,24 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 STOFFEL_API int stoffel_vm_party_enable_mpc(stoffel_vm_party *party, struct event_base *base,
                                             const stoffel_vm_party_mpc_config *config, char *err, size_t err_len)
 {
-    if (!party || !base || !config || config->struct_size != sizeof *config) {
+    /* a caller compiled before prep_comparisons was added passes the struct up to prep_field */
+    const size_t before_comparisons = offsetof(stoffel_vm_party_mpc_config, prep_comparisons);
+    if (!party || !base || !config ||
+        (config->struct_size != sizeof *config && config->struct_size != before_comparisons)) {
         party_format(err, err_len, "stoffel_vm_party_enable_mpc: party, base and a config initialised with "
                                    "stoffel_vm_party_mpc_config_defaults are required");
+        return STOFFEL_ERR_INVALID_ARG;
+    }
+    stoffel_vm_party_mpc_config cfg;
+    stoffel_vm_party_mpc_config_defaults(&cfg);
+    memcpy(&cfg, config, config->struct_size);
+    cfg.struct_size = sizeof cfg;
+    config = &cfg;
+    if (config->prep_triples > STOFFEL_VM_PARTY_PREP_MAX || config->prep_randoms > STOFFEL_VM_PARTY_PREP_MAX ||
+        config->prep_comparisons > STOFFEL_VM_PARTY_PREP_COMPARISONS_MAX) {
+        party_format(err, err_len,
+                     "preprocessing levels too high: prep_triples and prep_randoms go up to %u, prep_comparisons "
+                     "up to %u", STOFFEL_VM_PARTY_PREP_MAX, STOFFEL_VM_PARTY_PREP_COMPARISONS_MAX);
         return STOFFEL_ERR_INVALID_ARG;
     }
     uint32_t n = party->n, t = config->threshold;
@@ -393,6 +429,7 @@ STOFFEL_API int stoffel_vm_party_enable_mpc(stoffel_vm_party *party, struct even
         return STOFFEL_ERR_NOMEM;
     party->base = base;
     party->mpc = *config;
+    party->material_ok_tag = 0; /* measured against the levels configured before */
     party->security = (stoffel_mpc_security)security;
     party->mpc_enabled = 1;
     party->idle_since_ms = party_now_ms();

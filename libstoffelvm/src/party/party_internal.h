@@ -96,7 +96,10 @@ int store_latest_output_run(stoffel_vm_party_store *store, const uint8_t program
  *   ["op", kind (u8), client keys (32 k), request ids (8 k)]   the next collective operation, for
  *                                           k clients' requests: 1 to PARTY_INPUT_BATCH for an
  *                                           input, exactly 1 for the others
- *   ["go", use stored pools (u8)]  or  ["abort", reason]
+ *   ["go", use stored pools (u8)]  or  ["abort", reason]; for background preprocessing the go
+ *                                           part is 25 bytes: use stored pools (u8), then party
+ *                                           0's levels triples, randoms, comparisons (3 x u64),
+ *                                           which every party uses (its own may differ)
  * party -> party 0 (session_id = the operation's session):
  *   ["ready", pool tag (u64), digest of the stored inputs (32)]  or  ["notready", reason]
  * Integers are little-endian. Version 1 of the protocol; a new version gets a new number. */
@@ -131,6 +134,16 @@ typedef struct {
     int64_t received_ms;
 } party_announce;
 
+/* The levels of background preprocessing (stoffel_vm_party_mpc_config's prep_*): party 0's
+ * travel in the "go" of a preprocessing operation, since the collective calls that fill the pool
+ * must ask every engine for the same amounts. */
+typedef struct {
+    uint64_t triples, randoms, comparisons;
+} party_prep_levels;
+
+/* Bytes of a "go" that carries levels: use_pool (u8) and the three levels (u64 each). */
+enum { PARTY_GO_LEVELS_LEN = 1 + 3 * 8 };
+
 /* A party's answer to an announcement (party 0), or party 0's go / abort (the others). */
 typedef struct {
     uint64_t session;
@@ -139,6 +152,8 @@ typedef struct {
     uint64_t pool_tag;
     uint8_t digest[32];
     uint8_t use_pool;                             /* go */
+    int has_levels;                               /* go: levels below were sent */
+    party_prep_levels levels;
     char reason[256];
 } party_signal;
 
@@ -163,6 +178,10 @@ struct stoffel_vm_party {
     party_signal *signals;
     size_t nsignals;
     int64_t idle_since_ms;
+    /* Party 0: the tag of the stored pool that is known to hold the comparison material of
+     * mpc.prep_comparisons (0: none known). Set after each operation that stores a pool (party_ops.c
+     * prep_due says why the count lives here rather than in the stored bytes). */
+    uint64_t material_ok_tag;
     char error[512];
 };
 
@@ -191,6 +210,19 @@ int64_t party_now_ms(void);
 
 /* party_ops.c: runs the next ready operation (stoffel_vm_party_poll). */
 int party_ops_poll(stoffel_vm_party *party);
+
+/* party_prep.c: background preprocessing.
+ * party_prep_due: party 0 only; 1 when a preprocessing operation should start now (a level of
+ * the stored pool is short, every link is up, the parties have been idle for a moment).
+ * party_prep_top_up: collective; fills the engine's pool up to levels (party 0's): triples, random
+ * sharings, then the random bits, masks and chains of levels->comparisons 64-bit LT and EQ each;
+ * logs what it holds then. 0, or a status with a message in err.
+ * party_prep_note_stored: after the engine's pool was stored under tag (field's pool): party 0
+ * remembers whether it holds the comparison material of its configured level. */
+int party_prep_due(stoffel_vm_party *p);
+int party_prep_top_up(stoffel_vm_party *p, stoffel_mpc_engine *e, const party_prep_levels *levels, char *err,
+                      size_t err_len);
+void party_prep_note_stored(stoffel_vm_party *p, stoffel_mpc_engine *e, stoffel_mpc_field_id field, uint64_t tag);
 
 /* Collective operations party 0 sequences. */
 enum { PARTY_OP_INPUT = 1, PARTY_OP_RUN = 2, PARTY_OP_PREP = 3, PARTY_OP_OUTPUT = 4 };

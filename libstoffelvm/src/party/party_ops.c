@@ -1,13 +1,15 @@
 /*
  * party_ops.c - the collective operations of the party runtime: admitting a client's input,
- * running a deployed program over the stored inputs, background preprocessing.
+ * running a deployed program over the stored inputs, background preprocessing (when it is due
+ * and what it makes: party_prep.c).
  *
  * Party 0 sequences them. Input requests for one program that wait together (up to
  * PARTY_INPUT_BATCH, one per client) form one operation. For each operation it picks a fresh
  * random MPC session id and announces the operation ("op"); every party checks it can take part
  * (the clients asked it too, it holds the program), creates a networked engine for that session only and answers "ready" with the tag of
  * its stored preprocessing pool and a digest of its stored inputs; party 0 then says "go" (or
- * "abort", naming the party that is missing or disagrees). Creating the engine before "ready"
+ * "abort", naming the party that is missing or disagrees; a preprocessing operation's go carries
+ * party 0's levels, which every party uses). Creating the engine before "ready"
  * means no party sends MPC frames before every other party can receive them. Because each
  * operation has its own session and engine, a party restarted between operations simply takes
  * part in the next one. Each operation ends with its store changes committed (the input shares
@@ -41,6 +43,7 @@ typedef struct {
     uint8_t *pool;
     size_t pool_len;
     int use_pool;
+    party_prep_levels levels;    /* background preprocessing: party 0's levels */
     uint8_t *outputs;            /* output op: this party's shares of the client's outputs */
     size_t output_count, output_share_size;
     char err[600];
@@ -333,8 +336,13 @@ static int leader_barrier(stoffel_vm_party *p, party_op *op)
         for (uint32_t j = 0; j < p->n; j++)
             if (ready[j] && tags[j] != op->pool_tag)
                 op->use_pool = 0;
-        uint8_t use = (uint8_t)op->use_pool;
-        stoffel_net_bytes part = {&use, 1};
+        /* background preprocessing: party 0's levels go with the go, so every engine is asked for
+         * the same amounts whatever levels the others were started with */
+        uint8_t go[PARTY_GO_LEVELS_LEN] = {(uint8_t)op->use_pool};
+        party_put_u64(go + 1, op->levels.triples);
+        party_put_u64(go + 9, op->levels.randoms);
+        party_put_u64(go + 17, op->levels.comparisons);
+        stoffel_net_bytes part = {go, op->kind == PARTY_OP_PREP ? (size_t)PARTY_GO_LEVELS_LEN : 1};
         for (uint32_t j = 1; j < p->n; j++)
             if (ready[j])
                 party_send(p, j, op->session, "go", &part, 1);
@@ -367,6 +375,15 @@ static int follower_barrier(stoffel_vm_party *p, party_op *op)
                 return STOFFEL_MPC_ERR_PEER;
             }
             op->use_pool = sig.use_pool && op->pool_tag != 0;
+            if (op->kind == PARTY_OP_PREP) {
+                if (!sig.has_levels) {
+                    snprintf(op->err, sizeof op->err,
+                             "party 0 sent no preprocessing levels with its go (it runs an older version); run the "
+                             "same version of `stoffel party` at every party");
+                    return STOFFEL_MPC_ERR_PEER;
+                }
+                op->levels = sig.levels;
+            }
             return 0;
         }
         if (turn(p, deadline)) {
@@ -720,33 +737,6 @@ static int body_output(stoffel_vm_party *p, party_op *op)
     return 0;
 }
 
-/* Pool sizes recorded in an export's header (see stoffel_mpc_engine_net_pool_export). */
-static void pool_counts(const uint8_t *pool, size_t len, uint64_t *triples, uint64_t *randoms)
-{
-    *triples = *randoms = 0;
-    if (pool && len >= 28) {
-        memcpy(triples, pool + 12, 8);
-        memcpy(randoms, pool + 20, 8);
-    }
-}
-
-static int body_prep(stoffel_vm_party *p, party_op *op)
-{
-    size_t have_t = 0, have_r = 0;
-    stoffel_mpc_engine_net_pool_size(op->engine, &have_t, &have_r);
-    size_t need_t = p->mpc.prep_triples > have_t ? p->mpc.prep_triples - have_t : 0;
-    size_t need_r = p->mpc.prep_randoms > have_r ? p->mpc.prep_randoms - have_r : 0;
-    int rc = stoffel_mpc_engine_net_preprocess(op->engine, need_t, need_r);
-    if (rc) {
-        snprintf(op->err, sizeof op->err, "party %u: %s", p->me, stoffel_mpc_engine_last_error(op->engine));
-        return rc;
-    }
-    stoffel_mpc_engine_net_pool_size(op->engine, &have_t, &have_r);
-    party_log(p, "preprocessing: %zu triples and %zu random sharings ready (levels %llu / %llu)", have_t, have_r,
-              (unsigned long long)p->mpc.prep_triples, (unsigned long long)p->mpc.prep_randoms);
-    return 0;
-}
-
 /* Runs an operation this party has agreed to take part in, from its barrier to its end. */
 static void run_operation(stoffel_vm_party *p, party_op *op)
 {
@@ -782,7 +772,8 @@ static void run_operation(stoffel_vm_party *p, party_op *op)
         rc = op->kind == PARTY_OP_INPUT    ? body_input(p, op)
              : op->kind == PARTY_OP_RUN    ? body_run(p, op)
              : op->kind == PARTY_OP_OUTPUT ? body_output(p, op)
-                                           : body_prep(p, op);
+                                           : party_prep_top_up(p, op->engine, &op->levels, op->err,
+                                                               sizeof op->err);
     }
     if (rc == 0 && !uses_stored_pool(op)) {
         p->operations++; /* the stored pool stays as it was */
@@ -792,6 +783,8 @@ static void run_operation(stoffel_vm_party *p, party_op *op)
         if (stoffel_mpc_engine_net_pool_export(op->engine, &pool, &len) == 0) {
             if (store_put_pool(p->store, (int)op->field, op->session, pool, len) != 0)
                 party_log(p, "could not save the preprocessing pool: %s", stoffel_vm_party_store_last_error(p->store));
+            else
+                party_prep_note_stored(p, op->engine, op->field, op->session);
             stoffel_vm_party_secret_free(pool, len);
         }
         p->operations++;
@@ -831,27 +824,6 @@ static void op_take_request(stoffel_vm_party *p, party_op *op, size_t i)
     unqueue(p, i);
 }
 
-/* Party 0: preprocessing is due when the stored pool is under a configured level, no client
- * waits, every link is up, and the parties have been idle for a moment. */
-static int prep_due(stoffel_vm_party *p)
-{
-    if (p->mpc.prep_triples == 0 && p->mpc.prep_randoms == 0)
-        return 0;
-    if (party_now_ms() - p->idle_since_ms < 1000)
-        return 0;
-    for (uint32_t j = 1; j < p->n; j++)
-        if (stoffel_net_party_state(p->net, j) != STOFFEL_NET_STATE_CONNECTED)
-            return 0;
-    uint64_t tag = 0, nt = 0, nr = 0;
-    uint8_t *pool = NULL;
-    size_t len = 0;
-    if (store_get_pool(p->store, (int)p->mpc.prep_field, &tag, &pool, &len) == 0) {
-        pool_counts(pool, len, &nt, &nr);
-        stoffel_vm_party_secret_free(pool, len);
-    }
-    return nt < p->mpc.prep_triples || nr < p->mpc.prep_randoms;
-}
-
 static int leader_poll(stoffel_vm_party *p)
 {
     party_op op = {0};
@@ -868,8 +840,9 @@ static int leader_poll(stoffel_vm_party *p)
             else
                 i++;
         }
-    } else if (prep_due(p)) {
+    } else if (party_prep_due(p)) {
         op.kind = PARTY_OP_PREP;
+        op.levels = (party_prep_levels){p->mpc.prep_triples, p->mpc.prep_randoms, p->mpc.prep_comparisons};
     } else {
         return 0;
     }

@@ -1,0 +1,135 @@
+/*
+ * party_prep.c - background preprocessing of the party runtime: when party 0 starts a
+ * preprocessing operation (party_prep_due), how a preprocessing operation tops the pool up to the
+ * levels (party_prep_top_up: triples, random sharings and the comparison material of
+ * prep_comparisons), and what party 0 remembers about the pools it stored
+ * (party_prep_note_stored). party_ops.c runs the operations around them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "party_internal.h"
+
+/* Pool sizes recorded in an export's header (see stoffel_mpc_engine_net_pool_export). */
+static void pool_counts(const uint8_t *pool, size_t len, uint64_t *triples, uint64_t *randoms)
+{
+    *triples = *randoms = 0;
+    if (pool && len >= 28) {
+        memcpy(triples, pool + 12, 8);
+        memcpy(randoms, pool + 20, 8);
+    }
+}
+
+/* The random bits, masks and prefix-mask chains that `comparisons` signed 64-bit comparisons
+ * (LT) and as many 64-bit equality tests (EQ) take on this engine: the material of
+ * prep_comparisons. Local: the MPC library measures it on a private clear engine of the same
+ * field, threshold and mode, so every party computes the same levels from the same count. */
+static int comparison_levels(stoffel_mpc_engine *e, uint64_t comparisons, stoffel_mpc_material *levels)
+{
+    memset(levels, 0, sizeof *levels);
+    levels->struct_size = sizeof *levels;
+    if (comparisons == 0)
+        return 0;
+    stoffel_mpc_request shapes[2] = {
+        {.kind = STOFFEL_MPC_OP_LT, .count = (size_t)comparisons, .bits = 64, .is_signed = 1},
+        {.kind = STOFFEL_MPC_OP_EQ, .count = (size_t)comparisons, .bits = 64, .is_signed = 1},
+    };
+    return stoffel_mpc_engine_material_demand(e, shapes, 2, levels);
+}
+
+/* Totals for the log: masks of every width, chains of every length. */
+static void material_totals(const stoffel_mpc_material *m, unsigned long long *masks, unsigned long long *chains)
+{
+    *masks = *chains = 0;
+    for (size_t w = 0; w < STOFFEL_MPC_MASK_WIDTHS; w++) {
+        *masks += m->masks[w];
+        *chains += m->prefix_chains[w];
+    }
+}
+
+/* 1 when the engine's pool holds at least `levels` of every kind of material. */
+static int material_reaches(const stoffel_mpc_engine *e, const stoffel_mpc_material *levels)
+{
+    stoffel_mpc_material held = {.struct_size = sizeof held};
+    if (stoffel_mpc_engine_material_held(e, &held) != 0 || held.random_bits < levels->random_bits)
+        return 0;
+    for (size_t w = 0; w < STOFFEL_MPC_MASK_WIDTHS; w++)
+        if (held.masks[w] < levels->masks[w] || held.prefix_chains[w] < levels->prefix_chains[w])
+            return 0;
+    return 1;
+}
+
+int party_prep_top_up(stoffel_vm_party *p, stoffel_mpc_engine *e, const party_prep_levels *lv, char *err,
+                      size_t err_len)
+{
+    /* the comparison material first: making random bits and masks takes random sharings (and,
+     * in robust mode, triples) from the pool, which the triples and randoms step then refills */
+    stoffel_mpc_material levels = {.struct_size = sizeof levels};
+    int rc = comparison_levels(e, lv->comparisons, &levels);
+    if (rc == 0 && lv->comparisons > 0)
+        rc = stoffel_mpc_engine_material_top_up(e, &levels);
+    size_t have_t = 0, have_r = 0;
+    stoffel_mpc_engine_net_pool_size(e, &have_t, &have_r);
+    size_t need_t = lv->triples > have_t ? (size_t)(lv->triples - have_t) : 0;
+    size_t need_r = lv->randoms > have_r ? (size_t)(lv->randoms - have_r) : 0;
+    if (rc == 0)
+        rc = stoffel_mpc_engine_net_preprocess(e, need_t, need_r);
+    if (rc) {
+        snprintf(err, err_len, "party %u: %s", p->me, stoffel_mpc_engine_last_error(e));
+        return rc;
+    }
+    stoffel_mpc_engine_net_pool_size(e, &have_t, &have_r);
+    stoffel_mpc_material held = {.struct_size = sizeof held};
+    stoffel_mpc_engine_material_held(e, &held);
+    unsigned long long masks = 0, chains = 0, level_masks = 0, level_chains = 0;
+    material_totals(&held, &masks, &chains);
+    material_totals(&levels, &level_masks, &level_chains);
+    party_log(p,
+              "preprocessing: %zu triples and %zu random sharings ready, %llu random bits, %llu masks, %llu "
+              "prefix-mask chains (levels %llu triples / %llu randoms / %llu comparisons: %llu bits, %llu masks, "
+              "%llu chains)",
+              have_t, have_r, (unsigned long long)held.random_bits, masks, chains, (unsigned long long)lv->triples,
+              (unsigned long long)lv->randoms, (unsigned long long)lv->comparisons,
+              (unsigned long long)levels.random_bits, level_masks, level_chains);
+    return 0;
+}
+
+void party_prep_note_stored(stoffel_vm_party *p, stoffel_mpc_engine *e, stoffel_mpc_field_id field, uint64_t tag)
+{
+    if (p->me != 0 || field != p->mpc.prep_field)
+        return; /* only the pool of the background preprocessing's field is measured */
+    stoffel_mpc_material levels;
+    int ok = p->mpc.prep_comparisons > 0 && comparison_levels(e, p->mpc.prep_comparisons, &levels) == 0 &&
+             material_reaches(e, &levels);
+    p->material_ok_tag = ok ? tag : 0;
+}
+
+/*
+ * Triples and random sharings are counted in the stored export's header. The comparison material
+ * is not parsed out of the stored bytes (its layout is the MPC library's and ends the export):
+ * instead party 0 remembers, in memory, the tag of the last pool it stored that held at least the
+ * configured material (material_ok_tag, set by party_prep_note_stored after every operation that
+ * stores a pool). Any other stored tag, no pool, or a restart (nothing remembered) makes a
+ * preprocessing operation due: at worst one operation that imports the pool, finds it full and
+ * stores it again, after which its tag is remembered.
+ */
+int party_prep_due(stoffel_vm_party *p)
+{
+    if (p->mpc.prep_triples == 0 && p->mpc.prep_randoms == 0 && p->mpc.prep_comparisons == 0)
+        return 0;
+    if (party_now_ms() - p->idle_since_ms < 1000)
+        return 0;
+    for (uint32_t j = 1; j < p->n; j++)
+        if (stoffel_net_party_state(p->net, j) != STOFFEL_NET_STATE_CONNECTED)
+            return 0;
+    uint64_t tag = 0, nt = 0, nr = 0;
+    uint8_t *pool = NULL;
+    size_t len = 0;
+    if (store_get_pool(p->store, (int)p->mpc.prep_field, &tag, &pool, &len) == 0) {
+        pool_counts(pool, len, &nt, &nr);
+        stoffel_vm_party_secret_free(pool, len);
+    }
+    if (p->mpc.prep_comparisons > 0 && (tag == 0 || tag != p->material_ok_tag))
+        return 1;
+    return nt < p->mpc.prep_triples || nr < p->mpc.prep_randoms;
+}
