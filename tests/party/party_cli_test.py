@@ -183,6 +183,13 @@ def main():
         check(r.returncode == 2 and "needs --config FILE, --id I and --data DIR" in r.stderr, r.stderr)
         r = run("party", "--config", cfg, "--id", "5", "--data", os.path.join(tmp, "x"))
         check(r.returncode == 2 and "--id 5 is not in" in r.stderr, r.stderr)
+        r = run("party", "--config", cfg, "--id", "0", "--data", os.path.join(tmp, "x"), "--prep-comparisons", "10000001")
+        check(r.returncode == 2 and "--prep-comparisons `10000001` is not a count; pass a whole number from 0 to "
+              "10000000" in r.stderr, r.stderr)
+        r = run("party", "--config", cfg, "--id", "0", "--data", os.path.join(tmp, "x"), "--prep-comparisons", "-1")
+        check(r.returncode == 2 and "--prep-comparisons `-1` is not a count" in r.stderr, r.stderr)
+        r = run("party", "--help")
+        check(r.returncode == 0 and "--prep-comparisons N" in r.stdout, r.stdout)
         r = run("party", "--config", os.path.join(tmp, "missing.toml"), "--id", "0", "--data", os.path.join(tmp, "x"))
         check(r.returncode == 1 and "invalid network configuration" in r.stderr, r.stderr)
         r = run("deploy", prog)

@@ -16,11 +16,12 @@
                clients' inputs: run once without stored material, then the parties restart with
                --prep-comparisons on party 0 and other --prep-* levels on parties 1 and 2: every
                party preprocesses to party 0's levels (as much material as the simulator measures
-               the comparisons to take), and the same run gives the same result with fewer
-               preprocessing rounds (none for its comparisons).
+               the comparisons to take; a level above 4096 in several operations), and the same
+               run gives the same result with fewer preprocessing rounds (none).
 
-usage: party_e2e_test.py STOFFEL_BINARY [semi-honest|semi-honest-small|robust|comparisons|all]
-(semi-honest-small: the semi-honest test with 6 clients, for sanitizer builds)
+usage: party_e2e_test.py STOFFEL_BINARY [semi-honest|semi-honest-small|robust|comparisons|comparisons-small|all]
+(semi-honest-small: the semi-honest test with 6 clients, comparisons-small: with a level of 200
+instead of 4296 comparisons (one preprocessing operation instead of two), for sanitizer builds)
 Every process is bounded in time and killed on failure; ports are random free ones.
 """
 import os
@@ -436,8 +437,7 @@ def prep_rounds(stderr):
     return int(m.group(1)) if m else -1
 
 
-def comparisons():
-    N = 200
+def comparisons(N):
     values = [5, -7, 5, -(1 << 62)]
     pairs = [(a, b) for a in values for b in values]
     want = "less: %d\nsame: %d" % (sum(a < b for a, b in pairs), sum(a == b for a, b in pairs))
@@ -484,15 +484,24 @@ def comparisons():
             parties[2].extra += ["--prep-randoms", "7"]
             for p in parties:
                 p.start()
-            got = {}
-            deadline = time.time() + 90
-            while time.time() < deadline and len(got) < 3:
+            # every party's progress lines, until the last one says the level is reached
+            lines = {}
+            deadline = time.time() + 120
+            while time.time() < deadline and len(lines) < 3:
                 for p in parties:
-                    m = re.findall(LEVELS_RE, p.log_text())
-                    if m and p.i not in got:
-                        got[p.i] = [int(x) for x in m[-1]]
+                    m = [[int(x) for x in l] for l in re.findall(LEVELS_RE, p.log_text())]
+                    if m and m[-1][2] >= m[-1][8] and p.i not in lines:
+                        lines[p.i] = m
                 time.sleep(0.1)
-            check(len(got) == 3, "every party preprocessed: %r" % got)
+            check(len(lines) == 3, "every party preprocessed to the level: %r" % lines)
+            got = {i: l[-1] for i, l in lines.items()}
+            for i, l in lines.items():
+                check(l == lines[0], "party %d made what party 0 made, step by step: %r vs %r" % (i, l, lines[0]))
+            if N > 4096 and 0 in lines:
+                # one operation adds at most 4096 comparisons' worth (clients are served in between)
+                steps = lines[0]
+                check(len(steps) >= 2 and steps[0][2] <= 4096 * bits_per_pair < steps[0][8],
+                      "a level of %d comparisons is reached in steps: %r" % (N, [x[2] for x in steps]))
             for i, g in got.items():
                 held_bits, lv_triples, lv_randoms, lv_cmp, lv_bits = g[2], g[5], g[6], g[7], g[8]
                 check((lv_triples, lv_randoms, lv_cmp) == (0, 300, N), "party %d used party 0's levels: %r" % (i, g))
@@ -521,7 +530,9 @@ def main():
     if which in ("robust", "all"):
         robust()
     if which in ("comparisons", "all"):
-        comparisons()
+        comparisons(4096 + 200)  # two preprocessing operations
+    if which == "comparisons-small":
+        comparisons(200)  # sanitizer builds: one
     print("%d checks, %d failed" % (checks, failures), file=sys.stderr)
     return 1 if failures or checks == 0 else 0
 

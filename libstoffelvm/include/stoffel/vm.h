@@ -1002,7 +1002,9 @@ typedef struct {
      * (stoffel_mpc_material) that this many signed 64-bit comparisons (LT) plus as many 64-bit
      * equality tests (EQ) take, as stoffel_mpc_engine_material_demand measures them for the
      * parties' field, threshold and mode, so runs find them in the store instead of making them in
-     * preprocessing rounds of their own. Party 0 decides (its three levels are sent to the others
+     * preprocessing rounds of their own. A preprocessing operation adds at most 4096
+     * comparisons' worth, so a large level is reached over several operations and client
+     * requests are served in between. Party 0 decides (its three levels are sent to the others
      * with each preprocessing operation). Default 0: none; at most 10,000,000. */
     uint64_t prep_comparisons;
 } stoffel_vm_party_mpc_config;

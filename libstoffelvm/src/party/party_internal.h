@@ -214,9 +214,10 @@ int party_ops_poll(stoffel_vm_party *party);
 /* party_prep.c: background preprocessing.
  * party_prep_due: party 0 only; 1 when a preprocessing operation should start now (a level of
  * the stored pool is short, every link is up, the parties have been idle for a moment).
- * party_prep_top_up: collective; fills the engine's pool up to levels (party 0's): triples, random
- * sharings, then the random bits, masks and chains of levels->comparisons 64-bit LT and EQ each;
- * logs what it holds then. 0, or a status with a message in err.
+ * party_prep_top_up: collective; fills the engine's pool towards levels (party 0's): the random
+ * bits, masks and chains of levels->comparisons 64-bit LT and EQ each (at most a step of them per
+ * operation, party_prep.c), then triples and random sharings up to their levels; logs what it
+ * holds then. 0, or a status with a message in err.
  * party_prep_note_stored: after the engine's pool was stored under tag (field's pool): party 0
  * remembers whether it holds the comparison material of its configured level. */
 int party_prep_due(stoffel_vm_party *p);

@@ -10,6 +10,12 @@
 
 #include "party_internal.h"
 
+/* Comparisons' worth of material one preprocessing operation adds at most (about 2 to 4 s of work
+ * on 2 cores at n = 3). An operation holds party 0 until it ends, so a large level is reached in
+ * several operations, between which the clients' requests are served; a level made in one go
+ * (25,000 comparisons: 20 s and more) made client inputs time out. */
+enum { PREP_COMPARISONS_PER_OPERATION = 4096 };
+
 /* Pool sizes recorded in an export's header (see stoffel_mpc_engine_net_pool_export). */
 static void pool_counts(const uint8_t *pool, size_t len, uint64_t *triples, uint64_t *randoms)
 {
@@ -59,6 +65,31 @@ static int material_reaches(const stoffel_mpc_engine *e, const stoffel_mpc_mater
     return 1;
 }
 
+/* Tops the pool up towards levels (the material of `comparisons`) by at most one operation's step:
+ * every kind up to what it holds plus the material of PREP_COMPARISONS_PER_OPERATION comparisons,
+ * capped at the level. Every party holds the same counts (the pools are imported only when all
+ * agree), so every party computes the same amounts. */
+static int top_up_step(stoffel_mpc_engine *e, uint64_t comparisons, const stoffel_mpc_material *levels)
+{
+    stoffel_mpc_material step, held = {.struct_size = sizeof held}, target = *levels;
+    int rc = comparison_levels(e, comparisons < PREP_COMPARISONS_PER_OPERATION ? comparisons
+                                                                               : PREP_COMPARISONS_PER_OPERATION,
+                               &step);
+    if (rc == 0)
+        rc = stoffel_mpc_engine_material_held(e, &held);
+    if (rc)
+        return rc;
+    if (held.random_bits + step.random_bits < target.random_bits)
+        target.random_bits = held.random_bits + step.random_bits;
+    for (size_t w = 0; w < STOFFEL_MPC_MASK_WIDTHS; w++) {
+        if (held.masks[w] + step.masks[w] < target.masks[w])
+            target.masks[w] = held.masks[w] + step.masks[w];
+        if (held.prefix_chains[w] + step.prefix_chains[w] < target.prefix_chains[w])
+            target.prefix_chains[w] = held.prefix_chains[w] + step.prefix_chains[w];
+    }
+    return stoffel_mpc_engine_material_top_up(e, &target);
+}
+
 int party_prep_top_up(stoffel_vm_party *p, stoffel_mpc_engine *e, const party_prep_levels *lv, char *err,
                       size_t err_len)
 {
@@ -67,7 +98,7 @@ int party_prep_top_up(stoffel_vm_party *p, stoffel_mpc_engine *e, const party_pr
     stoffel_mpc_material levels = {.struct_size = sizeof levels};
     int rc = comparison_levels(e, lv->comparisons, &levels);
     if (rc == 0 && lv->comparisons > 0)
-        rc = stoffel_mpc_engine_material_top_up(e, &levels);
+        rc = top_up_step(e, lv->comparisons, &levels);
     size_t have_t = 0, have_r = 0;
     stoffel_mpc_engine_net_pool_size(e, &have_t, &have_r);
     size_t need_t = lv->triples > have_t ? (size_t)(lv->triples - have_t) : 0;
