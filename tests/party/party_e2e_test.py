@@ -509,6 +509,12 @@ def comparisons(N):
                       % (i, lv_bits, N, bits_per_pair))
                 check(held_bits >= lv_bits and g[1] >= 300, "party %d reached the levels: %r" % (i, g))
                 check(g[:5] == got.get(0, [])[:5], "party %d holds what party 0 holds: %r vs %r" % (i, g, got.get(0)))
+            # levels reached: party 0 starts no further preprocessing while it stays idle (it reads its
+            # stored pool's counts and remembers which pool holds the comparison material)
+            time.sleep(2.5)
+            ops = parties[0].log_text().count("starting preprocessing")
+            check(ops == len(lines.get(0, [])), "no preprocessing after the levels were reached: %d operations, %d "
+                  "progress lines" % (ops, len(lines.get(0, []))))
             r = run("run", "--network", cfg, h, "--stats", timeout=120)
             check(r.returncode == 0 and want in r.stdout, "run with stored material: " + r.stdout + r.stderr)
             warm = prep_rounds(r.stderr)

@@ -64,6 +64,10 @@ int store_has_bundle(stoffel_vm_party_store *store, const uint8_t hash[STOFFEL_V
 int store_get_pool(stoffel_vm_party_store *store, int field, uint64_t *tag, uint8_t **material, size_t *len);
 int store_put_pool(stoffel_vm_party_store *store, int field, uint64_t tag, const uint8_t *material, size_t len);
 int store_drop_pool(stoffel_vm_party_store *store, int field);
+/* The tag and the first len bytes of the stored pool (zeros past its end), without reading the
+ * rest: pools grow to hundreds of megabytes, and party 0 looks at its pool's levels every time it
+ * is idle. STOFFEL_ERR_NOT_FOUND when none. The header bytes hold counts, not shares. */
+int store_get_pool_header(stoffel_vm_party_store *store, int field, uint64_t *tag, uint8_t *header, size_t len);
 
 /* Calls fn for every stored input record of program in storage order (one query, so reading n
  * records is linear in n): index from 0, the client, and its shares (count x share_size bytes,

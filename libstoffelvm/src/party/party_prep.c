@@ -16,15 +16,9 @@
  * (25,000 comparisons: 20 s and more) made client inputs time out. */
 enum { PREP_COMPARISONS_PER_OPERATION = 4096 };
 
-/* Pool sizes recorded in an export's header (see stoffel_mpc_engine_net_pool_export). */
-static void pool_counts(const uint8_t *pool, size_t len, uint64_t *triples, uint64_t *randoms)
-{
-    *triples = *randoms = 0;
-    if (pool && len >= 28) {
-        memcpy(triples, pool + 12, 8);
-        memcpy(randoms, pool + 20, 8);
-    }
-}
+/* An export's header (see stoffel_mpc_engine_net_pool_export): magic (8), element size (u32),
+ * triples (u64), randoms (u64). */
+enum { POOL_HEADER_LEN = 28 };
 
 /* The random bits, masks and prefix-mask chains that `comparisons` signed 64-bit comparisons
  * (LT) and as many 64-bit equality tests (EQ) take on this engine: the material of
@@ -154,11 +148,10 @@ int party_prep_due(stoffel_vm_party *p)
         if (stoffel_net_party_state(p->net, j) != STOFFEL_NET_STATE_CONNECTED)
             return 0;
     uint64_t tag = 0, nt = 0, nr = 0;
-    uint8_t *pool = NULL;
-    size_t len = 0;
-    if (store_get_pool(p->store, (int)p->mpc.prep_field, &tag, &pool, &len) == 0) {
-        pool_counts(pool, len, &nt, &nr);
-        stoffel_vm_party_secret_free(pool, len);
+    uint8_t header[POOL_HEADER_LEN];
+    if (store_get_pool_header(p->store, (int)p->mpc.prep_field, &tag, header, sizeof header) == 0) {
+        memcpy(&nt, header + 12, 8);
+        memcpy(&nr, header + 20, 8);
     }
     if (p->mpc.prep_comparisons > 0 && (tag == 0 || tag != p->material_ok_tag))
         return 1;

@@ -46,6 +46,35 @@ int store_get_pool(stoffel_vm_party_store *store, int field, uint64_t *tag, uint
     return status;
 }
 
+int store_get_pool_header(stoffel_vm_party_store *store, int field, uint64_t *tag, uint8_t *header, size_t len)
+{
+    *tag = 0;
+    memset(header, 0, len);
+    sqlite3_stmt *st;
+    int status = store_prepare(store, "SELECT tag FROM prep_pools WHERE field = ?1", &st);
+    if (status)
+        return status;
+    sqlite3_bind_int(st, 1, field);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *tag = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return STOFFEL_ERR_NOT_FOUND;
+    if (rc != SQLITE_ROW)
+        return store_sqlite_fail(store, rc, "reading the preprocessing pool's tag");
+    /* field is the table's INTEGER PRIMARY KEY, so it is the row id: read the first bytes only */
+    sqlite3_blob *blob = NULL;
+    rc = sqlite3_blob_open(store->db, "main", "prep_pools", "material", field, 0, &blob);
+    if (rc == SQLITE_OK) {
+        int n = sqlite3_blob_bytes(blob);
+        size_t take = (size_t)n < len ? (size_t)n : len;
+        rc = take ? sqlite3_blob_read(blob, header, (int)take, 0) : SQLITE_OK;
+    }
+    sqlite3_blob_close(blob);
+    return rc == SQLITE_OK ? 0 : store_sqlite_fail(store, rc, "reading the preprocessing pool's header");
+}
+
 int store_put_pool(stoffel_vm_party_store *store, int field, uint64_t tag, const uint8_t *material, size_t len)
 {
     int status = store_begin(store);
