@@ -41,7 +41,7 @@ static const char party_usage[] =
     "  --prep-comparisons N\n"
     "                 also keep the random bits and masks of N signed 64-bit comparisons and N\n"
     "                 64-bit equality tests preprocessed in the store (party 0's level applies;\n"
-    "                 at most 10000000; default 0)\n"
+    "                 at most 100000; default 0)\n"
     "  --timeout-ms N bound on every wait of a collective operation (default 30000)\n";
 
 typedef struct {

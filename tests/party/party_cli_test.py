@@ -183,9 +183,9 @@ def main():
         check(r.returncode == 2 and "needs --config FILE, --id I and --data DIR" in r.stderr, r.stderr)
         r = run("party", "--config", cfg, "--id", "5", "--data", os.path.join(tmp, "x"))
         check(r.returncode == 2 and "--id 5 is not in" in r.stderr, r.stderr)
-        r = run("party", "--config", cfg, "--id", "0", "--data", os.path.join(tmp, "x"), "--prep-comparisons", "10000001")
-        check(r.returncode == 2 and "--prep-comparisons `10000001` is not a count; pass a whole number from 0 to "
-              "10000000" in r.stderr, r.stderr)
+        r = run("party", "--config", cfg, "--id", "0", "--data", os.path.join(tmp, "x"), "--prep-comparisons", "100001")
+        check(r.returncode == 2 and "--prep-comparisons `100001` is not a count; pass a whole number from 0 to "
+              "100000" in r.stderr, r.stderr)
         r = run("party", "--config", cfg, "--id", "0", "--data", os.path.join(tmp, "x"), "--prep-comparisons", "-1")
         check(r.returncode == 2 and "--prep-comparisons `-1` is not a count" in r.stderr, r.stderr)
         r = run("party", "--help")

@@ -119,7 +119,7 @@ static void test_config_checks(void)
     char err[512] = "";
     mc.prep_comparisons = STOFFEL_VM_PARTY_PREP_COMPARISONS_MAX + 1;
     CHECK_EQ_INT(stoffel_vm_party_enable_mpc(w.party, w.base, &mc, err, sizeof err), STOFFEL_ERR_INVALID_ARG);
-    CHECK_MSG(strstr(err, "prep_comparisons up to 10000000") != NULL, "%s", err);
+    CHECK_MSG(strstr(err, "prep_comparisons up to 100000") != NULL, "%s", err);
     mc.prep_comparisons = STOFFEL_VM_PARTY_PREP_COMPARISONS_MAX;
     mc.prep_triples = STOFFEL_VM_PARTY_PREP_MAX + 1;
     CHECK_EQ_INT(stoffel_vm_party_enable_mpc(w.party, w.base, &mc, err, sizeof err), STOFFEL_ERR_INVALID_ARG);
@@ -190,7 +190,7 @@ static void test_bad_gos_are_ignored(void)
     memcpy(bytes + 17, &too_many, 8);
     go(&w, 0x3333, bytes, 25);
     CHECK_MSG(strstr(w.log, "ignored a `go` from party 0 with preprocessing levels above the limits (0 triples, 0 "
-                            "randoms, 10000001 comparisons)") != NULL,
+                            "randoms, 100001 comparisons)") != NULL,
               "%s", w.log);
     memset(bytes, 0, sizeof bytes);
     go(&w, 0x3333, bytes, 25);
