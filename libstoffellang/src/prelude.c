@@ -51,7 +51,7 @@ const char stoffel_lang_prelude[] =
     "  def mul_scalar[T](s: Share, k: T) -> Share {.builtin.}\n"
     "  def mul(a: Share, b: Share) -> Share {.builtin.}\n"
     "  def batch_mul(a: list[Share], b: list[Share]) -> list[Share] {.builtin.}\n"
-    "  def batch_lt(a: list[Share], b: list[Share]) -> list[Share] {.builtin.}\n"
+    "  def batch_lt(a: list[Share], b: list[Share]) -> list[secret bool] {.builtin.}\n"
     "  def open(s: Share) -> int64 {.builtin.}\n"
     "  def reveal[T](s: secret T) -> T {.builtin: \"Share.open\".}\n"
     "  def open_fixed(s: Share) -> fix64 {.builtin: \"Share.open\".}\n"
