@@ -195,15 +195,20 @@ def input_count(p, h):
     return p.db("SELECT count(*) FROM inputs WHERE hex(program) = '%s'" % h.upper())[0][0]
 
 
+def start_all(parties):
+    """Starts every party and waits until each one listens."""
+    for p in parties:
+        p.start()
+    for p in parties:
+        check(p.wait_log("ready: listening"), "party %d ready" % p.i)
+
+
 def semi_honest(nclients):
     with tempfile.TemporaryDirectory() as tmp:
         cfg = network(tmp, 3, 1, nclients)
         parties = [Party(tmp, i, ["--timeout-ms", "5000"]) for i in range(3)]
         try:
-            for p in parties:
-                p.start()
-            for p in parties:
-                check(p.wait_log("ready: listening"), "party %d ready" % p.i)
+            start_all(parties)
             h = deploy(cfg)
 
             # An input for a program nobody deployed: refused by every party, nothing stored.
@@ -370,10 +375,7 @@ def robust():
         extra = ["--timeout-ms", "5000", "--prep-triples", "8000", "--prep-randoms", "4000"]
         parties = [Party(tmp, i, extra) for i in range(4)]
         try:
-            for p in parties:
-                p.start()
-            for p in parties:
-                check(p.wait_log("ready: listening"), "party %d ready" % p.i)
+            start_all(parties)
             h = deploy(cfg)
             values = salaries(6, 777)
             for c, v in enumerate(values):
@@ -460,10 +462,7 @@ def comparisons(N):
         parties = [Party(tmp, i, ["--timeout-ms", "5000"]) for i in range(3)]
         try:
             # Without background preprocessing the run makes its bits and masks itself.
-            for p in parties:
-                p.start()
-            for p in parties:
-                check(p.wait_log("ready: listening"), "party %d ready" % p.i)
+            start_all(parties)
             r = run("deploy", prog, "--network", cfg)
             m = re.search(r"Hash: ([0-9a-f]{64})", r.stdout)
             check(r.returncode == 0 and m is not None, "deploy: " + r.stderr)
