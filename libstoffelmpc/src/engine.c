@@ -39,11 +39,16 @@ int engine_check_bound(uint32_t n, uint32_t t, stoffel_mpc_security security, ch
     return 0;
 }
 
-static int is_core_kind(stoffel_mpc_op_kind k)
+int engine_is_core_kind(stoffel_mpc_op_kind k)
 {
     return k == STOFFEL_MPC_OP_MUL || k == STOFFEL_MPC_OP_OPEN || k == STOFFEL_MPC_OP_RANDOM ||
            k == STOFFEL_MPC_OP_OUTPUT || k == STOFFEL_MPC_OP_MUL_RESHARE ||
            k == STOFFEL_MPC_OP_DEALT_RANDOM;
+}
+
+int engine_deals_randomness(const stoffel_mpc_engine *e)
+{
+    return e->vt->supports(e, STOFFEL_MPC_OP_MUL_RESHARE) && e->vt->supports(e, STOFFEL_MPC_OP_DEALT_RANDOM);
 }
 
 uint32_t stoffel_mpc_engine_party_id(const stoffel_mpc_engine *e) { return e->party_id; }
@@ -61,7 +66,7 @@ int stoffel_mpc_engine_supports(const stoffel_mpc_engine *e, stoffel_mpc_op_kind
 {
     if (!e || (int)kind < 0 || kind >= STOFFEL_MPC_OP_KIND_COUNT)
         return 0;
-    if (is_core_kind(kind))
+    if (engine_is_core_kind(kind))
         return e->vt->supports(e, kind);
     return nonlinear_supports(kind);
 }
@@ -196,7 +201,7 @@ int stoffel_mpc_engine_execute(stoffel_mpc_engine *e, stoffel_mpc_request *reque
         int rc = check_request(e, &requests[i], i);
         if (rc)
             return rc;
-        if (is_core_kind(requests[i].kind)) {
+        if (engine_is_core_kind(requests[i].kind)) {
             if (!e->vt->supports(e, requests[i].kind))
                 return engine_fail(e, STOFFEL_ERR_UNSUPPORTED, "request %zu: this engine cannot serve kind %d",
                                    i, (int)requests[i].kind);
@@ -220,7 +225,7 @@ int stoffel_mpc_engine_execute(stoffel_mpc_engine *e, stoffel_mpc_request *reque
     }
     size_t ic = 0, in = 0;
     for (size_t i = 0; i < count; i++) {
-        if (is_core_kind(requests[i].kind))
+        if (engine_is_core_kind(requests[i].kind))
             core[ic++] = requests[i];
         else
             non[in++] = requests[i];

@@ -54,6 +54,14 @@ struct stoffel_mpc_engine {
 /* Sets e->last_error (printf-style) and returns status. */
 int engine_fail(stoffel_mpc_engine *e, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* 1 for the kinds the engine implementations serve themselves (MUL, OPEN, RANDOM, OUTPUT,
+ * MUL_RESHARE, DEALT_RANDOM); the others are the nonlinear protocols'. */
+int engine_is_core_kind(stoffel_mpc_op_kind kind);
+
+/* 1 when the engine has MUL_RESHARE and DEALT_RANDOM: the nonlinear protocols then make bits and
+ * masks from dealt randomness, and the material pool holds statistical masks. */
+int engine_deals_randomness(const stoffel_mpc_engine *e);
+
 /* Wipes and frees the engine's material pool (before the engine itself is destroyed). */
 void engine_material_free(stoffel_mpc_engine *e);
 

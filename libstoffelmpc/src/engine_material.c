@@ -30,12 +30,7 @@ int stoffel_mpc_engine_material_held(const stoffel_mpc_engine *e, stoffel_mpc_ma
 {
     if (!e || !out || out->struct_size < sizeof(size_t))
         return STOFFEL_ERR_INVALID_ARG;
-    if (e->material.ss == 0) {
-        size_t size = out->struct_size < sizeof *out ? out->struct_size : sizeof *out;
-        memset((uint8_t *)out + sizeof(size_t), 0, size - sizeof(size_t));
-        return 0;
-    }
-    material_counts(&e->material, out);
+    material_counts(&e->material, out); /* an untouched (zeroed) pool counts as empty */
     return 0;
 }
 
@@ -50,8 +45,7 @@ static uint64_t monotonic_ns(void)
 static int check_makeable(stoffel_mpc_engine *e, const stoffel_mpc_material *amounts)
 {
     const unsigned fbits = stoffel_mpc_field_bits(e->field);
-    const int dealt = stoffel_mpc_engine_supports(e, STOFFEL_MPC_OP_MUL_RESHARE) &&
-                      stoffel_mpc_engine_supports(e, STOFFEL_MPC_OP_DEALT_RANDOM);
+    const int dealt = engine_deals_randomness(e);
     if (amounts->prefix_chains[0])
         return engine_fail(e, STOFFEL_ERR_INVALID_ARG, "prefix-mask chains of length 0: lengths start at 1");
     for (unsigned w = 0; w < STOFFEL_MPC_MASK_WIDTHS; w++) {

@@ -115,8 +115,7 @@ static int clear_engine_like(stoffel_mpc_engine *e, clear_ctx *c, stoffel_mpc_en
     c->es = stoffel_mpc_field_elem_size(e->field);
     c->fbits = stoffel_mpc_field_bits(e->field);
     c->t = e->t;
-    c->dealt = stoffel_mpc_engine_supports(e, STOFFEL_MPC_OP_MUL_RESHARE) &&
-               stoffel_mpc_engine_supports(e, STOFFEL_MPC_OP_DEALT_RANDOM);
+    c->dealt = engine_deals_randomness(e);
     if (!(c->minus_one = malloc(c->es)))
         return STOFFEL_ERR_NOMEM;
     stoffel_mpc_field_from_i64(e->field, -1, c->minus_one);
@@ -141,12 +140,6 @@ static int clear_engine_like(stoffel_mpc_engine *e, clear_ctx *c, stoffel_mpc_en
     if (rc == 0)
         rc = stoffel_mpc_engine_set_kappa(*out, stoffel_mpc_engine_kappa(e));
     return rc;
-}
-
-static int is_core(stoffel_mpc_op_kind k)
-{
-    return k == STOFFEL_MPC_OP_MUL || k == STOFFEL_MPC_OP_OPEN || k == STOFFEL_MPC_OP_RANDOM ||
-           k == STOFFEL_MPC_OP_OUTPUT || k == STOFFEL_MPC_OP_MUL_RESHARE || k == STOFFEL_MPC_OP_DEALT_RANDOM;
 }
 
 int stoffel_mpc_engine_material_demand(stoffel_mpc_engine *e, const stoffel_mpc_request *requests, size_t count,
@@ -178,7 +171,7 @@ int stoffel_mpc_engine_material_demand(stoffel_mpc_engine *e, const stoffel_mpc_
         engine_fail(e, rc, "material_demand: %s", rc == STOFFEL_ERR_NOMEM ? "out of memory" : stoffel_mpc_strerror(rc));
     material_pool *pool = rc ? NULL : nonlinear_material_pool(clear);
     for (size_t i = 0; rc == 0 && i < count; i++) {
-        if (requests[i].count == 0 || is_core(requests[i].kind))
+        if (requests[i].count == 0 || engine_is_core_kind(requests[i].kind))
             continue;
         stoffel_mpc_request one = requests[i];
         one.count = 1;

@@ -645,10 +645,11 @@ STOFFEL_API int stoffel_mpc_engine_net_pool_size(const stoffel_mpc_engine *engin
 
 /* Local: copies the unused preprocessing material into *bytes (malloc'd, *len bytes; free it
  * after zeroing: it holds this party's secret shares): the triples, the random sharings, and the
- * random bits and masks (stoffel_mpc_engine_material_held). Format: "NEPOOL2\0", u32 element
- * size, u64 triples, u64 randoms (little-endian), the a, b, c and random share vectors, then u64
- * bits and the bits' shares, u32 mask widths and per width u32 width, u64 count and the shares.
- * The engine keeps its pools. Errors: STOFFEL_ERR_INVALID_ARG, STOFFEL_ERR_UNSUPPORTED,
+ * random bits, masks and prefix-mask chains (stoffel_mpc_engine_material_held). Format:
+ * "NEPOOL2\0", u32 element size, u64 triples, u64 randoms (little-endian), the a, b, c and random
+ * share vectors, then u64 bits and the bits' shares, u32 mask widths and per width (ascending)
+ * u32 width, u64 count and the shares, u32 chain lengths and per length (ascending) u32 L,
+ * u64 chains and 2L shares per chain. The engine keeps its pools. Errors: STOFFEL_ERR_INVALID_ARG, STOFFEL_ERR_UNSUPPORTED,
  * STOFFEL_ERR_NOMEM. */
 STOFFEL_API int stoffel_mpc_engine_net_pool_export(stoffel_mpc_engine *engine, uint8_t **bytes,
                                                    size_t *len);

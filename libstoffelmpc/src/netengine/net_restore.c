@@ -7,9 +7,9 @@
  *
  * Pool export format (all integers little-endian): "NEPOOL2\0" | u32 elem_size | u64 triples |
  * u64 randoms | triples a, b, c (each `triples` elements) | randoms (`randoms` elements) | the
- * engine's random bits and masks (material.h's serialised form); elements in the engine's share
- * layout. The bytes are secret (this party's shares). Imports also take "NEPOOL1\0", the same
- * without the bits and masks, as stores written before them hold it.
+ * engine's random bits, masks and prefix-mask chains (material.h's serialised form); elements in
+ * the engine's share layout. The bytes are secret (this party's shares). Imports also take
+ * "NEPOOL1\0", the same without that material, as stores written before it hold it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,7 +153,7 @@ int stoffel_mpc_engine_net_pool_import(stoffel_mpc_engine *e, const uint8_t *byt
                            (unsigned long long)nt, (unsigned long long)nr, body);
     const size_t triples_end = POOL_HEADER + (3 * nt + nr) * eb;
     ne_pools *pl = &s->pools;
-    /* the bits and masks first: they are checked whole before anything is appended, so a
+    /* the bits, masks and chains first: they are checked whole before anything is appended, so a
      * malformed export leaves both pools untouched */
     if (!v1) {
         char why[200];

@@ -124,9 +124,7 @@ static void chain_layout(const nl_ctx *ctx, unsigned L, uint8_t *chains, size_t 
 static int prefix_masks(nl_ctx *ctx, unsigned L, size_t n, uint8_t *W, uint8_t *Z)
 {
     size_t got = 0;
-    if (ctx->pool && L >= STOFFEL_MPC_MASK_WIDTHS)
-        return make_prefix_masks(ctx, L, n, W, Z);
-    if (ctx->pool) {
+    if (ctx->pool && L < STOFFEL_MPC_MASK_WIDTHS) {
         material_pool *pool = ctx->pool;
         const size_t per = 2 * (size_t)L;
         pool->asked_chains[L] += n;
@@ -141,10 +139,10 @@ static int prefix_masks(nl_ctx *ctx, unsigned L, size_t n, uint8_t *W, uint8_t *
             nl_sh_free(ctx, chains, got * per);
         }
     }
-    if (got == n)
-        return 0;
     if (got == 0) /* nothing pooled: made in place */
         return make_prefix_masks(ctx, L, n, W, Z);
+    if (got == n)
+        return 0;
     const size_t rest = n - got, N = (size_t)L * rest;
     uint8_t *w = nl_sh_alloc(ctx, N), *z = nl_sh_alloc(ctx, N), *chains = nl_sh_alloc(ctx, 2 * N);
     int rc = !w || !z || !chains ? nl_fail(ctx, STOFFEL_ERR_NOMEM, "out of memory for equality tests")

@@ -223,10 +223,10 @@ int nl_fill_material(nl_ctx *ctx, uint64_t nbits, unsigned width, uint64_t nmask
 {
     if (!ctx->pool)
         return nl_fail(ctx, STOFFEL_ERR_UNSUPPORTED, "this engine keeps no pool of preprocessed material");
+    /* the engine core refuses such requests with a full message (engine_material.c); this only
+     * keeps the pool's index in range */
     if (nmasks && (!ctx->dealt || width == 0 || width >= STOFFEL_MPC_MASK_WIDTHS))
-        return nl_fail(ctx, STOFFEL_ERR_UNSUPPORTED,
-                       "statistical masks are pooled only by semi-honest engines with DEALT_RANDOM; this "
-                       "engine makes its masks from random bits: preprocess random bits instead");
+        return nl_fail(ctx, STOFFEL_ERR_UNSUPPORTED, "masks of width %u cannot be dealt by this engine", width);
     material_pool *pool = ctx->pool;
     const size_t chunk = NL_FILL_CHUNK, mask_buf = nmasks ? chunk : 0;
     uint8_t *bits = nl_sh_alloc(ctx, chunk), *masks = mask_buf ? nl_sh_alloc(ctx, mask_buf) : NULL;
