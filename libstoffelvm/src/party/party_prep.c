@@ -20,21 +20,39 @@ enum { PREP_COMPARISONS_PER_OPERATION = 4096 };
  * triples (u64), randoms (u64). */
 enum { POOL_HEADER_LEN = 28 };
 
-/* The random bits, masks and prefix-mask chains that `comparisons` signed 64-bit comparisons
- * (LT) and as many 64-bit equality tests (EQ) take on this engine: the material of
- * prep_comparisons. Local: the MPC library measures it on a private clear engine of the same
- * field, threshold and mode, so every party computes the same levels from the same count. */
+/* The random bits, masks and prefix-mask chains that one signed 64-bit comparison (LT) and one
+ * 64-bit equality test (EQ) take on this engine: the unit of prep_comparisons. Local: the MPC
+ * library measures it on a private clear engine of the same field, threshold and mode, so every
+ * party computes the same unit. */
+static int comparison_unit(stoffel_mpc_engine *e, stoffel_mpc_material *unit)
+{
+    unit->struct_size = sizeof *unit;
+    stoffel_mpc_request shapes[2] = {
+        {.kind = STOFFEL_MPC_OP_LT, .count = 1, .bits = 64, .is_signed = 1},
+        {.kind = STOFFEL_MPC_OP_EQ, .count = 1, .bits = 64, .is_signed = 1},
+    };
+    return stoffel_mpc_engine_material_demand(e, shapes, 2, unit);
+}
+
+/* out = k units (the demand of a request grows linearly with its count). */
+static void scale_material(const stoffel_mpc_material *unit, uint64_t k, stoffel_mpc_material *out)
+{
+    out->struct_size = sizeof *out;
+    out->random_bits = unit->random_bits * k;
+    for (size_t w = 0; w < STOFFEL_MPC_MASK_WIDTHS; w++) {
+        out->masks[w] = unit->masks[w] * k;
+        out->prefix_chains[w] = unit->prefix_chains[w] * k;
+    }
+}
+
+/* The material of `comparisons` LT plus as many EQ (see comparison_unit). */
 static int comparison_levels(stoffel_mpc_engine *e, uint64_t comparisons, stoffel_mpc_material *levels)
 {
-    memset(levels, 0, sizeof *levels);
-    levels->struct_size = sizeof *levels;
-    if (comparisons == 0)
-        return 0;
-    stoffel_mpc_request shapes[2] = {
-        {.kind = STOFFEL_MPC_OP_LT, .count = (size_t)comparisons, .bits = 64, .is_signed = 1},
-        {.kind = STOFFEL_MPC_OP_EQ, .count = (size_t)comparisons, .bits = 64, .is_signed = 1},
-    };
-    return stoffel_mpc_engine_material_demand(e, shapes, 2, levels);
+    stoffel_mpc_material unit;
+    int rc = comparison_unit(e, &unit);
+    if (rc == 0)
+        scale_material(&unit, comparisons, levels);
+    return rc;
 }
 
 /* Totals for the log: masks of every width, chains of every length. */
@@ -59,18 +77,17 @@ static int material_reaches(const stoffel_mpc_engine *e, const stoffel_mpc_mater
     return 1;
 }
 
-/* Tops the pool up towards levels (the material of `comparisons`) by at most one operation's step:
- * every kind up to what it holds plus the material of PREP_COMPARISONS_PER_OPERATION comparisons,
- * capped at the level. Every party holds the same counts (the pools are imported only when all
- * agree), so every party computes the same amounts. */
-static int top_up_step(stoffel_mpc_engine *e, uint64_t comparisons, const stoffel_mpc_material *levels)
+/* Tops the pool up towards levels (the material of `comparisons` units) by at most one
+ * operation's step: every kind up to what it holds plus the material of
+ * PREP_COMPARISONS_PER_OPERATION units, capped at the level. Every party holds the same counts
+ * (the pools are imported only when all agree), so every party computes the same amounts. */
+static int top_up_step(stoffel_mpc_engine *e, const stoffel_mpc_material *unit, uint64_t comparisons,
+                       const stoffel_mpc_material *levels)
 {
     stoffel_mpc_material step, held = {.struct_size = sizeof held}, target = *levels;
-    int rc = comparison_levels(e, comparisons < PREP_COMPARISONS_PER_OPERATION ? comparisons
-                                                                               : PREP_COMPARISONS_PER_OPERATION,
-                               &step);
-    if (rc == 0)
-        rc = stoffel_mpc_engine_material_held(e, &held);
+    scale_material(unit, comparisons < PREP_COMPARISONS_PER_OPERATION ? comparisons : PREP_COMPARISONS_PER_OPERATION,
+                   &step);
+    int rc = stoffel_mpc_engine_material_held(e, &held);
     if (rc)
         return rc;
     if (held.random_bits + step.random_bits < target.random_bits)
@@ -89,10 +106,11 @@ int party_prep_top_up(stoffel_vm_party *p, stoffel_mpc_engine *e, const party_pr
 {
     /* the comparison material first: making random bits and masks takes random sharings (and,
      * in robust mode, triples) from the pool, which the triples and randoms step then refills */
-    stoffel_mpc_material levels = {.struct_size = sizeof levels};
-    int rc = comparison_levels(e, lv->comparisons, &levels);
+    stoffel_mpc_material unit = {.struct_size = sizeof unit}, levels = {.struct_size = sizeof levels};
+    int rc = lv->comparisons > 0 ? comparison_unit(e, &unit) : 0;
+    scale_material(&unit, lv->comparisons, &levels);
     if (rc == 0 && lv->comparisons > 0)
-        rc = top_up_step(e, lv->comparisons, &levels);
+        rc = top_up_step(e, &unit, lv->comparisons, &levels);
     size_t have_t = 0, have_r = 0;
     stoffel_mpc_engine_net_pool_size(e, &have_t, &have_r);
     size_t need_t = lv->triples > have_t ? (size_t)(lv->triples - have_t) : 0;
